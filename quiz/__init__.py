@@ -1,0 +1,73 @@
+"""Contest platform for the Law on Cooperatives 2023: the application factory."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+
+def create_app(config: dict | None = None) -> Flask:
+    """Create the app: config from the environment, then ``config`` on top (tests)."""
+    root = Path(__file__).resolve().parent.parent
+    app = Flask(__name__, instance_path=str(root / "instance"), instance_relative_config=True,
+                template_folder=str(root / "templates"), static_folder=str(root / "static"))
+    from .config import from_env
+
+    app.config.from_mapping(from_env(Path(app.instance_path)))
+    if config:
+        app.config.update(config)
+    register_extensions(app)
+    register_blueprints(app)
+    register_errorhandlers(app)
+    register_commands(app)
+    return app
+
+
+def register_extensions(app: Flask) -> None:
+    from . import database
+    from .extensions import babel, csrf, db, login_manager, migrate
+
+    database.configure(app)
+    db.init_app(app)
+    database.tune(app)
+    migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
+    csrf.init_app(app)
+    babel.init_app(app, locale_selector=_locale)
+    login_manager.init_app(app)
+    login_manager.login_view = "pages.login"
+    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+
+    @login_manager.user_loader
+    def load_user(user_id: str):
+        from .models import User
+
+        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _locale():
+    from flask import request, session
+
+    lang = request.args.get("lang")
+    if lang in ("vi", "en"):
+        session["lang"] = lang
+    return session.get("lang", "vi")
+
+
+def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
+    from .pages import bp as pages_bp
+
+    app.register_blueprint(api_bp)
+    app.register_blueprint(pages_bp)
+
+
+def register_errorhandlers(app: Flask) -> None:
+    from .errorpages import init_app
+
+    init_app(app)
+
+
+def register_commands(app: Flask) -> None:
+    from .cli import init_app
+
+    init_app(app)

@@ -1,0 +1,76 @@
+"""Accounts: validation, registration, authentication. Hashing by Werkzeug (scrypt)."""
+from __future__ import annotations
+
+import re
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
+
+from .errors import DomainError, invalid
+from .models import ROLES, User
+
+EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
+PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,20}$")
+# A real hash to compare against when the email is unknown, so timing does not reveal accounts.
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
+
+
+def normalise_email(email: str) -> str:
+    return (email or "").strip().lower()
+
+
+def validate_profile(full_name, email, password, phone="", unit="", locality="", *, need_password=True) -> dict:
+    """Return {field: problem} for registration fields (empty when all are fine)."""
+    fields = {}
+    if not isinstance(full_name, str) or not 2 <= len(full_name.strip()) <= 120:
+        fields["full_name"] = "Họ và tên từ 2 đến 120 ký tự."
+    if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(normalise_email(email)):
+        fields["email"] = "Địa chỉ email không hợp lệ."
+    if need_password and (not isinstance(password, str) or not 8 <= len(password) <= 200):
+        fields["password"] = "Mật khẩu cần từ 8 đến 200 ký tự."
+    if not isinstance(phone, str) or (phone.strip() and not PHONE_RE.match(phone.strip())):
+        fields["phone"] = "Số điện thoại không hợp lệ."
+    for name, value, limit in (("unit", unit, 200), ("locality", locality, 120)):
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            fields[name] = f"Tối đa {limit} ký tự."
+    return fields
+
+
+def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
+                unit: str = "", locality: str = "", role: str = "participant") -> User:
+    """Validate and create an account; 422 with fields, 409 ``email_taken``."""
+    fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
+                              need_password=password is not None)
+    if role not in ROLES:
+        fields["role"] = "Một trong: " + ", ".join(ROLES)
+    if fields:
+        raise invalid(fields)
+    user = User(full_name=full_name.strip(), email=normalise_email(email),
+                password_hash=generate_password_hash(password) if password else None,
+                phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role)
+    s.add(user)
+    try:
+        s.commit()
+    except IntegrityError:
+        s.rollback()
+        raise DomainError("email_taken", "Email này đã được đăng ký.", 409, {"email": "Email đã được dùng."})
+    return user
+
+
+def authenticate(s: Session, email, password) -> User:
+    """Return the user whose email and password match; raise 401 ``invalid_credentials`` otherwise."""
+    user = None
+    if isinstance(email, str) and isinstance(password, str):
+        user = s.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+    if user is None or not user.password_hash:
+        check_password_hash(_DUMMY_HASH, password if isinstance(password, str) else "")
+        raise DomainError("invalid_credentials", "Email hoặc mật khẩu không đúng.", 401)
+    if not check_password_hash(user.password_hash, password):
+        raise DomainError("invalid_credentials", "Email hoặc mật khẩu không đúng.", 401)
+    return user
+
+
+def count_users(s: Session) -> int:
+    return s.execute(select(func.count()).select_from(User)).scalar_one()

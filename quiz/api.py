@@ -1,0 +1,143 @@
+"""The JSON API of API.md, under /api/v1. Thin: parse, call the domain, shape the answer."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, session
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from . import accounts, attempts, contests
+from .errors import DomainError, invalid
+from .extensions import db
+from .models import Contest, utcnow
+from .payloads import attempt_json, contest_json, result_json, user_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+
+
+def _grace() -> float:
+    return current_app.config["ANSWER_GRACE_S"]
+
+
+def _json_body(required: bool = True) -> dict:
+    """Return the request's JSON object; 400 when it is not one."""
+    if not request.data and not required:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("malformed_json", "Nội dung yêu cầu phải là một đối tượng JSON.", 400)
+    return data
+
+
+def _user_id() -> int:
+    """The logged-in user's id, read from the session without loading the user (hot path)."""
+    uid = session.get("_user_id")
+    if not uid and current_user.is_authenticated:  # restored from the remember-me cookie
+        uid = current_user.get_id()
+    if not uid or not str(uid).isdigit():
+        raise DomainError("not_logged_in", "Vui lòng đăng nhập.", 401)
+    return int(uid)
+
+
+def _int_id(value: str, what: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise DomainError("not_found", f"Không tìm thấy {what}.", 404)
+    return int(value)
+
+
+@bp.get("/csrf")
+def csrf_token():
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.post("/auth/register")
+def register():
+    data = _json_body()
+    password = data.get("password")
+    user = accounts.create_user(db.session, full_name=data.get("full_name"), email=data.get("email"),
+                                password=password if isinstance(password, str) else "",
+                                phone=data.get("phone") or "", unit=data.get("unit") or "",
+                                locality=data.get("locality") or "")
+    login_user(user)
+    return jsonify(user=user_json(user)), 201
+
+
+@bp.post("/auth/login")
+def login():
+    data = _json_body()
+    user = accounts.authenticate(db.session, data.get("email"), data.get("password"))
+    login_user(user, remember=bool(data.get("remember")))
+    return jsonify(user=user_json(user))
+
+
+@bp.post("/auth/logout")
+def logout():
+    logout_user()
+    return "", 204
+
+
+@bp.get("/me")
+def me():
+    _user_id()
+    return jsonify(user=user_json(current_user))
+
+
+@bp.get("/contests")
+def list_contests():
+    now = utcnow()
+    return jsonify(contests=[contest_json(c, now) for c in contests.list_contests(db.session)])
+
+
+@bp.get("/contests/<slug>")
+def get_contest(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    left = None
+    if current_user.is_authenticated:
+        left = max(0, contest.max_attempts - contests.attempts_used(db.session, current_user.id, contest.id))
+    return jsonify(contest=contest_json(contest, attempts_left=left))
+
+
+@bp.post("/contests/<slug>/attempts")
+def start_attempt(slug: str):
+    uid = _user_id()
+    contest = contests.get_contest(db.session, slug)
+    attempt, created = attempts.start_attempt(db.session, uid, contest, grace_s=_grace())
+    return jsonify(attempt=attempt_json(db.session, attempt, contest)), 201 if created else 200
+
+
+@bp.get("/attempts/<attempt_id>")
+def get_attempt(attempt_id: str):
+    uid = _user_id()
+    attempt = attempts.load_attempt(db.session, _int_id(attempt_id, "lượt thi"), uid)
+    attempts.touch(db.session, attempt, grace_s=_grace())
+    contest = db.session.get(Contest, attempt.contest_id)
+    return jsonify(attempt=attempt_json(db.session, attempt, contest))
+
+
+@bp.put("/attempts/<attempt_id>/answers/<question_id>")
+def save_answer(attempt_id: str, question_id: str):
+    uid = _user_id()
+    data = _json_body()
+    option_id = data.get("option_id")
+    if not isinstance(option_id, str) or not option_id:
+        raise invalid({"option_id": "required string"}, "Thiếu phương án trả lời.")
+    saved_at = attempts.save_answer(db.session, _int_id(attempt_id, "lượt thi"), uid,
+                                    _int_id(question_id, "câu hỏi"), option_id[:32], grace_s=_grace())
+    return jsonify(question_id=question_id, option_id=option_id, saved_at=saved_at.isoformat(timespec="milliseconds"))
+
+
+@bp.post("/attempts/<attempt_id>/submit")
+def submit(attempt_id: str):
+    uid = _user_id()
+    data = _json_body(required=False)
+    prediction = attempts.validate_prediction(data.get("prediction"))
+    raw = data.get("answers") or {}
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise invalid({"answers": "an object {question_id: option_id}"}, "Danh sách câu trả lời không hợp lệ.")
+    answers = {}
+    for qid, oid in raw.items():
+        if not str(qid).isdigit() or len(str(qid)) > 18:
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, {str(qid): "unknown question"})
+        answers[int(qid)] = oid[:32]
+    attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
+    contest = db.session.get(Contest, attempt.contest_id)
+    return jsonify(result=result_json(attempt, contest, db.session))

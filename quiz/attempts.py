@@ -1,0 +1,232 @@
+"""The attempt engine: start, answer, submit, expire. Plain functions over a session.
+
+Time is the server's: ``deadline = started_at + time_limit``. An answer is
+accepted until ``deadline + grace`` (network latency); after that the attempt
+is closed with the answers saved before, whenever it is next touched or by
+``flask attempts close-expired``.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from sqlalchemy import and_, func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .draw import active_pool, draw_paper
+from .errors import DomainError, invalid, not_found
+from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, utcnow
+from .upsert import upsert_answers
+
+ATTEMPT_NOT_FOUND = "Không tìm thấy lượt thi."
+
+
+def _closed_error() -> DomainError:
+    return DomainError("attempt_closed", "Lượt thi đã kết thúc, không thể lưu thêm câu trả lời.", 409)
+
+
+def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | None = None,
+                  grace_s: float = 5.0) -> tuple[Attempt, bool]:
+    """Return (attempt, created): the open attempt if there is one, else a new one.
+
+    Concurrent starts are settled by the database: the partial unique index on
+    open attempts and the unique attempt number make all but one insert fail,
+    and the losers return the winner's attempt.
+    """
+    now = now or utcnow()
+    for _ in range(3):
+        attempts = s.execute(select(Attempt).where(Attempt.user_id == user_id, Attempt.contest_id == contest.id)
+                             .order_by(Attempt.number)).scalars().all()
+        for a in attempts:
+            if a.status == OPEN:
+                if not _expire_if_due(s, a, now, grace_s):
+                    s.commit()
+                    return a, False
+        status = contest.status_at(now)
+        if status == "upcoming":
+            s.rollback()
+            raise DomainError("contest_not_open", "Cuộc thi chưa mở.", 403)
+        if status == "closed":
+            s.rollback()
+            raise DomainError("contest_closed", "Cuộc thi đã kết thúc.", 403)
+        if len(attempts) >= contest.max_attempts:
+            s.commit()  # keep any expiry just made
+            raise DomainError("attempt_limit_reached",
+                              f"Bạn đã dùng hết {contest.max_attempts} lượt thi của cuộc thi này.", 403)
+        paper = draw_paper(active_pool(s), contest.question_count)
+        attempt = Attempt(user_id=user_id, contest_id=contest.id, number=len(attempts) + 1, status=OPEN,
+                          started_at=now, deadline=now + timedelta(seconds=contest.time_limit_s),
+                          total=contest.question_count)
+        try:
+            s.add(attempt)
+            s.flush()
+            s.execute(AttemptQuestion.__table__.insert(), [dict(p, attempt_id=attempt.id) for p in paper])
+            s.commit()
+            return attempt, True
+        except IntegrityError:
+            s.rollback()  # another request started one first: loop and find it
+    raise DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.", 409)
+
+
+def load_attempt(s: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:
+    """Return the user's attempt (locked for update when asked); 404 for anyone else's."""
+    q = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    if lock:
+        q = q.with_for_update()
+    a = s.execute(q).scalar_one_or_none()
+    if a is None:
+        raise not_found(ATTEMPT_NOT_FOUND)
+    return a
+
+
+def touch(s: Session, attempt: Attempt, now: datetime | None = None, grace_s: float = 5.0) -> Attempt:
+    """Close the attempt if its deadline (plus grace) has passed; return it."""
+    if attempt.status == OPEN and _expire_if_due(s, attempt, now or utcnow(), grace_s):
+        s.commit()
+    return attempt
+
+
+def save_answer(s: Session, attempt_id: int, user_id: int, question_id: int, option_id: str,
+                now: datetime | None = None, grace_s: float = 5.0) -> datetime:
+    """Upsert one answer; return the time it was saved. Two statements: a check and an upsert."""
+    now = now or utcnow()
+    row = s.execute(
+        select(Attempt.status, Attempt.deadline, AttemptQuestion.options)
+        .join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Attempt.id,
+                                    AttemptQuestion.question_id == question_id), isouter=True)
+        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+        .with_for_update(read=True, of=Attempt)  # PostgreSQL: a submit waits for saves in flight
+    ).one_or_none()
+    if row is None:
+        s.rollback()
+        raise not_found(ATTEMPT_NOT_FOUND)
+    status, deadline, options = row
+    if status != OPEN:
+        s.rollback()
+        raise _closed_error()
+    if now > deadline + timedelta(seconds=grace_s):
+        s.rollback()
+        touch(s, load_attempt(s, attempt_id, user_id), now, grace_s)
+        raise _closed_error()
+    if options is None:
+        s.rollback()
+        raise not_found("Câu hỏi không thuộc lượt thi này.")
+    index = _option_index(options, option_id)
+    if index is None:
+        s.rollback()
+        raise DomainError("invalid_option", "Phương án không thuộc câu hỏi này.", 422, {"option_id": "unknown option"})
+    upsert_answers(s, [{"attempt_id": attempt_id, "question_id": question_id, "option_id": option_id,
+                        "option_index": index, "saved_at": now}])
+    s.commit()
+    return now
+
+
+def submit(s: Session, attempt_id: int, user_id: int, answers: dict[int, str] | None = None,
+           prediction: int | None = None, now: datetime | None = None, grace_s: float = 5.0) -> Attempt:
+    """Save the final answers, score once, close. A repeated submit changes nothing."""
+    now = now or utcnow()
+    attempt = load_attempt(s, attempt_id, user_id, lock=True)
+    if attempt.status != OPEN:
+        s.rollback()
+        return attempt
+    late = now > attempt.deadline + timedelta(seconds=grace_s)
+    if answers and not late:
+        rows = s.execute(select(AttemptQuestion.question_id, AttemptQuestion.options)
+                         .where(AttemptQuestion.attempt_id == attempt_id)).all()
+        options = dict(rows)
+        values, bad = [], {}
+        for qid, oid in answers.items():
+            index = _option_index(options[qid], oid) if qid in options else None
+            if index is None:
+                bad[str(qid)] = "unknown question or option"
+            else:
+                values.append({"attempt_id": attempt_id, "question_id": qid, "option_id": oid,
+                               "option_index": index, "saved_at": now})
+        if bad:
+            s.rollback()
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, bad)
+        upsert_answers(s, values)
+    _close(s, attempt, now, late, prediction)
+    return attempt
+
+
+def close_expired(s: Session, now: datetime | None = None, grace_s: float = 5.0, batch: int = 500,
+                  progress=None) -> int:
+    """Close every open attempt past its deadline plus grace; return how many were closed."""
+    now = now or utcnow()
+    cutoff = now - timedelta(seconds=grace_s)
+    closed = 0
+    while True:
+        ids = s.execute(select(Attempt.id).where(Attempt.status == OPEN, Attempt.deadline < cutoff)
+                        .order_by(Attempt.id).limit(batch)).scalars().all()
+        s.rollback()
+        if not ids:
+            return closed
+        for attempt_id in ids:
+            a = s.execute(select(Attempt).where(Attempt.id == attempt_id).with_for_update()).scalar_one()
+            if a.status == OPEN and _expire_if_due(s, a, now, grace_s):
+                closed += 1
+            s.commit()
+        if progress:
+            progress(closed)
+
+
+def score_of(s: Session, attempt_id: int) -> int:
+    """Count the attempt's correct answers in SQL."""
+    return s.execute(
+        select(func.count()).select_from(Answer)
+        .join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Answer.attempt_id,
+                                    AttemptQuestion.question_id == Answer.question_id))
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
+        .where(Answer.attempt_id == attempt_id, Answer.option_index == QuestionVersion.correct)
+    ).scalar_one()
+
+
+def _option_index(options: list, option_id: str) -> int | None:
+    for oid, index in options:
+        if oid == option_id:
+            return index
+    return None
+
+
+def _expire_if_due(s: Session, attempt: Attempt, now: datetime, grace_s: float) -> bool:
+    """Close an open attempt whose deadline plus grace has passed; True if it did (caller commits)."""
+    if now <= attempt.deadline + timedelta(seconds=grace_s):
+        return False
+    return _close(s, attempt, now, True, None, commit=False)
+
+
+def _close(s: Session, attempt: Attempt, now: datetime, late: bool, prediction: int | None,
+           commit: bool = True) -> bool:
+    """Score and close with a conditional UPDATE, so only one closer ever scores an attempt."""
+    limit_ms = int((attempt.deadline - attempt.started_at).total_seconds() * 1000)
+    if late:
+        status, submitted_at, duration = "expired", attempt.deadline, limit_ms
+    else:
+        status, submitted_at = "submitted", now
+        duration = min(limit_ms, max(0, int((now - attempt.started_at).total_seconds() * 1000)))
+    score = score_of(s, attempt.id)
+    done = s.execute(
+        update(Attempt).where(Attempt.id == attempt.id, Attempt.status == OPEN)
+        .values(status=status, score=score, submitted_at=submitted_at, duration_ms=duration,
+                prediction=prediction).execution_options(synchronize_session=False)
+    ).rowcount == 1
+    if not done:
+        s.rollback()
+        s.refresh(attempt)
+        return False
+    attempt.status, attempt.score, attempt.submitted_at = status, score, submitted_at
+    attempt.duration_ms, attempt.prediction = duration, prediction
+    if commit:
+        s.commit()
+    return True
+
+
+def validate_prediction(value) -> int | None:
+    """Return the prediction as a non-negative int (or None); raise 422 otherwise."""
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
+        raise invalid({"prediction": "must be a whole number from 0 to 1000000000"},
+                      "Dự đoán phải là một số nguyên không âm.")
+    return value

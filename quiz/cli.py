@@ -1,0 +1,150 @@
+"""Command line: ``flask users|questions|contests|attempts ...``. Thin callers of the domain modules."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from . import accounts, attempts, contests
+from .errors import DomainError
+from .extensions import db
+from .question_bank import ExportRow, bank_versions, import_questions
+from .question_files import QuestionFileError, parse_questions, write_questions
+from .timeutil import parse_iso
+
+
+def fail(message: str) -> None:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def _domain_fail(exc: DomainError) -> None:
+    lines = [f"error: {exc.message}"]
+    lines += [f"  {k}: {v}" for k, v in (exc.fields or {}).items()]
+    fail("\n".join(lines))
+
+
+users = AppGroup("users", help="Manage accounts.")
+questions = AppGroup("questions", help="Import and export the question bank.")
+contests_cli = AppGroup("contests", help="Create and list contests.")
+attempts_cli = AppGroup("attempts", help="Maintain attempts.")
+
+
+@users.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--name", "full_name", required=True)
+@click.option("--role", type=click.Choice(["participant", "organizer", "judge", "admin"]), default="participant",
+              show_default=True)
+@click.option("--phone", default="")
+@click.option("--unit", default="")
+@click.option("--locality", default="")
+@click.option("--if-missing", is_flag=True, help="Succeed without change when the email already exists.")
+def users_create(email, password, full_name, role, phone, unit, locality, if_missing):
+    """Make an account."""
+    try:
+        user = accounts.create_user(db.session, full_name=full_name, email=email, password=password, phone=phone,
+                                    unit=unit, locality=locality, role=role)
+    except DomainError as exc:
+        if if_missing and exc.code == "email_taken":
+            click.echo(f"{email} already exists; unchanged")
+            return
+        _domain_fail(exc)
+    click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@questions.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def questions_import(files):
+    """Import .csv/.xlsx question files; all or nothing, every bad row reported."""
+    parsed, errors = [], []
+    with click.progressbar(files, label="Reading", file=sys.stderr) as bar:
+        for name in bar:
+            if not Path(name).is_file():
+                errors.append(f"{name}: no such file")
+                continue
+            try:
+                parsed.extend(parse_questions(name))
+            except QuestionFileError as exc:
+                errors.extend(exc.errors)
+    if errors:
+        fail("\n".join(errors) + f"\n{len(errors)} problem(s); nothing imported")
+    try:
+        report = import_questions(db.session, parsed)
+    except QuestionFileError as exc:
+        fail("\n".join(exc.errors) + "\nnothing imported")
+    click.echo(f"{len(parsed)} questions: {report.created} new, {report.updated} updated, "
+               f"{report.unchanged} unchanged")
+
+
+@questions.command("export")
+@click.argument("file", type=click.Path(dir_okay=False, writable=True))
+def questions_export(file):
+    """Write the bank to a .csv or .xlsx file in the import format."""
+    rows = [ExportRow(q, v) for q, v in bank_versions(db.session)]
+    try:
+        n = write_questions(file, rows)
+    except QuestionFileError as exc:
+        fail("\n".join(exc.errors))
+    click.echo(f"{n} questions written to {file}")
+
+
+def _when(value: str | None, name: str):
+    if value is None:
+        return None
+    try:
+        return parse_iso(value)
+    except ValueError:
+        fail(f"error: --{name} must be ISO 8601 with a UTC offset, e.g. 2026-12-01T08:00:00+07:00")
+
+
+@contests_cli.command("create")
+@click.option("--slug", required=True)
+@click.option("--title", required=True)
+@click.option("--questions", "question_count", type=int, default=20, show_default=True)
+@click.option("--time-limit", "time_limit_s", type=int, default=1200, show_default=True, help="seconds")
+@click.option("--max-attempts", type=int, default=3, show_default=True)
+@click.option("--opens", help="ISO 8601 with offset; default now")
+@click.option("--closes", help="ISO 8601 with offset; default 30 days after opening")
+@click.option("--review", "review_policy", type=click.Choice(["never", "after_submit", "after_close"]),
+              default="after_submit", show_default=True)
+@click.option("--description", default="")
+@click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
+def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
+                    description, if_missing):
+    """Open a contest over the bank."""
+    try:
+        c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
+                                    time_limit_s=time_limit_s, max_attempts=max_attempts,
+                                    opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
+                                    review_policy=review_policy, description=description)
+    except DomainError as exc:
+        if if_missing and exc.code == "slug_taken":
+            click.echo(f"contest {slug} already exists; unchanged")
+            return
+        _domain_fail(exc)
+    click.echo(f"created contest {c.slug}: {c.question_count} questions, {c.time_limit_s} s, "
+               f"{c.max_attempts} attempts, {c.opens_at.isoformat()} .. {c.closes_at.isoformat()}")
+
+
+@contests_cli.command("list")
+def contests_list():
+    """List contests."""
+    for c in contests.list_contests(db.session):
+        click.echo(f"{c.slug}\t{c.status_at(attempts.utcnow())}\t{c.title}")
+
+
+@attempts_cli.command("close-expired")
+def attempts_close_expired():
+    """Close every open attempt whose deadline has passed, scoring the answers saved before it."""
+    n = attempts.close_expired(db.session, grace_s=current_app.config["ANSWER_GRACE_S"],
+                               progress=lambda k: click.echo(f"closed {k}...", err=True))
+    click.echo(f"closed {n} expired attempt(s)")
+
+
+def init_app(app: Flask) -> None:
+    for group in (users, questions, contests_cli, attempts_cli):
+        app.cli.add_command(group)

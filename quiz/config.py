@@ -1,0 +1,40 @@
+"""Settings read from the environment, so one image runs anywhere."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return a secret key kept in instance/ so sessions survive restarts of a one-machine install."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def from_env(instance: Path) -> dict:
+    """Build the Flask config from environment variables."""
+    instance.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'quiz.db'}"
+    if url.startswith("postgres://"):  # the scheme Heroku-style URLs use
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Seconds after the deadline an answer is still accepted (network latency).
+        "ANSWER_GRACE_S": min(5.0, float(os.environ.get("ANSWER_GRACE_S", "5"))),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        "JSON_SORT_KEYS": False,
+    }

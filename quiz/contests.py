@@ -1,0 +1,71 @@
+"""Creating contests and reading them; the same rules for the CLI and the pages."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from .errors import DomainError, invalid, not_found
+from .models import REVIEW_POLICIES, Attempt, Contest, utcnow
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def create_contest(s: Session, *, slug: str, title: str, question_count: int = 20, time_limit_s: int = 1200,
+                   max_attempts: int = 3, opens_at: datetime | None = None, closes_at: datetime | None = None,
+                   review_policy: str = "after_submit", description: str = "") -> Contest:
+    """Validate and create a contest; raise 422 listing every bad field, 409 on a taken slug."""
+    opens_at = opens_at or utcnow()
+    closes_at = closes_at or opens_at + timedelta(days=30)
+    fields = {}
+    if not SLUG_RE.match(slug or ""):
+        fields["slug"] = "chữ thường không dấu, số và dấu '-', tối đa 64 ký tự"
+    if not (title or "").strip():
+        fields["title"] = "không được để trống"
+    if not 1 <= question_count <= 200:
+        fields["question_count"] = "từ 1 đến 200"
+    if not 10 <= time_limit_s <= 24 * 3600:
+        fields["time_limit_s"] = "từ 10 giây đến 24 giờ"
+    if not 1 <= max_attempts <= 1000:
+        fields["max_attempts"] = "từ 1 đến 1000"
+    if closes_at <= opens_at:
+        fields["closes_at"] = "phải sau thời điểm mở"
+    if review_policy not in REVIEW_POLICIES:
+        fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
+    if fields:
+        raise invalid(fields, "Thông tin cuộc thi không hợp lệ.")
+    contest = Contest(slug=slug, title=title.strip(), description=description, question_count=question_count,
+                      time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at,
+                      closes_at=closes_at, review_policy=review_policy)
+    s.add(contest)
+    try:
+        s.commit()
+    except IntegrityError:
+        s.rollback()
+        raise DomainError("slug_taken", f"Đã có cuộc thi với mã {slug}.", 409, {"slug": "đã được dùng"})
+    return contest
+
+
+def get_contest(s: Session, slug: str) -> Contest:
+    """Return the contest or raise 404."""
+    c = s.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+    if c is None:
+        raise not_found("Không tìm thấy cuộc thi.")
+    return c
+
+
+def list_contests(s: Session) -> list[Contest]:
+    return list(s.execute(select(Contest).order_by(Contest.opens_at.desc(), Contest.id.desc())).scalars())
+
+
+def attempts_used(s: Session, user_id: int, contest_id: int) -> int:
+    return s.execute(select(func.count()).select_from(Attempt)
+                     .where(Attempt.user_id == user_id, Attempt.contest_id == contest_id)).scalar_one()
+
+
+def user_attempts(s: Session, user_id: int, contest_id: int) -> list[Attempt]:
+    return list(s.execute(select(Attempt).where(Attempt.user_id == user_id, Attempt.contest_id == contest_id)
+                          .order_by(Attempt.number)).scalars())

@@ -1,0 +1,41 @@
+"""Engine settings per database: SQLite in WAL mode with write transactions that do not deadlock."""
+from __future__ import annotations
+
+from flask import Flask
+from sqlalchemy import event
+
+
+def configure(app: Flask) -> None:
+    """Set engine options; call before ``db.init_app``."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"connect_args": {"timeout": 30}})
+    else:
+        app.config.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+
+def tune(app: Flask) -> None:
+    """Install per-connection settings; call after ``db.init_app``."""
+    if app.config["SQLALCHEMY_DATABASE_URI"].startswith("sqlite"):
+        from .extensions import db
+
+        with app.app_context():
+            _tune_sqlite(db.engine)
+
+
+def _tune_sqlite(engine) -> None:
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_conn, _record):
+        # Let SQLAlchemy, not pysqlite, begin transactions (see on_begin).
+        dbapi_conn.isolation_level = None
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA journal_mode=WAL")
+        cur.execute("PRAGMA synchronous=NORMAL")
+        cur.execute("PRAGMA foreign_keys=ON")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(conn):
+        # IMMEDIATE takes the write lock up front: a read-then-write transaction
+        # can then never fail with SQLITE_BUSY when another writer went first.
+        conn.exec_driver_sql("BEGIN IMMEDIATE")

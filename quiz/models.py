@@ -1,0 +1,161 @@
+"""All tables. Constraints here carry the contest's invariants:
+
+* one open attempt per person and contest (partial unique index);
+* at most ``max_attempts`` attempts (unique attempt number, checked on insert);
+* one answer per question per attempt (primary key);
+* one score per attempt (submit is a conditional UPDATE on the open status).
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from flask_login import UserMixin
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.types import DateTime, TypeDecorator
+
+from .extensions import db
+
+ROLES = ("participant", "organizer", "judge", "admin")
+REVIEW_POLICIES = ("never", "after_submit", "after_close")
+OPEN = "in_progress"
+
+
+def utcnow() -> datetime:
+    """Return the current time, timezone-aware in UTC."""
+    return datetime.now(timezone.utc)
+
+
+class UTCDateTime(TypeDecorator):
+    """Store naive UTC (SQLite has no time zones), always hand back aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):
+        if value is not None:
+            if value.tzinfo is None:
+                raise ValueError("naive datetime given to a UTC column")
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return value
+
+    def process_result_value(self, value, dialect):
+        return value.replace(tzinfo=timezone.utc) if value is not None else None
+
+
+class User(UserMixin, db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    password_hash: Mapped[str | None] = mapped_column(String(255))  # None: imported, cannot log in yet
+    full_name: Mapped[str] = mapped_column(String(120))
+    phone: Mapped[str] = mapped_column(String(20), default="")
+    unit: Mapped[str] = mapped_column(String(200), default="")
+    locality: Mapped[str] = mapped_column(String(120), default="")
+    role: Mapped[str] = mapped_column(String(12), default="participant")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("role in ('participant','organizer','judge','admin')", name="role"),)
+
+
+class Question(db.Model):
+    """A question's stable identity; its wording lives in versions."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(40), unique=True)
+    chapter: Mapped[int]
+    active: Mapped[bool] = mapped_column(default=True)
+    current_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("question_version.id", use_alter=True, name="fk_question_current_version"))
+
+
+class QuestionVersion(db.Model):
+    """One immutable wording of a question; attempts point here, so edits never change the past."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), index=True)
+    version: Mapped[int]
+    chapter: Mapped[int]
+    article: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(Text)
+    options: Mapped[list] = mapped_column(JSON)  # list of option texts, original order
+    correct: Mapped[int]  # index into options
+    explanation: Mapped[str] = mapped_column(Text)
+    source_quote: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("question_id", "version"),)
+
+
+class Contest(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    title: Mapped[str] = mapped_column(String(200))
+    description: Mapped[str] = mapped_column(Text, default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    question_count: Mapped[int] = mapped_column(default=20)
+    time_limit_s: Mapped[int] = mapped_column(default=1200)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    review_policy: Mapped[str] = mapped_column(String(16), default="after_submit")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (
+        CheckConstraint("question_count > 0 and time_limit_s > 0 and max_attempts > 0", name="positive"),
+        CheckConstraint("closes_at > opens_at", name="window"),
+    )
+
+    def status_at(self, now: datetime) -> str:
+        """Return upcoming, open or closed at ``now``."""
+        if now < self.opens_at:
+            return "upcoming"
+        return "open" if now < self.closes_at else "closed"
+
+
+class Attempt(db.Model):
+    id: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    number: Mapped[int]  # 1..max_attempts for this person in this contest
+    status: Mapped[str] = mapped_column(String(12), default=OPEN)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    deadline: Mapped[datetime] = mapped_column(UTCDateTime)
+    submitted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    score: Mapped[int | None]
+    total: Mapped[int]
+    duration_ms: Mapped[int | None]
+    prediction: Mapped[int | None]
+
+    __table_args__ = (
+        UniqueConstraint("user_id", "contest_id", "number"),
+        Index("uq_attempt_one_open", "user_id", "contest_id", unique=True,
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+        Index("ix_attempt_open_deadline", "deadline",
+              sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
+        Index("ix_attempt_contest_score", "contest_id", "status", "score"),
+        CheckConstraint("status in ('in_progress','submitted','expired')", name="status"),
+        CheckConstraint("number > 0", name="number"),
+    )
+
+
+class AttemptQuestion(db.Model):
+    """A question as drawn for one attempt: its position and its shuffled, opaque options."""
+
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id", ondelete="CASCADE"), primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"), primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"))
+    position: Mapped[int]
+    # Display order: [[opaque option id, index into the version's options], ...]
+    options: Mapped[list] = mapped_column(JSON)
+
+
+class Answer(db.Model):
+    attempt_id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(primary_key=True)
+    option_id: Mapped[str] = mapped_column(String(16))
+    option_index: Mapped[int]  # index into the version's options, for scoring in SQL
+    saved_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        db.ForeignKeyConstraint(["attempt_id", "question_id"],
+                                ["attempt_question.attempt_id", "attempt_question.question_id"], ondelete="CASCADE"),
+    )

@@ -1,0 +1,120 @@
+"""Participant pages: contests, account, the quiz and its result. Vietnamese, server-rendered."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from . import accounts, attempts, contests
+from .errors import DomainError
+from .extensions import db
+from .forms import ActionForm, LoginForm, RegisterForm
+from .models import Contest, utcnow
+from .payloads import attempt_json
+
+bp = Blueprint("pages", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    parsed = urlparse(target)
+    if target.startswith("/") and not target.startswith("//") and not parsed.netloc:
+        return target
+    return default
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    return render_template("index.html", contests=contests.list_contests(db.session), now=now)
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.create_user(db.session, full_name=form.full_name.data, email=form.email.data,
+                                        password=form.password.data, phone=form.phone.data or "",
+                                        unit=form.unit.data or "", locality=form.locality.data or "")
+        except DomainError as exc:
+            for name, message in (exc.fields or {}).items():
+                if name in form:
+                    form[name].errors = [*form[name].errors, message]
+            if exc.code == "email_taken":
+                form.email.errors = ["Email này đã được đăng ký. Hãy đăng nhập hoặc dùng email khác."]
+        else:
+            login_user(user)
+            flash("Đăng ký thành công. Chào mừng bạn!", "success")
+            return redirect(_safe_next(url_for("pages.index")))
+    return render_template("register.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        except DomainError as exc:
+            form.password.errors = [exc.message]
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(url_for("pages.index")))
+    return render_template("login.html", form=form), 401 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    if ActionForm().validate_on_submit():
+        logout_user()
+        flash("Bạn đã đăng xuất.", "success")
+    return redirect(url_for("pages.index"))
+
+
+@bp.get("/contests/<slug>")
+def contest(slug: str):
+    c = contests.get_contest(db.session, slug)
+    mine = contests.user_attempts(db.session, current_user.id, c.id) if current_user.is_authenticated else []
+    return render_template("contest.html", contest=c, attempts=mine, now=utcnow(), form=ActionForm())
+
+
+@bp.post("/contests/<slug>/start")
+@login_required
+def start(slug: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    c = contests.get_contest(db.session, slug)
+    attempt, _created = attempts.start_attempt(db.session, current_user.id, c,
+                                               grace_s=current_app.config["ANSWER_GRACE_S"])
+    return redirect(url_for("pages.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    a = attempts.load_attempt(db.session, attempt_id, current_user.id)
+    attempts.touch(db.session, a, grace_s=current_app.config["ANSWER_GRACE_S"])
+    c = db.session.get(Contest, a.contest_id)
+    if a.status != "in_progress":
+        return render_template("result.html", contest=c, attempt=attempt_json(db.session, a, c))
+    return render_template("quiz.html", contest=c, attempt_id=a.id)
+
+
+@bp.app_template_filter("vn_time")
+def vn_time(value) -> str:
+    """Show a time as Vietnamese readers expect: 08:00 01/12/2026 in Viet Nam's time zone."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "HH:mm dd/MM/yyyy") if value else ""
+
+
+@bp.app_template_filter("duration")
+def duration(ms) -> str:
+    """Show milliseconds as '12 phút 05 giây'."""
+    if ms is None:
+        return "–"
+    seconds = round(ms / 1000)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes} phút {seconds:02d} giây" if minutes else f"{seconds} giây"
