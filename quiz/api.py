@@ -5,11 +5,13 @@ from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from . import accounts, attempts, contests
+from . import accounts, attempts, contests, exports, ranking
 from .errors import DomainError, invalid
 from .extensions import db
 from .models import Contest, utcnow
 from .payloads import attempt_json, contest_json, result_json, user_json
+from .stats import contest_stats
+from .timeutil import iso
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
@@ -141,3 +143,58 @@ def submit(attempt_id: str):
     attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
     contest = db.session.get(Contest, attempt.contest_id)
     return jsonify(result=result_json(attempt, contest, db.session))
+
+
+STAFF = ("organizer", "judge", "admin")
+
+
+def _require_staff() -> None:
+    _user_id()
+    if current_user.role not in STAFF:
+        raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.", 403)
+
+
+def _no_rounds() -> None:
+    if request.args.get("round") not in (None, ""):
+        raise DomainError("round_not_found", "Cuộc thi này không chia vòng thi.", 404)
+
+
+@bp.get("/contests/<slug>/leaderboard")
+def leaderboard(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    _no_rounds()
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise invalid({"limit": "a whole number from 1 to 1000"}, "Tham số limit không hợp lệ.")
+    rows = ranking.ranking(db.session, contest.id, limit=int(raw))
+    return jsonify(rows=[{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
+                          "duration_ms": r.duration_ms, "prediction": r.prediction,
+                          "submitted_at": iso(r.submitted_at)} for r in rows])
+
+
+@bp.get("/contests/<slug>/stats")
+def stats(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    _require_staff()
+    _no_rounds()
+    return jsonify(contest_stats(db.session, contest))
+
+
+@bp.get("/contests/<slug>/winners")
+def winners(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    _require_staff()
+    _no_rounds()
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        raise invalid({"format": "csv or xlsx"}, "Định dạng phải là csv hoặc xlsx.")
+    rows = ranking.ranking(db.session, contest.id)
+    if fmt == "csv":
+        body, mime = exports.winners_csv(rows), "text/csv; charset=utf-8"
+    else:
+        body, mime = exports.winners_xlsx(rows, contest.title), \
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    response = current_app.response_class(body, mimetype=mime)
+    response.headers["Content-Disposition"] = f'attachment; filename="winners-{contest.slug}.{fmt}"'
+    response.headers["X-Ranking-SHA256"] = exports.ranking_digest(rows)
+    return response

@@ -146,7 +146,7 @@ def submit(s: Session, attempt_id: int, user_id: int, answers: dict[int, str] | 
             s.rollback()
             raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, bad)
         upsert_answers(s, values)
-    _close(s, attempt, now, late, prediction)
+    _close(s, attempt, now, late, None if late else prediction)  # nothing counts after the grace
     return attempt
 
 

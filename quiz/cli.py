@@ -145,6 +145,66 @@ def attempts_close_expired():
     click.echo(f"closed {n} expired attempt(s)")
 
 
+def _contest_or_fail(slug: str):
+    try:
+        return contests.get_contest(db.session, slug)
+    except DomainError as exc:
+        _domain_fail(exc)
+
+
+def _no_round(round_):
+    if round_ is not None:
+        fail("error: this contest has no rounds")
+
+
+@click.command("stats")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the same object as the stats endpoint.")
+@click.option("--round", "round_", default=None)
+def stats_command(slug, as_json, round_):
+    """The statistics report of a contest."""
+    import json
+
+    from .stats import contest_stats
+
+    contest = _contest_or_fail(slug)
+    _no_round(round_)
+    body = contest_stats(db.session, contest)
+    if as_json:
+        click.echo(json.dumps(body, ensure_ascii=False, indent=2))
+        return
+    pct = lambda x: f"{x * 100:.2f}%".replace(".", ",")  # noqa: E731
+    click.echo(f"{contest.title}")
+    click.echo(f"  người dự thi: {body['participants']}, lượt dự thi: {body['attempts']}")
+    click.echo(f"  đạt {contest.question_count}/{contest.question_count}: {body['perfect']['count']} "
+               f"({pct(body['perfect']['share'])})")
+    click.echo(f"  từ {body['at_least']['threshold']} câu đúng: {body['at_least']['count']} "
+               f"({pct(body['at_least']['share'])})")
+    if body["attempts"]:
+        click.echo(f"  trung bình {body['mean']:.2f}, trung vị {body['median']}, độ lệch chuẩn {body['stdev']:.2f}")
+
+
+@click.command("winners")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
+@click.option("--round", "round_", default=None)
+def winners_command(slug, out, round_):
+    """Write the winner list (.xlsx or .csv) in ranking order."""
+    from . import exports, ranking
+
+    contest = _contest_or_fail(slug)
+    _no_round(round_)
+    suffix = Path(out).suffix.lower()
+    if suffix not in (".csv", ".xlsx"):
+        fail("error: --out must end in .csv or .xlsx")
+    rows = ranking.ranking(db.session, contest.id)
+    data = exports.winners_csv(rows) if suffix == ".csv" else exports.winners_xlsx(rows, contest.title)
+    Path(out).write_bytes(data)
+    click.echo(f"{len(rows)} rows written to {out}; sha256 of the ranking {exports.ranking_digest(rows)}")
+
+
 def init_app(app: Flask) -> None:
     for group in (users, questions, contests_cli, attempts_cli):
         app.cli.add_command(group)
+    app.cli.add_command(stats_command)
+    app.cli.add_command(winners_command)
