@@ -132,7 +132,8 @@ def submit(attempt_id: str):
     uid = _user_id()
     data = _json_body(required=False)
     prediction = attempts.validate_prediction(data.get("prediction"))
-    raw = data.get("answers") or {}
+    raw = data.get("answers")
+    raw = {} if raw is None else raw
     if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
         raise invalid({"answers": "an object {question_id: option_id}"}, "Danh sách câu trả lời không hợp lệ.")
     answers = {}

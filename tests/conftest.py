@@ -95,6 +95,18 @@ def app(database_url):
 
 
 @pytest.fixture
+def client_app(app, database_url):
+    """A second app object on the same database for test clients.
+
+    Requests then get their own app context (and ``g``) instead of reusing the
+    test's, as they would in a real server.
+    """
+    from quiz import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
+
+
+@pytest.fixture
 def session(app):
     from quiz.extensions import db
 
@@ -160,7 +172,9 @@ def correct_option(session, attempt_id: int, question_id: str) -> str:
 
     aq = session.get(AttemptQuestion, (attempt_id, int(question_id)))
     v = session.get(QuestionVersion, aq.version_id)
-    return next(oid for oid, i in aq.options if i == v.correct)
+    answer = next(oid for oid, i in aq.options if i == v.correct)
+    session.commit()  # end the read: on SQLite it holds the write lock other connections wait for
+    return answer
 
 
 def free_port() -> int:
