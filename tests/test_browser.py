@@ -1,0 +1,163 @@
+"""The participant's whole flow in Debian's Chromium at phone size, reload and expiry included."""
+import os
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+from .conftest import IN_CI, LiveServer, correct_option
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+PHONE = {"width": 360, "height": 740}
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        if IN_CI:
+            pytest.fail(f"{CHROMIUM} is missing (CI=true: install Debian's chromium)")
+        pytest.skip(f"{CHROMIUM} is missing")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def server(app, database_url):
+    s = LiveServer(database_url, extra_env={"ANSWER_GRACE_S": "1"})
+    yield s
+    s.stop()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
+
+
+def register(page, base, email="hoa@example.vn"):
+    page.goto(base + "/register")
+    page.fill("#full_name", "Lê Thị Hoa")
+    page.fill("#email", email)
+    page.fill("#password", "mat-khau-123")
+    page.fill("#confirm", "mat-khau-123")
+    page.fill("#phone", "0987654321")
+    page.fill("#unit", "HTX Dịch vụ Nông nghiệp An Bình")
+    page.fill("#locality", "Cần Thơ")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    assert "Lê Thị Hoa" in page.inner_text("header")
+
+
+def start(page, base, slug="thi-thu"):
+    page.goto(f"{base}/contests/{slug}")
+    page.click("text=Bắt đầu lượt thi")
+    page.wait_for_url(re.compile(r".*/attempts/\d+$"))
+    page.wait_for_selector("fieldset.question:not([hidden])")
+    return int(page.url.rsplit("/", 1)[1])
+
+
+def answer(page, session, attempt_id, index):
+    """Choose the right option of question ``index`` (0-based) through the navigator."""
+    page.click(f"#navigator button:nth-child({index + 1})")
+    fs = page.locator(f"fieldset.question[data-index='{index}']")
+    qid = fs.get_attribute("id")[2:]
+    right = correct_option(session, attempt_id, qid)
+    fs.locator(f"input[value='{right}']").check()
+    return qid, right
+
+
+def test_whole_flow_on_a_phone(page, server, session, bank, contest_factory):
+    contest_factory("thi-thu", time_limit_s=600)
+    base = server.url
+    register(page, base)
+    aid = start(page, base)
+    # Readable at 360 px: nothing wider than the screen.
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page.locator("#navigator button").count() == 20
+    chosen = dict(answer(page, session, aid, i) for i in range(5))
+    page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
+    assert page.locator("#navigator button.answered").count() == 5
+    before = page.inner_text("#countdown")
+    time.sleep(1.2)
+    page.reload()
+    page.wait_for_selector("fieldset.question:not([hidden])")
+    for qid, option in chosen.items():
+        assert page.locator(f"#q-{qid} input[value='{option}']").is_checked()
+    after = page.inner_text("#countdown")
+    to_s = lambda t: int(t.split(":")[0]) * 60 + int(t.split(":")[1])  # noqa: E731
+    assert 0 < to_s(after) < to_s(before) <= 600  # the server's clock kept running; not reset by the reload
+
+    # The network drops: the choice is kept, shown as unsaved, and saved when the network returns.
+    page.context.set_offline(True)
+    qid, option = answer(page, session, aid, 5)
+    page.wait_for_selector(".save-state.offline, .save-state.saving")
+    assert "chưa lưu" in page.inner_text("#save-state") or "Đang lưu" in page.inner_text("#save-state")
+    page.context.set_offline(False)
+    page.wait_for_selector("text=Đã lưu tất cả câu trả lời", timeout=20000)
+
+    # All questions on one page works too.
+    page.check("#show-all")
+    assert page.locator("fieldset.question:visible").count() == 20
+    for i in range(6, 12):
+        fs = page.locator(f"fieldset.question[data-index='{i}']")
+        qid = fs.get_attribute("id")[2:]
+        fs.locator(f"input[value='{correct_option(session, aid, qid)}']").check()
+    page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
+    page.fill("#prediction", "1500")
+    page.once("dialog", lambda d: d.accept())
+    page.click("#submit")
+    page.wait_for_selector("#result")
+    assert page.inner_text("#score") == "12/20"
+    assert "Đã nộp bài" in page.inner_text("#result")
+    assert page.locator(".review > li").count() == 20
+    assert "Giải thích" in page.inner_text(".review")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+
+def test_warns_before_leaving_with_unsaved_answers(page, server, session, bank, contest_factory):
+    contest_factory("thi-thu")
+    register(page, server.url, "canh-bao@example.vn")
+    aid = start(page, server.url)
+    page.context.set_offline(True)
+    answer(page, session, aid, 0)
+    with page.expect_event("dialog") as info:
+        page.close(run_before_unload=True)
+    assert info.value.type == "beforeunload"
+    info.value.accept()
+
+
+def test_expiry_auto_submits_at_zero(page, server, session, bank, contest_factory):
+    contest_factory("thi-thu", time_limit_s=10)
+    register(page, server.url, "het-gio@example.vn")
+    aid = start(page, server.url)
+    for i in range(2):
+        answer(page, session, aid, i)
+    page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
+    page.wait_for_selector("#result", timeout=25000)  # the countdown reaches zero and submits by itself
+    assert page.inner_text("#score") == "2/20"
+    assert re.search(r"10 giây", page.inner_text("#duration"))
+
+
+def test_attempt_left_open_is_closed_with_saved_answers(page, server, session, bank, contest_factory):
+    contest_factory("thi-thu", time_limit_s=10)
+    register(page, server.url, "bo-do@example.vn")
+    aid = start(page, server.url)
+    answer(page, session, aid, 0)
+    page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
+    page.goto(server.url + "/")  # walk away before the deadline
+    time.sleep(12)  # 10 s limit + 1 s grace
+    page.goto(f"{server.url}/attempts/{aid}")
+    assert page.inner_text("#score") == "1/20"
+    assert "Hết giờ" in page.inner_text("#result")
+    assert "10 giây" in page.inner_text("#duration")
