@@ -9,16 +9,27 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, func, select, update
+from sqlalchemy import JSON, String, and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .draw import active_pool, draw_paper
 from .errors import DomainError, invalid, not_found
-from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, utcnow
-from .upsert import upsert_answers
+from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, UTCDateTime, utcnow
+from .upsert import UPSERT_ANSWER, upsert_answers
 
 ATTEMPT_NOT_FOUND = "Không tìm thấy lượt thi."
+
+# The answer save's one check, as fixed SQL (no compilation per request). On
+# PostgreSQL it share-locks the attempt row, so a submit waits for saves in flight.
+_SAVE_CHECK_SQL = (
+    "SELECT attempt.status, attempt.deadline, attempt_question.options FROM attempt "
+    "LEFT JOIN attempt_question ON attempt_question.attempt_id = attempt.id "
+    "AND attempt_question.question_id = :question_id "
+    "WHERE attempt.id = :attempt_id AND attempt.user_id = :user_id")
+_SAVE_CHECK = {dialect: text(sql).columns(status=String, deadline=UTCDateTime, options=JSON)
+               for dialect, sql in (("sqlite", _SAVE_CHECK_SQL),
+                                    ("postgresql", _SAVE_CHECK_SQL + " FOR SHARE OF attempt"))}
 
 
 def _closed_error() -> DomainError:
@@ -88,37 +99,42 @@ def touch(s: Session, attempt: Attempt, now: datetime | None = None, grace_s: fl
 
 def save_answer(s: Session, attempt_id: int, user_id: int, question_id: int, option_id: str,
                 now: datetime | None = None, grace_s: float = 5.0) -> datetime:
-    """Upsert one answer; return the time it was saved. Two statements: a check and an upsert."""
+    """Upsert one answer; return the time it was saved.
+
+    The deadline rush's hot path: two fixed statements (a check and an upsert)
+    in one transaction, no ORM objects.
+    """
     now = now or utcnow()
-    row = s.execute(
-        select(Attempt.status, Attempt.deadline, AttemptQuestion.options)
-        .join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Attempt.id,
-                                    AttemptQuestion.question_id == question_id), isouter=True)
-        .where(Attempt.id == attempt_id, Attempt.user_id == user_id)
-        .with_for_update(read=True, of=Attempt)  # PostgreSQL: a submit waits for saves in flight
-    ).one_or_none()
-    if row is None:
-        s.rollback()
-        raise not_found(ATTEMPT_NOT_FOUND)
-    status, deadline, options = row
-    if status != OPEN:
-        s.rollback()
-        raise _closed_error()
-    if now > deadline + timedelta(seconds=grace_s):
-        s.rollback()
+    conn = s.connection()
+    row = conn.execute(_SAVE_CHECK[conn.dialect.name],
+                       {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}).one_or_none()
+    problem = _save_problem(row, option_id, now, grace_s)
+    if problem is None:
+        conn.execute(UPSERT_ANSWER, {"attempt_id": attempt_id, "question_id": question_id, "option_id": option_id,
+                                     "option_index": _option_index(row[2], option_id), "saved_at": now})
+        s.commit()
+        return now
+    s.rollback()
+    if problem == "late":  # close it now, with the answers saved before the deadline
         touch(s, load_attempt(s, attempt_id, user_id), now, grace_s)
         raise _closed_error()
+    raise problem
+
+
+def _save_problem(row, option_id: str, now: datetime, grace_s: float):
+    """Why an answer cannot be saved (a DomainError, or "late"), or None."""
+    if row is None:
+        return not_found(ATTEMPT_NOT_FOUND)
+    status, deadline, options = row
+    if status != OPEN:
+        return _closed_error()
+    if now > deadline + timedelta(seconds=grace_s):
+        return "late"
     if options is None:
-        s.rollback()
-        raise not_found("Câu hỏi không thuộc lượt thi này.")
-    index = _option_index(options, option_id)
-    if index is None:
-        s.rollback()
-        raise DomainError("invalid_option", "Phương án không thuộc câu hỏi này.", 422, {"option_id": "unknown option"})
-    upsert_answers(s, [{"attempt_id": attempt_id, "question_id": question_id, "option_id": option_id,
-                        "option_index": index, "saved_at": now}])
-    s.commit()
-    return now
+        return not_found("Câu hỏi không thuộc lượt thi này.")
+    if _option_index(options, option_id) is None:
+        return DomainError("invalid_option", "Phương án không thuộc câu hỏi này.", 422, {"option_id": "unknown option"})
+    return None
 
 
 def submit(s: Session, attempt_id: int, user_id: int, answers: dict[int, str] | None = None,

@@ -192,7 +192,7 @@ class LiveServer:
         env = dict(os.environ, DATABASE_URL=database_url, SECRET_KEY="live-secret", **(extra_env or {}))
         self.log = open(ROOT / "instance" / f"gunicorn-{self.port}.log", "w") if (ROOT / "instance").exists() else subprocess.DEVNULL
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "-b",
+            [sys.executable, "-m", "gunicorn", "-w", str(workers), "--threads", str(threads), "--keep-alive", "60", "-b",
              f"127.0.0.1:{self.port}", "--graceful-timeout", "2", "wsgi:app"],
             cwd=ROOT, env=env, stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 30
