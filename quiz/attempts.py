@@ -46,13 +46,12 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     """
     now = now or utcnow()
     for _ in range(3):
-        attempts = s.execute(select(Attempt).where(Attempt.user_id == user_id, Attempt.contest_id == contest.id)
-                             .order_by(Attempt.number)).scalars().all()
-        for a in attempts:
-            if a.status == OPEN:
-                if not _expire_if_due(s, a, now, grace_s):
-                    s.commit()
-                    return a, False
+        mine = (Attempt.user_id == user_id, Attempt.contest_id == contest.id)
+        for a in s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().all():
+            if not _expire_if_due(s, a, now, grace_s):
+                s.commit()
+                return a, False
+        used = s.execute(select(func.count()).select_from(Attempt).where(*mine)).scalar_one()
         status = contest.status_at(now)
         if status == "upcoming":
             s.rollback()
@@ -60,12 +59,12 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
         if status == "closed":
             s.rollback()
             raise DomainError("contest_closed", "Cuộc thi đã kết thúc.", 403)
-        if len(attempts) >= contest.max_attempts:
+        if used >= contest.max_attempts:
             s.commit()  # keep any expiry just made
             raise DomainError("attempt_limit_reached",
                               f"Bạn đã dùng hết {contest.max_attempts} lượt thi của cuộc thi này.", 403)
-        paper = draw_paper(active_pool(s), contest.question_count)
-        attempt = Attempt(user_id=user_id, contest_id=contest.id, number=len(attempts) + 1, status=OPEN,
+        paper = draw_paper(s, active_pool(s), contest.question_count)
+        attempt = Attempt(user_id=user_id, contest_id=contest.id, number=used + 1, status=OPEN,
                           started_at=now, deadline=now + timedelta(seconds=contest.time_limit_s),
                           total=contest.question_count)
         try:

@@ -1,6 +1,7 @@
 """Drawing an attempt's questions: a random paper with shuffled, opaque options."""
 from __future__ import annotations
 
+import base64
 import random
 import secrets
 
@@ -11,30 +12,40 @@ from .errors import DomainError
 from .models import Question, QuestionVersion
 
 
-def active_pool(s: Session) -> list[tuple[int, int, int]]:
-    """Return (question id, current version id, option count) of every active question."""
-    rows = s.execute(
-        select(Question.id, Question.current_version_id, QuestionVersion.options)
-        .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
-        .where(Question.active.is_(True))
-    ).all()
-    return [(qid, vid, len(opts)) for qid, vid, opts in rows]
+_POOL = select(Question.id, Question.current_version_id).where(Question.active.is_(True),
+                                                               Question.current_version_id.is_not(None))
 
 
-def draw_paper(pool: list[tuple[int, int, int]], count: int, rng: random.Random | None = None) -> list[dict]:
+def active_pool(s: Session) -> list[tuple[int, int]]:
+    """Return (question id, current version id) of every active question: two integers a row."""
+    return s.connection().execute(_POOL).all()
+
+
+def draw_paper(s: Session, pool: list[tuple[int, int]], count: int, rng: random.Random | None = None) -> list[dict]:
     """Pick ``count`` questions and shuffle each one's options under fresh random ids.
 
     Option ids are random tokens, so neither their values nor their order tells
-    which option is correct.
+    which option is correct. Only the drawn versions' options are read.
     """
-    rng = rng or random.SystemRandom()
+    # One secret seed per attempt: unpredictable, without a system call per shuffle.
+    rng = rng or random.Random(secrets.randbits(128))
     if len(pool) < count:
         raise DomainError("bank_too_small",
                           f"Ngân hàng chỉ có {len(pool)} câu hỏi đang dùng, không đủ {count} câu cho một lượt thi.", 409)
+    chosen = rng.sample(pool, count)
+    sizes = dict(s.execute(select(QuestionVersion.id, QuestionVersion.options)
+                           .where(QuestionVersion.id.in_([vid for _q, vid in chosen]))).all())
+    ids = iter(_option_ids(sum(len(sizes[vid]) for _q, vid in chosen)))
     paper = []
-    for position, (qid, vid, n) in enumerate(rng.sample(pool, count), start=1):
-        order = list(range(n))
+    for position, (qid, vid) in enumerate(chosen, start=1):
+        order = list(range(len(sizes[vid])))
         rng.shuffle(order)
         paper.append({"question_id": qid, "version_id": vid, "position": position,
-                      "options": [[secrets.token_urlsafe(6), i] for i in order]})
+                      "options": [[next(ids), i] for i in order]})
     return paper
+
+
+def _option_ids(n: int) -> list[str]:
+    """n random 8-character ids (48 bits each) from one read of the system's randomness."""
+    raw = base64.urlsafe_b64encode(secrets.token_bytes(6 * n)).decode()
+    return [raw[i:i + 8] for i in range(0, 8 * n, 8)]
