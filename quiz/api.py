@@ -8,6 +8,7 @@ from flask_wtf.csrf import generate_csrf
 from . import accounts, attempts, contests, exports, ranking
 from .api_csrf import check_csrf
 from .errors import DomainError, invalid
+from .database import reading
 from .extensions import db
 from .models import Contest, utcnow
 from .payloads import attempt_json, contest_json, result_json, user_json
@@ -105,16 +106,21 @@ def start_attempt(slug: str):
     uid = _user_id()
     contest = contests.get_contest(db.session, slug)
     attempt, created = attempts.start_attempt(db.session, uid, contest, grace_s=_grace())
-    return jsonify(attempt=attempt_json(db.session, attempt, contest)), 201 if created else 200
+    with reading(db.session):
+        body = attempt_json(db.session, attempt, contest)
+    return jsonify(attempt=body), 201 if created else 200
 
 
 @bp.get("/attempts/<attempt_id>")
 def get_attempt(attempt_id: str):
     uid = _user_id()
-    attempt = attempts.load_attempt(db.session, _int_id(attempt_id, "lượt thi"), uid)
-    attempts.touch(db.session, attempt, grace_s=_grace())
-    contest = db.session.get(Contest, attempt.contest_id)
-    return jsonify(attempt=attempt_json(db.session, attempt, contest))
+    with reading(db.session):
+        attempt = attempts.load_attempt(db.session, _int_id(attempt_id, "lượt thi"), uid)
+    attempt = attempts.touch(db.session, attempt, grace_s=_grace())
+    with reading(db.session):
+        contest = db.session.get(Contest, attempt.contest_id)
+        body = attempt_json(db.session, attempt, contest)
+    return jsonify(attempt=body)
 
 
 @bp.put("/attempts/<attempt_id>/answers/<question_id>")
@@ -144,8 +150,10 @@ def submit(attempt_id: str):
             raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, {str(qid): "unknown question"})
         answers[int(qid)] = oid[:32]
     attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
-    contest = db.session.get(Contest, attempt.contest_id)
-    return jsonify(result=result_json(attempt, contest, db.session))
+    with reading(db.session):
+        contest = db.session.get(Contest, attempt.contest_id)
+        body = result_json(attempt, contest, db.session)
+    return jsonify(result=body)
 
 
 STAFF = ("organizer", "judge", "admin")

@@ -91,8 +91,15 @@ def load_attempt(s: Session, attempt_id: int, user_id: int, *, lock: bool = Fals
 
 def touch(s: Session, attempt: Attempt, now: datetime | None = None, grace_s: float = 5.0) -> Attempt:
     """Close the attempt if its deadline (plus grace) has passed; return it."""
-    if attempt.status == OPEN and _expire_if_due(s, attempt, now or utcnow(), grace_s):
-        s.commit()
+    now = now or utcnow()
+    if attempt.status == OPEN and now > attempt.deadline + timedelta(seconds=grace_s):
+        s.rollback()  # close in a write transaction of its own, on a fresh, locked copy
+        fresh = s.execute(select(Attempt).where(Attempt.id == attempt.id).with_for_update()).scalar_one()
+        if fresh.status == OPEN and _expire_if_due(s, fresh, now, grace_s):
+            s.commit()
+        else:
+            s.rollback()
+        return fresh
     return attempt
 
 

@@ -1,8 +1,29 @@
 """Engine settings per database: SQLite in WAL mode with write transactions that do not deadlock."""
 from __future__ import annotations
 
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import Flask
 from sqlalchemy import event
+
+# Whether the next transaction may write. Writes are the default (safe); reads that
+# only build a response say otherwise, so on SQLite they do not hold the write lock.
+_WRITING: ContextVar[bool] = ContextVar("writing", default=True)
+
+
+@contextmanager
+def reading(session):
+    """Run read-only queries in a transaction of their own that takes no write lock, then end it."""
+    session = session() if callable(session) else session  # a scoped session: use the current one
+    if session.in_transaction():
+        session.commit()
+    token = _WRITING.set(False)
+    try:
+        yield
+    finally:
+        _WRITING.reset(token)
+        session.rollback()
 
 
 def configure(app: Flask) -> None:
@@ -43,4 +64,4 @@ def _tune_sqlite(engine) -> None:
     def on_begin(conn):
         # IMMEDIATE takes the write lock up front: a read-then-write transaction
         # can then never fail with SQLITE_BUSY when another writer went first.
-        conn.exec_driver_sql("BEGIN IMMEDIATE")
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if _WRITING.get() else "BEGIN")

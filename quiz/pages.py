@@ -33,22 +33,30 @@ def index():
 @bp.route("/register", methods=["GET", "POST"])
 def register():
     form = RegisterForm()
-    if form.validate_on_submit():
-        try:
-            user = accounts.create_user(db.session, full_name=form.full_name.data, email=form.email.data,
-                                        password=form.password.data, phone=form.phone.data or "",
-                                        unit=form.unit.data or "", locality=form.locality.data or "")
-        except DomainError as exc:
-            for name, message in (exc.fields or {}).items():
-                if name in form:
-                    form[name].errors = [*form[name].errors, message]
-            if exc.code == "email_taken":
-                form.email.errors = ["Email này đã được đăng ký. Hãy đăng nhập hoặc dùng email khác."]
-        else:
-            login_user(user)
-            flash("Đăng ký thành công. Chào mừng bạn!", "success")
-            return redirect(_safe_next(url_for("pages.index")))
+    if form.is_submitted():
+        # Show every problem at once: the form's own checks and the account rules.
+        valid = form.validate()
+        data = {name: form[name].data or "" for name in ("full_name", "email", "password", "phone", "unit", "locality")}
+        problems = accounts.validate_profile(**data)
+        _add_errors(form, problems)
+        if valid and not problems:
+            try:
+                user = accounts.create_user(db.session, **data)
+            except DomainError as exc:
+                _add_errors(form, exc.fields or {})
+                if exc.code == "email_taken":
+                    form.email.errors = ["Email này đã được đăng ký. Hãy đăng nhập hoặc dùng email khác."]
+            else:
+                login_user(user)
+                flash("Đăng ký thành công. Chào mừng bạn!", "success")
+                return redirect(_safe_next(url_for("pages.index")))
     return render_template("register.html", form=form), 422 if form.errors else 200
+
+
+def _add_errors(form, problems: dict) -> None:
+    for name, message in problems.items():
+        if name in form and message not in form[name].errors:
+            form[name].errors = [*form[name].errors, message]
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -95,7 +103,7 @@ def start(slug: str):
 @login_required
 def attempt(attempt_id: int):
     a = attempts.load_attempt(db.session, attempt_id, current_user.id)
-    attempts.touch(db.session, a, grace_s=current_app.config["ANSWER_GRACE_S"])
+    a = attempts.touch(db.session, a, grace_s=current_app.config["ANSWER_GRACE_S"])
     c = db.session.get(Contest, a.contest_id)
     if a.status != "in_progress":
         return render_template("result.html", contest=c, attempt=attempt_json(db.session, a, c))
