@@ -46,9 +46,9 @@ function response(status, headers, body)
     return
   end
   if state == "start" then
-    attempt = body:match('"deadline":"[^"]*","id":(%d+)')
+    attempt = body:match('"attempt":{"id":(%d+)')
     questions = {}
-    for qid, oid in body:gmatch('"id":"(%d+)","options":%[{"id":"([^"]+)"') do
+    for qid, oid in body:gmatch('"id":"(%d+)","position":%d+,"options":%[{"id":"([^"]+)"') do
       questions[#questions + 1] = {qid, oid}
     end
     state, step = "save", 1

@@ -16,6 +16,10 @@ def create_app(config: dict | None = None) -> Flask:
     app.config.from_mapping(from_env(Path(app.instance_path)))
     if config:
         app.config.update(config)
+    from .sessions import CachedCookieSessionInterface
+
+    app.session_interface = CachedCookieSessionInterface()
+    app.json.sort_keys = False  # key order is not part of the contract; sorting big payloads costs time
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -104,7 +104,8 @@ def get_contest(slug: str):
 @bp.post("/contests/<slug>/attempts")
 def start_attempt(slug: str):
     uid = _user_id()
-    contest = contests.get_contest(db.session, slug)
+    with reading(db.session):
+        contest = contests.get_contest(db.session, slug)
     attempt, created = attempts.start_attempt(db.session, uid, contest, grace_s=_grace())
     with reading(db.session):
         body = attempt_json(db.session, attempt, contest)

@@ -7,12 +7,14 @@ is closed with the answers saved before, whenever it is next touched or by
 """
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timedelta
 
 from sqlalchemy import JSON, String, and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .database import current, reading
 from .draw import active_pool, draw_paper
 from .errors import DomainError, invalid, not_found
 from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, UTCDateTime, utcnow
@@ -40,30 +42,31 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
                   grace_s: float = 5.0) -> tuple[Attempt, bool]:
     """Return (attempt, created): the open attempt if there is one, else a new one.
 
-    Concurrent starts are settled by the database: the partial unique index on
-    open attempts and the unique attempt number make all but one insert fail,
-    and the losers return the winner's attempt.
+    The paper is drawn in a read transaction first, so the write transaction
+    (and, on SQLite, the database's write lock) only covers the checks and the
+    inserts. Concurrent starts are settled by the database: the partial unique
+    index on open attempts and the unique attempt number make all but one insert
+    fail, and the losers return the winner's attempt.
     """
     now = now or utcnow()
+    mine = (Attempt.user_id == user_id, Attempt.contest_id == contest.id)
     for _ in range(3):
-        mine = (Attempt.user_id == user_id, Attempt.contest_id == contest.id)
-        for a in s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().all():
+        with reading(s):
+            current = s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().first()
+            if current is not None and now <= current.deadline + timedelta(seconds=grace_s):
+                return current, False
+            _check_can_start(contest, now, s.execute(select(func.count()).select_from(Attempt).where(*mine))
+                             .scalar_one())
+            paper = draw_paper(s, active_pool(s), contest.question_count)
+        # The write transaction: close what expired, check again, insert.
+        for a in s.execute(select(Attempt).where(*mine, Attempt.status == OPEN).with_for_update()).scalars().all():
             if not _expire_if_due(s, a, now, grace_s):
-                s.commit()
+                s.commit()  # another request started one meanwhile: resume it
                 return a, False
         used = s.execute(select(func.count()).select_from(Attempt).where(*mine)).scalar_one()
-        status = contest.status_at(now)
-        if status == "upcoming":
-            s.rollback()
-            raise DomainError("contest_not_open", "Cuộc thi chưa mở.", 403)
-        if status == "closed":
-            s.rollback()
-            raise DomainError("contest_closed", "Cuộc thi đã kết thúc.", 403)
         if used >= contest.max_attempts:
             s.commit()  # keep any expiry just made
-            raise DomainError("attempt_limit_reached",
-                              f"Bạn đã dùng hết {contest.max_attempts} lượt thi của cuộc thi này.", 403)
-        paper = draw_paper(s, active_pool(s), contest.question_count)
+            _check_can_start(contest, now, used)
         attempt = Attempt(user_id=user_id, contest_id=contest.id, number=used + 1, status=OPEN,
                           started_at=now, deadline=now + timedelta(seconds=contest.time_limit_s),
                           total=contest.question_count)
@@ -76,6 +79,18 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
         except IntegrityError:
             s.rollback()  # another request started one first: loop and find it
     raise DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.", 409)
+
+
+def _check_can_start(contest: Contest, now: datetime, used: int) -> None:
+    """Raise why a new attempt cannot start (window, attempt limit), if it cannot."""
+    status = contest.status_at(now)
+    if status == "upcoming":
+        raise DomainError("contest_not_open", "Cuộc thi chưa mở.", 403)
+    if status == "closed":
+        raise DomainError("contest_closed", "Cuộc thi đã kết thúc.", 403)
+    if used >= contest.max_attempts:
+        raise DomainError("attempt_limit_reached",
+                          f"Bạn đã dùng hết {contest.max_attempts} lượt thi của cuộc thi này.", 403)
 
 
 def load_attempt(s: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:
@@ -111,20 +126,36 @@ def save_answer(s: Session, attempt_id: int, user_id: int, question_id: int, opt
     in one transaction, no ORM objects.
     """
     now = now or utcnow()
-    conn = s.connection()
-    row = conn.execute(_SAVE_CHECK[conn.dialect.name],
-                       {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}).one_or_none()
-    problem = _save_problem(row, option_id, now, grace_s)
-    if problem is None:
-        conn.execute(UPSERT_ANSWER, {"attempt_id": attempt_id, "question_id": question_id, "option_id": option_id,
-                                     "option_index": _option_index(row[2], option_id), "saved_at": now})
-        s.commit()
-        return now
-    s.rollback()
+    # A connection of its own when the session is idle (as in a request): no ORM
+    # transaction bookkeeping on the hottest path.
+    with _hot_connection(s) as conn:
+        row = conn.execute(_SAVE_CHECK[conn.dialect.name],
+                           {"attempt_id": attempt_id, "user_id": user_id, "question_id": question_id}).one_or_none()
+        problem = _save_problem(row, option_id, now, grace_s)
+        if problem is None:
+            conn.execute(UPSERT_ANSWER, {"attempt_id": attempt_id, "question_id": question_id,
+                                         "option_id": option_id, "option_index": _option_index(row[2], option_id),
+                                         "saved_at": now})
+            return now
     if problem == "late":  # close it now, with the answers saved before the deadline
         touch(s, load_attempt(s, attempt_id, user_id), now, grace_s)
         raise _closed_error()
     raise problem
+
+
+@contextmanager
+def _hot_connection(s: Session):
+    """A transaction committed when the block ends: on a connection of its own, or the session's if it is busy."""
+    if current(s).in_transaction():
+        try:
+            yield s.connection()
+        except BaseException:
+            s.rollback()
+            raise
+        s.commit()
+        return
+    with s.get_bind().begin() as conn:
+        yield conn
 
 
 def _save_problem(row, option_id: str, now: datetime, grace_s: float):

@@ -12,18 +12,27 @@ from sqlalchemy import event
 _WRITING: ContextVar[bool] = ContextVar("writing", default=True)
 
 
+def current(session):
+    """The Session behind a scoped session (Flask-SQLAlchemy's ``db.session``), or the session itself."""
+    return session() if callable(session) else session
+
+
 @contextmanager
 def reading(session):
     """Run read-only queries in a transaction of their own that takes no write lock, then end it."""
-    session = session() if callable(session) else session  # a scoped session: use the current one
+    session = current(session)
     if session.in_transaction():
         session.commit()
     token = _WRITING.set(False)
     try:
         yield
+    except BaseException:
+        session.rollback()
+        raise
+    else:
+        session.commit()  # ends the read; unlike rollback it leaves loaded objects usable
     finally:
         _WRITING.reset(token)
-        session.rollback()
 
 
 def configure(app: Flask) -> None:

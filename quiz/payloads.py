@@ -47,8 +47,8 @@ def attempt_json(s: Session, a: Attempt, contest: Contest, now: datetime | None 
     body = {
         "id": a.id, "contest": contest.slug, "status": a.status, "started_at": iso(a.started_at),
         "deadline": iso(a.deadline), "server_time": iso(now), "time_limit_s": contest.time_limit_s,
-        "questions": [{"id": str(qid), "position": pos, "text": text,
-                       "options": [{"id": oid, "text": texts[i]} for oid, i in shuffled]}
+        "questions": [{"id": str(qid), "position": pos,
+                       "options": [{"id": oid, "text": texts[i]} for oid, i in shuffled], "text": text}
                       for qid, pos, shuffled, text, texts, _c, _e, _a in paper],
         "answers": answers,
     }
