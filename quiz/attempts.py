@@ -15,7 +15,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .database import current, reading
-from .draw import active_pool, draw_paper
+from .chapter_plan import plan_from_json
+from .draw import active_pool, draw_paper, seen_questions
 from .errors import DomainError, invalid, not_found
 from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, UTCDateTime, utcnow
 from .upsert import UPSERT_ANSWER, upsert_answers
@@ -57,7 +58,8 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
                 return current, False
             _check_can_start(contest, now, s.execute(select(func.count()).select_from(Attempt).where(*mine))
                              .scalar_one())
-            paper = draw_paper(s, active_pool(s), contest.question_count)
+            paper = draw_paper(s, active_pool(s), plan_from_json(contest.blueprint, contest.question_count),
+                               seen_questions(s, user_id, contest.id) if contest.max_attempts > 1 else set())
         # The write transaction: close what expired, check again, insert.
         for a in s.execute(select(Attempt).where(*mine, Attempt.status == OPEN).with_for_update()).scalars().all():
             if not _expire_if_due(s, a, now, grace_s):

@@ -104,7 +104,8 @@ def _when(value: str | None, name: str):
 @contests_cli.command("create")
 @click.option("--slug", required=True)
 @click.option("--title", required=True)
-@click.option("--questions", "question_count", type=int, default=20, show_default=True)
+@click.option("--questions", "question_count", type=int, default=None,
+              help="number of questions (default: the blueprint's total, or 20)")
 @click.option("--time-limit", "time_limit_s", type=int, default=1200, show_default=True, help="seconds")
 @click.option("--max-attempts", type=int, default=3, show_default=True)
 @click.option("--opens", help="ISO 8601 with offset; default now")
@@ -112,21 +113,25 @@ def _when(value: str | None, name: str):
 @click.option("--review", "review_policy", type=click.Choice(["never", "after_submit", "after_close"]),
               default="after_submit", show_default=True)
 @click.option("--description", default="")
+@click.option("--blueprint", default=None, help='questions per chapter, e.g. "1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2"')
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
 def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
-                    description, if_missing):
+                    description, blueprint, if_missing):
     """Open a contest over the bank."""
     try:
         c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
                                     time_limit_s=time_limit_s, max_attempts=max_attempts,
                                     opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
-                                    review_policy=review_policy, description=description)
+                                    review_policy=review_policy, description=description, blueprint=blueprint)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
             click.echo(f"contest {slug} already exists; unchanged")
             return
         _domain_fail(exc)
-    click.echo(f"created contest {c.slug}: {c.question_count} questions, {c.time_limit_s} s, "
+    from .chapter_plan import format_plan, plan_from_json
+
+    click.echo(f"created contest {c.slug}: {c.question_count} questions "
+               f"({format_plan(plan_from_json(c.blueprint, c.question_count))}), {c.time_limit_s} s, "
                f"{c.max_attempts} attempts, {c.opens_at.isoformat()} .. {c.closes_at.isoformat()}")
 
 

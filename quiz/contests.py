@@ -9,15 +9,21 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .errors import DomainError, invalid, not_found
-from .models import REVIEW_POLICIES, Attempt, Contest, utcnow
+from .chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
+from .models import REVIEW_POLICIES, Attempt, Contest, Question, utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
-def create_contest(s: Session, *, slug: str, title: str, question_count: int = 20, time_limit_s: int = 1200,
-                   max_attempts: int = 3, opens_at: datetime | None = None, closes_at: datetime | None = None,
-                   review_policy: str = "after_submit", description: str = "") -> Contest:
-    """Validate and create a contest; raise 422 listing every bad field, 409 on a taken slug."""
+def create_contest(s: Session, *, slug: str, title: str, question_count: int | None = None,
+                   time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
+                   closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
+                   blueprint: str | None = None) -> Contest:
+    """Validate and create a contest; raise 422 listing every bad field, 409 on a taken slug or a bank
+    that cannot fill the blueprint. Without a question count, a blueprint's total (or 20) is used."""
+    plan = parse_plan(blueprint) if blueprint else None
+    if question_count is None:
+        question_count = sum(n for _c, n in plan) if plan else 20
     opens_at = opens_at or utcnow()
     closes_at = closes_at or opens_at + timedelta(days=30)
     fields = {}
@@ -35,11 +41,14 @@ def create_contest(s: Session, *, slug: str, title: str, question_count: int = 2
         fields["closes_at"] = "phải sau thời điểm mở"
     if review_policy not in REVIEW_POLICIES:
         fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
+    if plan and sum(n for _c, n in plan) != question_count:
+        fields["blueprint"] = f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, khác số câu hỏi {question_count}"
     if fields:
         raise invalid(fields, "Thông tin cuộc thi không hợp lệ.")
+    check_fillable(plan or default_plan(question_count), chapter_sizes(s))
     contest = Contest(slug=slug, title=title.strip(), description=description, question_count=question_count,
                       time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at,
-                      closes_at=closes_at, review_policy=review_policy)
+                      closes_at=closes_at, review_policy=review_policy, blueprint=plan_to_json(plan))
     s.add(contest)
     try:
         s.commit()
@@ -47,6 +56,12 @@ def create_contest(s: Session, *, slug: str, title: str, question_count: int = 2
         s.rollback()
         raise DomainError("slug_taken", f"Đã có cuộc thi với mã {slug}.", 409, {"slug": "đã được dùng"})
     return contest
+
+
+def chapter_sizes(s: Session) -> dict[int, int]:
+    """Active questions per chapter."""
+    return dict(s.execute(select(Question.chapter, func.count()).where(Question.active.is_(True))
+                          .group_by(Question.chapter)).all())
 
 
 def get_contest(s: Session, slug: str) -> Contest:

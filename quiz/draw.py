@@ -1,38 +1,59 @@
-"""Drawing an attempt's questions: a random paper with shuffled, opaque options."""
+"""Drawing an attempt's questions: a random paper that follows the contest's blueprint,
+avoids what the person already saw where the bank allows, and shuffles the options
+under random per-attempt ids."""
 from __future__ import annotations
 
 import base64
 import random
 import secrets
+from collections import Counter
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .errors import DomainError
-from .models import Question, QuestionVersion
+from .chapter_plan import Plan, check_fillable
+from .models import Attempt, AttemptQuestion, Question, QuestionVersion
+
+_POOL = select(Question.id, Question.current_version_id, Question.chapter).where(
+    Question.active.is_(True), Question.current_version_id.is_not(None))
 
 
-_POOL = select(Question.id, Question.current_version_id).where(Question.active.is_(True),
-                                                               Question.current_version_id.is_not(None))
-
-
-def active_pool(s: Session) -> list[tuple[int, int]]:
-    """Return (question id, current version id) of every active question: two integers a row."""
+def active_pool(s: Session) -> list[tuple[int, int, int]]:
+    """Return (question id, current version id, chapter) of every active question."""
     return s.connection().execute(_POOL).all()
 
 
-def draw_paper(s: Session, pool: list[tuple[int, int]], count: int, rng: random.Random | None = None) -> list[dict]:
-    """Pick ``count`` questions and shuffle each one's options under fresh random ids.
+def seen_questions(s: Session, user_id: int, contest_id: int) -> set[int]:
+    """Questions this person was shown in earlier attempts of this contest."""
+    return set(s.execute(select(AttemptQuestion.question_id).join(Attempt, Attempt.id == AttemptQuestion.attempt_id)
+                         .where(Attempt.user_id == user_id, Attempt.contest_id == contest_id)).scalars())
+
+
+def choose(pool: list[tuple[int, int, int]], plan: Plan, seen: set[int], rng: random.Random) -> list[tuple[int, int]]:
+    """Pick (question id, version id) pairs: exactly the plan's count per chapter group, unseen ones first."""
+    check_fillable(plan, Counter(ch for _q, _v, ch in pool))
+    chosen = []
+    for chapters, n in plan:
+        group = [(q, v) for q, v, ch in pool if ch in chapters]
+        fresh = [p for p in group if p[0] not in seen]
+        if len(fresh) >= n:
+            chosen += rng.sample(fresh, n)
+        else:
+            chosen += fresh + rng.sample([p for p in group if p[0] in seen], n - len(fresh))
+    rng.shuffle(chosen)
+    return chosen
+
+
+def draw_paper(s: Session, pool: list[tuple[int, int, int]], plan: Plan, seen: set[int] = frozenset(),
+               rng: random.Random | None = None) -> list[dict]:
+    """Draw the paper and shuffle each question's options under fresh random ids.
 
     Option ids are random tokens, so neither their values nor their order tells
     which option is correct. Only the drawn versions' options are read.
     """
     # One secret seed per attempt: unpredictable, without a system call per shuffle.
     rng = rng or random.Random(secrets.randbits(128))
-    if len(pool) < count:
-        raise DomainError("bank_too_small",
-                          f"Ngân hàng chỉ có {len(pool)} câu hỏi đang dùng, không đủ {count} câu cho một lượt thi.", 409)
-    chosen = rng.sample(pool, count)
+    chosen = choose(pool, plan, seen, rng)
     sizes = dict(s.execute(select(QuestionVersion.id, QuestionVersion.options)
                            .where(QuestionVersion.id.in_([vid for _q, vid in chosen]))).all())
     ids = iter(_option_ids(sum(len(sizes[vid]) for _q, vid in chosen)))

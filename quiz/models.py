@@ -81,6 +81,8 @@ class QuestionVersion(db.Model):
     correct: Mapped[int]  # index into options
     explanation: Mapped[str] = mapped_column(Text)
     source_quote: Mapped[str] = mapped_column(Text, default="")
+    # Stem, options and article folded to lower case without diacritics, for search.
+    search_text: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (UniqueConstraint("question_id", "version"),)
@@ -97,6 +99,8 @@ class Contest(db.Model):
     time_limit_s: Mapped[int] = mapped_column(default=1200)
     max_attempts: Mapped[int] = mapped_column(default=3)
     review_policy: Mapped[str] = mapped_column(String(16), default="after_submit")
+    # [[[chapters...], count], ...] (quiz.chapter_plan); None: the default plan
+    blueprint: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from .models import Question, QuestionVersion
 from .question_files import ParsedQuestion, QuestionFileError
+from .search import version_search_text
 
 
 @dataclass
@@ -48,7 +49,8 @@ def import_questions(s: Session, questions: list[ParsedQuestion]) -> ImportRepor
                 report.created += 1
             version = QuestionVersion(question_id=question.id, version=number, chapter=q.chapter, article=q.article,
                                       text=q.text, options=q.options, correct=q.correct,
-                                      explanation=q.explanation, source_quote=q.source_quote)
+                                      explanation=q.explanation, source_quote=q.source_quote,
+                                      search_text=version_search_text(q.text, q.options, q.article))
             s.add(version)
             s.flush()
             question.current_version_id = version.id

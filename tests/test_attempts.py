@@ -171,15 +171,21 @@ def test_expired_open_attempt_is_closed_when_starting_again(session, bank, conte
     assert session.get(Attempt, old.id).status == "expired"
 
 
-def test_bank_too_small(session, contest_factory, user_factory):
-    from quiz.question_bank import import_questions
+def test_bank_too_small(session, bank, contest_factory, user_factory):
+    from sqlalchemy import update
 
-    from .conftest import make_questions
+    from quiz.models import Question
 
-    import_questions(session, make_questions(5))
     with pytest.raises(DomainError) as e:
-        start(session, user_factory(), contest_factory())
-    assert e.value.code == "bank_too_small"
+        contest_factory("qua-nhieu", blueprint="1:5,2:15")
+    assert e.value.code == "bank_too_small" and "chương 1 cần 5 câu" in e.value.message
+    contest = contest_factory()
+    # Questions deactivated after the contest was made: the draw says what is missing.
+    session.execute(update(Question).where(Question.chapter == 7).values(active=False))
+    session.commit()
+    with pytest.raises(DomainError) as e:
+        start(session, user_factory(), contest)
+    assert e.value.code == "bank_too_small" and "chương 7 cần 2 câu" in e.value.message
 
 
 def test_review_policy(session, bank, contest_factory, user_factory):

@@ -105,3 +105,13 @@ def test_flask_finds_the_app_from_the_repo_root(database_url):
     r = subprocess.run([sys.executable, "-m", "flask", "contests", "list"], cwd=ROOT, env=env, capture_output=True,
                        text=True, timeout=60)
     assert r.returncode == 0, r.stderr
+
+
+def test_contests_create_with_blueprint(app, session, bank):
+    r = run(app, "contests", "create", "--slug", "co-cau", "--title", "Cơ cấu", "--blueprint", "1:2,4:2,8-12:6")
+    assert r.exit_code == 0 and "10 questions (1:2,4:2,8-12:6)" in r.output, r.output
+    r = run(app, "contests", "create", "--slug", "qua-suc", "--title", "Quá sức", "--blueprint", "1:9")
+    assert r.exit_code == 1 and "chương 1 cần 9 câu" in r.output
+    r = run(app, "contests", "create", "--slug", "sai", "--title", "Sai", "--blueprint", "1:2,1:3")
+    assert r.exit_code == 1 and "blueprint" in r.output
+    assert count(session, Contest) == 1

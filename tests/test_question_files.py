@@ -96,7 +96,7 @@ def test_past_attempts_keep_the_wording_they_showed(tmp_path, session, bank, con
 
     from .conftest import make_questions
 
-    contest = contest_factory(question_count=30)
+    contest = contest_factory(question_count=30, blueprint="1-12:30")
     user = user_factory()
     attempt, _ = start_attempt(session, user.id, contest)
     edited = make_questions()
