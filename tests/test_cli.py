@@ -54,7 +54,7 @@ def test_questions_import_all_or_nothing(app, session, tmp_path):
     assert run(app, "questions", "export", str(tmp_path / "bank.pdf")).exit_code == 1
 
 
-def test_contests_create(app, session):
+def test_contests_create(app, session, bank):
     r = run(app, "contests", "create", "--slug", "tuan-1", "--title", "Tuần 1", "--questions", "10",
             "--time-limit", "600", "--max-attempts", "2", "--opens", "2026-12-01T08:00:00+07:00",
             "--closes", "2026-12-08T08:00:00+07:00")
