@@ -1,6 +1,8 @@
 """Page forms (Flask-WTF: CSRF included). Field rules come from accounts.validate_profile."""
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, StringField, TelField
+from flask_wtf.file import FileAllowed, FileField, FileRequired
+from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, NumberRange, Optional
 
 
@@ -27,3 +29,28 @@ class ActionForm(FlaskForm):
 
 class SubmitForm(FlaskForm):
     prediction = IntegerField("Dự đoán", validators=[Optional(), NumberRange(0, 10**9, "Số không âm.")])
+
+
+class QuestionForm(FlaskForm):
+    chapter = IntegerField("Chương", validators=[DataRequired("Chọn chương."), NumberRange(1, 12, "Chương từ 1 đến 12.")])
+    article = StringField("Điều (ví dụ: khoản 2 Điều 8)", validators=[DataRequired("Nhập điều luật.")])
+    text = TextAreaField("Câu hỏi", validators=[DataRequired("Nhập nội dung câu hỏi.")])
+    option_a = StringField("Phương án A")
+    option_b = StringField("Phương án B")
+    option_c = StringField("Phương án C")
+    option_d = StringField("Phương án D")
+    option_e = StringField("Phương án E")
+    option_f = StringField("Phương án F")
+    correct = SelectField("Đáp án đúng", choices=[SelectChoice(c, c) for c in "ABCDEF"])
+    explanation = TextAreaField("Giải thích", validators=[DataRequired("Nhập giải thích.")])
+    source_quote = TextAreaField("Trích dẫn nguyên văn điều luật (source_quote)")
+
+
+class UploadForm(FlaskForm):
+    file = FileField("Tệp câu hỏi (.csv, .xlsx, GIFT .gift hoặc Aiken .txt)",
+                     validators=[FileRequired("Chọn một tệp."),
+                                 FileAllowed(["csv", "xlsx", "gift", "txt"], "Chỉ nhận .csv, .xlsx, .gift, .txt.")])
+    kind = SelectField("Định dạng tệp .txt", default="aiken",
+                       choices=[SelectChoice("aiken", "Aiken"), SelectChoice("gift", "GIFT")])
+    chapter = IntegerField("Chương (cho tệp GIFT/Aiken)", validators=[Optional(), NumberRange(1, 12, "Chương từ 1 đến 12.")])
+    article = StringField("Điều (cho tệp GIFT/Aiken)")

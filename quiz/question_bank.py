@@ -75,3 +75,49 @@ class ExportRow:
     def __init__(self, q: Question, v: QuestionVersion):
         self.code, self.chapter, self.article, self.text = q.code, v.chapter, v.article, v.text
         self.options, self.correct, self.explanation, self.source_quote = v.options, v.correct, v.explanation, v.source_quote
+
+
+def search_bank(s: Session, *, q: str = "", chapter: int | None = None, article: str = "", status: str = "all",
+                limit: int | None = 50, offset: int = 0) -> tuple[list[tuple[Question, QuestionVersion]], int]:
+    """Filter the bank (text with or without diacritics, chapter, article, active); return (page, total)."""
+    from sqlalchemy import func
+
+    from .law import cited_article
+    from .search import fold
+
+    query = select(Question, QuestionVersion).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+    for word in fold(q).split():
+        query = query.where(QuestionVersion.search_text.contains(word, autoescape=True))
+    if chapter:
+        query = query.where(Question.chapter == chapter)
+    if article.strip():
+        number = cited_article(article) or (int(article) if article.strip().isdigit() else None)
+        if number is not None:
+            # 'Điều 8' matches 'Điều 8' and 'khoản 2 Điều 8', not 'Điều 80'.
+            query = query.where(QuestionVersion.article.like(f"%Điều {number}") |
+                                QuestionVersion.article.like(f"%Điều {number} %"))
+    if status in ("active", "inactive"):
+        query = query.where(Question.active.is_(status == "active"))
+    total = s.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    query = query.order_by(Question.code).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return s.execute(query).all(), total
+
+
+def get_question(s: Session, code: str) -> tuple[Question, QuestionVersion]:
+    from .errors import not_found
+
+    row = s.execute(select(Question, QuestionVersion).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+                    .where(Question.code == code)).one_or_none()
+    if row is None:
+        raise not_found("Không tìm thấy câu hỏi.")
+    return row
+
+
+def set_active(s: Session, code: str, active: bool) -> Question:
+    """Take a question out of (or back into) future draws; past attempts are untouched."""
+    question, _v = get_question(s, code)
+    question.active = active
+    s.commit()
+    return question

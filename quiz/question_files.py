@@ -94,65 +94,80 @@ def parse_questions(path: str | Path, data: bytes | None = None) -> list[ParsedQ
     if missing:
         raise QuestionFileError([f"{name}:1: missing column(s): {', '.join(missing)}"])
     index = {col: header.index(col) for col in COLUMNS if col in header}
+    records = []
+    for rownum, row in enumerate(rows, start=2):
+        if any(row):
+            records.append((rownum, {col: row[i] if i < len(row) else "" for col, i in index.items()}))
+    return parse_records(name, records)
+
+
+def parse_records(name: str, records: list[tuple[int, dict]]) -> list[ParsedQuestion]:
+    """Check rows given as (row number, {column: text}); raise QuestionFileError listing every problem."""
     errors: list[str] = []
     questions: list[ParsedQuestion] = []
     seen: dict[str, int] = {}
-    for rownum, row in enumerate(rows, start=2):
-        if not any(row):
-            continue
-        cell = lambda col: row[index[col]] if col in index and index[col] < len(row) else ""  # noqa: E731
-        problems: list[str] = []
-        code = cell("code")
-        if not code:
-            problems.append("code is empty")
-        elif not CODE_RE.match(code):
-            problems.append(f"code {code!r} may only use letters, digits, '-', '_', '.' (at most 40)")
-        elif code in seen:
-            problems.append(f"code {code} repeats row {seen[code]}")
-        else:
-            seen[code] = rownum
-        chapter = 0
-        try:
-            chapter = int(cell("chapter"))
-            if not 1 <= chapter <= 12:
-                raise ValueError
-        except ValueError:
-            problems.append(f"chapter must be a number 1..12, got {cell('chapter')!r}")
-        if not cell("article"):
-            problems.append("article is empty")
-        if not cell("question"):
-            problems.append("question is empty")
-        values = [cell(c) for c in OPTION_COLUMNS]
-        last = max((i for i, v in enumerate(values) if v), default=-1)
-        options = values[: last + 1]
-        if any(not v for v in options):
-            gap = LETTERS[options.index("")]
-            problems.append(f"option_{gap.lower()} is empty but a later option is filled")
-        if len(options) < 2:
-            problems.append("at least 2 options (option_a, option_b) are needed")
-        if len({o.casefold() for o in options}) != len(options):
-            problems.append("two options have the same text")
-        letter = cell("correct").upper()
-        correct = LETTERS.find(letter) if len(letter) == 1 else -1
-        if correct < 0:
-            problems.append(f"correct must be one letter A..F, got {cell('correct')!r}")
-        elif correct >= len(options):
-            problems.append(f"correct is {letter} but option_{letter.lower()} is empty")
-        if not cell("explanation"):
-            problems.append("explanation is empty")
-        for col in ("question", "explanation", *OPTION_COLUMNS):
-            if len(cell(col)) > MAX_TEXT:
-                problems.append(f"{col} is longer than {MAX_TEXT} characters")
+    for rownum, values in records:
+        question, problems = parse_record(values, rownum)
+        if question and question.code in seen:
+            problems.append(f"code {question.code} repeats row {seen[question.code]}")
+        elif question:
+            seen[question.code] = rownum
         if problems:
             errors.extend(f"{name}:{rownum}: {p}" for p in problems)
-            continue
-        questions.append(ParsedQuestion(code, chapter, cell("article"), cell("question"), options, correct,
-                                        cell("explanation"), cell("source_quote"), rownum))
+        else:
+            questions.append(question)
     if not errors and not questions:
         errors.append(f"{name}: no questions in the file")
     if errors:
         raise QuestionFileError(errors)
     return questions
+
+
+def parse_record(values: dict, rownum: int = 0) -> tuple[ParsedQuestion | None, list[str]]:
+    """Check one question given as {column: text}; return it (or None) and its problems."""
+    cell = lambda col: _clean(values.get(col, ""))  # noqa: E731
+    problems: list[str] = []
+    code = cell("code")
+    if not code:
+        problems.append("code is empty")
+    elif not CODE_RE.match(code):
+        problems.append(f"code {code!r} may only use letters, digits, '-', '_', '.' (at most 40)")
+    chapter = 0
+    try:
+        chapter = int(cell("chapter"))
+        if not 1 <= chapter <= 12:
+            raise ValueError
+    except ValueError:
+        problems.append(f"chapter must be a number 1..12, got {cell('chapter')!r}")
+    if not cell("article"):
+        problems.append("article is empty")
+    if not cell("question"):
+        problems.append("question is empty")
+    values_ = [cell(c) for c in OPTION_COLUMNS]
+    last = max((i for i, v in enumerate(values_) if v), default=-1)
+    options = values_[: last + 1]
+    if any(not v for v in options):
+        gap = LETTERS[options.index("")]
+        problems.append(f"option_{gap.lower()} is empty but a later option is filled")
+    if len(options) < 2:
+        problems.append("at least 2 options (option_a, option_b) are needed")
+    if len({o.casefold() for o in options}) != len(options):
+        problems.append("two options have the same text")
+    letter = cell("correct").upper()
+    correct = LETTERS.find(letter) if len(letter) == 1 else -1
+    if correct < 0:
+        problems.append(f"correct must be one letter A..F, got {cell('correct')!r}")
+    elif correct >= len(options):
+        problems.append(f"correct is {letter} but option_{letter.lower()} is empty")
+    if not cell("explanation"):
+        problems.append("explanation is empty")
+    for col in ("question", "explanation", *OPTION_COLUMNS):
+        if len(cell(col)) > MAX_TEXT:
+            problems.append(f"{col} is longer than {MAX_TEXT} characters")
+    if problems:
+        return (None if not code else ParsedQuestion(code, chapter, "", "", [], 0, "", row=rownum)), problems
+    return ParsedQuestion(code, chapter, cell("article"), cell("question"), options, correct, cell("explanation"),
+                          cell("source_quote"), rownum), problems
 
 
 def question_rows(questions) -> list[list[str]]:
@@ -164,11 +179,10 @@ def question_rows(questions) -> list[list[str]]:
     return rows
 
 
-def write_questions(path: str | Path, questions) -> int:
-    """Write questions to a .csv (UTF-8 with BOM, for Excel) or .xlsx file; return how many."""
+def questions_bytes(questions, fmt: str) -> bytes:
+    """The questions as a .csv (UTF-8 with BOM, for Excel) or .xlsx file's bytes."""
     rows = question_rows(questions)
-    path = Path(path)
-    if path.suffix.lower() == ".xlsx":
+    if fmt == "xlsx":
         import openpyxl
 
         book = openpyxl.Workbook()
@@ -177,10 +191,19 @@ def write_questions(path: str | Path, questions) -> int:
         for row in rows:
             sheet.append(row)
         sheet.freeze_panes = "A2"
-        book.save(path)
-    elif path.suffix.lower() == ".csv":
-        with path.open("w", encoding="utf-8-sig", newline="") as fh:
-            csv.writer(fh).writerows(rows)
-    else:
-        raise QuestionFileError([f"{path}: unsupported file type; use .csv or .xlsx"])
-    return len(rows) - 1
+        out = io.BytesIO()
+        book.save(out)
+        return out.getvalue()
+    if fmt == "csv":
+        out = io.StringIO()
+        csv.writer(out).writerows(rows)
+        return ("\ufeff" + out.getvalue()).encode("utf-8")
+    raise QuestionFileError([f"unsupported file type .{fmt}; use .csv or .xlsx"])
+
+
+def write_questions(path: str | Path, questions) -> int:
+    """Write questions to a .csv or .xlsx file; return how many."""
+    path = Path(path)
+    data = questions_bytes(questions, path.suffix.lower().lstrip("."))
+    path.write_bytes(data)
+    return len(question_rows(questions)) - 1

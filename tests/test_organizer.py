@@ -1,0 +1,143 @@
+"""Organizer bank pages: roles, search with and without diacritics, edit as versions, upload, export."""
+import csv
+import io
+
+import openpyxl
+import pytest
+from sqlalchemy import select
+
+from quiz.bank_check import bank_files
+from quiz.models import Question, QuestionVersion
+from quiz.question_bank import import_questions
+from quiz.question_files import parse_questions
+
+from .test_pages import token
+
+
+@pytest.fixture
+def real_bank(session):
+    import_questions(session, [q for f in bank_files() for q in parse_questions(f)])
+    session.commit()
+
+
+def login(client, email):
+    page = client.get("/login").get_data(as_text=True)
+    r = client.post("/login", data={"csrf_token": token(page), "email": email, "password": "mat-khau-123"})
+    assert r.status_code == 302
+
+
+@pytest.fixture
+def organizer(client_app, user_factory):
+    user_factory(role="organizer", email="btc@example.vn")
+    c = client_app.test_client()
+    login(c, "btc@example.vn")
+    return c
+
+
+def test_roles(client_app, user_factory):
+    anon = client_app.test_client()
+    r = anon.get("/organizer/questions")
+    assert r.status_code == 302 and "/login" in r.headers["Location"]
+    for role in ("participant", "judge"):
+        user_factory(role=role, email=f"{role}@example.vn")
+        c = client_app.test_client()
+        login(c, f"{role}@example.vn")
+        for path in ("/organizer/questions", "/organizer/questions/upload", "/organizer/questions/export?format=csv"):
+            r = c.get(path)
+            assert r.status_code == 403 and "Bạn không có quyền" in r.get_data(as_text=True)
+        assert c.post("/organizer/questions/HTX23-0101/active", data={"active": "0"}).status_code in (400, 403)
+
+
+def codes(html):
+    import re
+
+    return re.findall(r'data-code="([^"]+)"', html)
+
+
+def test_search_with_and_without_diacritics_and_filters(organizer, real_bank):
+    with_marks = organizer.get("/organizer/questions?q=Hội đồng quản trị").get_data(as_text=True)
+    without = organizer.get("/organizer/questions?q=hoi dong quan tri").get_data(as_text=True)
+    assert codes(with_marks) and codes(with_marks) == codes(without)
+    ch4 = organizer.get("/organizer/questions?chapter=4").get_data(as_text=True)
+    assert codes(ch4) and all(c.startswith("HTX23-04") for c in codes(ch4))
+    art8 = organizer.get("/organizer/questions?article=Điều 8").get_data(as_text=True)
+    assert codes(art8) and "Điều 80" not in art8 and "Điều 8" in art8
+    assert "Không có câu hỏi nào phù hợp." in organizer.get("/organizer/questions?q=zzzqqq").get_data(as_text=True)
+
+
+def test_edit_makes_a_version_and_deactivate(organizer, session, real_bank):
+    page = organizer.get("/organizer/questions/HTX23-0101/edit").get_data(as_text=True)
+    assert "Sửa câu HTX23-0101" in page
+    v1 = session.execute(select(QuestionVersion).join(Question, Question.current_version_id == QuestionVersion.id)
+                         .where(Question.code == "HTX23-0101")).scalar_one()
+    session.commit()
+    form = {"csrf_token": token(page), "chapter": "1", "article": v1.article, "text": v1.text + " (đã sửa)",
+            "correct": "ABCDEF"[v1.correct], "explanation": v1.explanation, "source_quote": v1.source_quote}
+    form.update({f"option_{c}": o for c, o in zip("abcdef", v1.options)})
+    r = organizer.post("/organizer/questions/HTX23-0101/edit", data=form, follow_redirects=True)
+    assert "Đã lưu phiên bản mới" in r.get_data(as_text=True)
+    versions = session.execute(select(QuestionVersion.version, QuestionVersion.text)
+                               .join(Question, Question.id == QuestionVersion.question_id)
+                               .where(Question.code == "HTX23-0101").order_by(QuestionVersion.version)).all()
+    session.commit()
+    assert [v for v, _t in versions] == [1, 2] and versions[1][1].endswith("(đã sửa)")
+    bad = dict(form, option_b="", option_c="x", correct="B")
+    r = organizer.post("/organizer/questions/HTX23-0101/edit", data=bad)
+    assert r.status_code == 422 and "để trống" in r.get_data(as_text=True)
+    listing = organizer.get("/organizer/questions").get_data(as_text=True)
+    r = organizer.post("/organizer/questions/HTX23-0101/active", data={"csrf_token": token(listing), "active": "0"},
+                       follow_redirects=True)
+    assert "Đã ngừng dùng câu HTX23-0101" in r.get_data(as_text=True)
+    assert session.execute(select(Question.active).where(Question.code == "HTX23-0101")).scalar_one() is False
+    session.commit()
+    inactive = organizer.get("/organizer/questions?status=inactive").get_data(as_text=True)
+    assert codes(inactive) == ["HTX23-0101"]
+
+
+def upload(client, name, data, **fields):
+    page = client.get("/organizer/questions/upload").get_data(as_text=True)
+    form = {"csrf_token": token(page), "file": (io.BytesIO(data), name), **fields}
+    return client.post("/organizer/questions/upload", data=form, content_type="multipart/form-data",
+                       follow_redirects=True)
+
+
+def test_upload_shows_row_errors_and_imports_nothing(organizer, session):
+    bad = ("code,chapter,article,question,option_a,option_b,correct,explanation\n"
+           "A-1,1,Điều 4,Câu một?,x,y,A,Vì.\nA-2,13,Điều 4,,x,,Z,\n").encode()
+    r = upload(organizer, "bad.csv", bad)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "chưa nhập câu nào" in html and "bad.csv:3:" in html
+    assert session.execute(select(Question)).first() is None
+    session.commit()
+    good = bad.split(b"\n")[0] + b"\n" + bad.split(b"\n")[1] + b"\n"
+    r = upload(organizer, "good.csv", good)
+    assert "Đã nhập 1 câu hỏi: 1 câu mới" in r.get_data(as_text=True)
+
+
+def test_upload_gift_and_aiken(organizer, session):
+    gift = ("// Moodle export\n$CATEGORY: law\n\n::G-1:: Hợp tác xã có ít nhất bao nhiêu thành viên? "
+            "{=05 ~03 ~07 ####Khoản 7 Điều 4.}\n\n::G-2:: Đúng hay sai? {T}\n").encode()
+    r = upload(organizer, "q.gift", gift, chapter="1", article="khoản 7 Điều 4")
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "q.gift:6" in html and "đúng/sai" not in html and "true/false" in html
+    r = upload(organizer, "q.gift", gift.split(b"\n\n::G-2")[0] + b"\n", chapter="1", article="khoản 7 Điều 4")
+    assert "1 câu mới" in r.get_data(as_text=True)
+    aiken = "Câu hỏi Aiken?\nA. Một\nB. Hai\nANSWER: B\n".encode()
+    r = upload(organizer, "a.txt", aiken, kind="aiken")
+    assert r.status_code == 422 and "chọn chương" in r.get_data(as_text=True)
+    r = upload(organizer, "a.txt", aiken, kind="aiken", chapter="2", article="Điều 17")
+    assert "1 câu mới" in r.get_data(as_text=True)
+    v = session.execute(select(QuestionVersion).where(QuestionVersion.text == "Câu hỏi Aiken?")).scalar_one()
+    assert (v.chapter, v.options, v.correct) == (2, ["Một", "Hai"], 1)
+    session.commit()
+
+
+def test_export_filtered(organizer, real_bank):
+    r = organizer.get("/organizer/questions/export?format=csv&chapter=12")
+    rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
+    assert rows[0][0] == "code" and len(rows) > 1 and all(row[1] == "12" for row in rows[1:])
+    r = organizer.get("/organizer/questions/export?format=xlsx&q=giai the")
+    sheet = openpyxl.load_workbook(io.BytesIO(r.data)).active
+    values = list(sheet.values)
+    assert values[0][0] == "code" and len(values) > 1
+    assert organizer.get("/organizer/questions/export?format=pdf").status_code == 400
