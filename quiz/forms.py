@@ -1,7 +1,8 @@
 """Page forms (Flask-WTF: CSRF included). Field rules come from accounts.validate_profile."""
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
-from wtforms import BooleanField, EmailField, IntegerField, PasswordField, SelectField, StringField, TelField, TextAreaField
+from wtforms import (BooleanField, DateTimeLocalField, EmailField, IntegerField, PasswordField, SelectField, StringField,
+                     TelField, TextAreaField)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, NumberRange, Optional
 
@@ -54,3 +55,22 @@ class UploadForm(FlaskForm):
                        choices=[SelectChoice("aiken", "Aiken"), SelectChoice("gift", "GIFT")])
     chapter = IntegerField("Chương (cho tệp GIFT/Aiken)", validators=[Optional(), NumberRange(1, 12, "Chương từ 1 đến 12.")])
     article = StringField("Điều (cho tệp GIFT/Aiken)")
+
+
+class ContestForm(FlaskForm):
+    slug = StringField("Mã cuộc thi (chữ thường không dấu, ví dụ: tuan-1)", validators=[DataRequired("Nhập mã.")])
+    title = StringField("Tên cuộc thi", validators=[DataRequired("Nhập tên cuộc thi.")])
+    description = TextAreaField("Mô tả")
+    opens_at = DateTimeLocalField("Mở lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired("Nhập thời điểm mở (ngày và giờ).")])
+    closes_at = DateTimeLocalField("Đóng lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired("Nhập thời điểm đóng (ngày và giờ).")])
+    question_count = IntegerField("Số câu hỏi (để trống: theo cơ cấu đề, hoặc 20)", validators=[Optional()])
+    time_limit_min = IntegerField("Thời gian làm bài (phút)", default=20,
+                                  validators=[DataRequired("Nhập thời gian làm bài."), NumberRange(1, 1440, "Từ 1 đến 1440 phút.")])
+    max_attempts = IntegerField("Số lượt tối đa mỗi người", default=3,
+                                validators=[DataRequired("Nhập số lượt."), NumberRange(1, 1000, "Từ 1 đến 1000.")])
+    review_policy = SelectField("Xem lại đáp án", default="after_submit", choices=[
+        SelectChoice("after_submit", "Ngay sau khi nộp bài"), SelectChoice("after_close", "Khi cuộc thi kết thúc"),
+        SelectChoice("never", "Không cho xem")])
+    blueprint = StringField("Cơ cấu đề: số câu mỗi chương (để trống: mặc định 1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2)")

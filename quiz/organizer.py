@@ -4,12 +4,12 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
-from flask import Blueprint, abort, flash, redirect, render_template, request, send_file, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
 from flask_login import current_user
 
 from .errors import DomainError
 from .extensions import db
-from .forms import ActionForm, QuestionForm, UploadForm
+from .forms import ActionForm, ContestForm, QuestionForm, UploadForm
 from .moodle_formats import parse_aiken, parse_gift
 from .question_bank import ExportRow, get_question, import_questions, search_bank, set_active
 from .question_files import LETTERS, OPTION_COLUMNS, QuestionFileError, parse_questions, parse_record, questions_bytes
@@ -144,3 +144,42 @@ def _vietnamese(message: str) -> str:
         message = message.replace(english, vietnamese)
     return message.replace("code ", "mã ").replace("chapter ", "chương ").replace("correct is", "đáp án là") \
         .replace("but option_", "nhưng option_")
+
+
+@bp.get("/contests")
+def contests_list():
+    from .chapter_plan import format_plan, plan_from_json
+    from .contests import list_contests
+    from .models import utcnow
+
+    return render_template("organizer/contests.html", contests=list_contests(db.session), now=utcnow(),
+                           plan=lambda c: format_plan(plan_from_json(c.blueprint, c.question_count)))
+
+
+@bp.route("/contests/new", methods=["GET", "POST"])
+def contest_new():
+    from zoneinfo import ZoneInfo
+
+    from .contests import create_contest
+
+    form = ContestForm()
+    if form.validate_on_submit():
+        zone = ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
+        try:
+            contest = create_contest(
+                db.session, slug=form.slug.data.strip(), title=form.title.data, description=form.description.data or "",
+                question_count=form.question_count.data, time_limit_s=form.time_limit_min.data * 60,
+                max_attempts=form.max_attempts.data, opens_at=form.opens_at.data.replace(tzinfo=zone),
+                closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
+                blueprint=(form.blueprint.data or "").strip() or None)
+        except DomainError as exc:
+            names = {"time_limit_s": "time_limit_min"}
+            for name, message in (exc.fields or {}).items():
+                field = form._fields.get(names.get(name, name))
+                if field is not None:
+                    field.errors = [*field.errors, message]
+            flash(exc.message, "error")
+        else:
+            flash(f"Đã tạo cuộc thi {contest.title}.", "success")
+            return redirect(url_for("organizer.contests_list"))
+    return render_template("organizer/contest_new.html", form=form), 422 if form.is_submitted() else 200

@@ -87,7 +87,8 @@ def search_bank(s: Session, *, q: str = "", chapter: int | None = None, article:
 
     query = select(Question, QuestionVersion).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
     for word in fold(q).split():
-        query = query.where(QuestionVersion.search_text.contains(word, autoescape=True))
+        query = query.where(QuestionVersion.search_text.contains(word, autoescape=True)
+                            | func.lower(Question.code).contains(word, autoescape=True))
     if chapter:
         query = query.where(Question.chapter == chapter)
     if article.strip():

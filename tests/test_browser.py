@@ -161,3 +161,55 @@ def test_attempt_left_open_is_closed_with_saved_answers(page, server, session, b
     assert page.inner_text("#score") == "1/20"
     assert "Hết giờ" in page.inner_text("#result")
     assert "10 giây" in page.inner_text("#duration")
+
+
+def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_path):
+    from quiz.bank_check import bank_files
+    from quiz.question_bank import import_questions
+    from quiz.question_files import parse_questions
+
+    import_questions(session, [q for f in bank_files() for q in parse_questions(f)])
+    user_factory(role="organizer", email="btc@example.vn")
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    base = server.url
+    page.goto(base + "/login")
+    page.fill("#email", "btc@example.vn")
+    page.fill("#password", "mat-khau-123")
+    page.click("button[type=submit]")
+    page.click("text=Ngân hàng câu hỏi")
+    assert int(page.inner_text("#total")) >= 300
+    # Search without diacritics finds the same questions as with them.
+    page.fill("input[name=q]", "giai the")
+    page.click("text=Lọc")
+    plain = page.locator("tr[data-code]").count()
+    page.fill("input[name=q]", "giải thể")
+    page.click("text=Lọc")
+    assert plain > 0 and page.locator("tr[data-code]").count() == plain
+    code = page.locator("tr[data-code]").first.get_attribute("data-code")
+    page.locator("tr[data-code]").first.locator("text=Sửa").click()
+    page.fill("#text", page.input_value("#text") + " (bản sửa)")
+    page.click("text=Lưu phiên bản mới")
+    assert "Đã lưu phiên bản mới của câu hỏi." in page.inner_text("main")
+    assert "(bản sửa)" in page.inner_text(f"tr[data-code='{code}']")
+    # A bad file: every row's error on the page, nothing imported.
+    bad = tmp_path / "loi.csv"
+    bad.write_text("code,chapter,article,question,option_a,option_b,correct,explanation\nX-1,13,,Hỏi?,a,,Z,\n",
+                   encoding="utf-8")
+    page.goto(base + "/organizer/questions/upload")
+    page.set_input_files("#file", str(bad))
+    page.click("text=Kiểm tra và nhập")
+    errors = page.inner_text("#upload-errors")
+    assert "chưa nhập câu nào" in errors and "loi.csv:2:" in errors
+    # A contest with a blueprint.
+    page.goto(base + "/organizer/contests/new")
+    page.fill("#slug", "tuan-3")
+    page.fill("#title", "Tuần 3")
+    page.fill("#opens_at", "2026-12-01T08:00")
+    page.fill("#closes_at", "2026-12-08T08:00")
+    page.fill("#blueprint", "1:3,4:3,5:3,6:3,7:3,8-12:5")
+    page.click("main button[type=submit]")
+    assert "Đã tạo cuộc thi Tuần 3." in page.inner_text("main")
+    assert "1:3,4:3,5:3,6:3,7:3,8-12:5" in page.inner_text("tr[data-slug='tuan-3']")
+    context.close()

@@ -42,7 +42,8 @@ def test_roles(client_app, user_factory):
         user_factory(role=role, email=f"{role}@example.vn")
         c = client_app.test_client()
         login(c, f"{role}@example.vn")
-        for path in ("/organizer/questions", "/organizer/questions/upload", "/organizer/questions/export?format=csv"):
+        for path in ("/organizer/questions", "/organizer/questions/upload", "/organizer/questions/export?format=csv",
+                     "/organizer/contests", "/organizer/contests/new"):
             r = c.get(path)
             assert r.status_code == 403 and "Bạn không có quyền" in r.get_data(as_text=True)
         assert c.post("/organizer/questions/HTX23-0101/active", data={"active": "0"}).status_code in (400, 403)
@@ -141,3 +142,29 @@ def test_export_filtered(organizer, real_bank):
     values = list(sheet.values)
     assert values[0][0] == "code" and len(values) > 1
     assert organizer.get("/organizer/questions/export?format=pdf").status_code == 400
+
+
+def test_create_contest_with_blueprint_on_the_page(organizer, session, real_bank):
+    from quiz.models import Contest
+
+    page = organizer.get("/organizer/contests/new").get_data(as_text=True)
+    form = {"csrf_token": token(page), "slug": "tuan-2", "title": "Tuần 2", "opens_at": "2026-12-01T08:00",
+            "closes_at": "2026-12-08T08:00", "time_limit_min": "15", "max_attempts": "2",
+            "review_policy": "after_close", "blueprint": "1:9"}
+    r = organizer.post("/organizer/contests/new", data=dict(form, blueprint="1:100"))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "chương 1 cần 100 câu" in html
+    r = organizer.post("/organizer/contests/new", data=dict(form, blueprint="1:2,2:2,1:1"))
+    assert r.status_code == 422 and "đã có ở phần trước" in r.get_data(as_text=True)
+    r = organizer.post("/organizer/contests/new", data=dict(form, closes_at="2026-11-30T08:00"))
+    assert r.status_code == 422 and "phải sau thời điểm mở" in r.get_data(as_text=True)
+    assert session.execute(select(Contest)).first() is None
+    session.commit()
+    r = organizer.post("/organizer/contests/new", data=dict(form, blueprint="1:4,4:4,6:4,8-12:3"),
+                       follow_redirects=True)
+    html = r.get_data(as_text=True)
+    assert "Đã tạo cuộc thi Tuần 2" in html and "1:4,4:4,6:4,8-12:3" in html
+    c = session.execute(select(Contest)).scalar_one()
+    session.commit()
+    assert (c.question_count, c.time_limit_s, c.max_attempts) == (15, 900, 2)
+    assert c.opens_at.isoformat() == "2026-12-01T01:00:00+00:00"  # 08:00 in Viet Nam
