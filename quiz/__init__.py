@@ -20,6 +20,7 @@ def create_app(config: dict | None = None) -> Flask:
 
     app.session_interface = CachedCookieSessionInterface()
     app.json.sort_keys = False  # key order is not part of the contract; sorting big payloads costs time
+    app.json.ensure_ascii = False  # Vietnamese as UTF-8, not \\u escapes
     register_extensions(app)
     register_blueprints(app)
     register_errorhandlers(app)

@@ -11,6 +11,7 @@ from .errors import DomainError, invalid
 from .database import reading
 from .extensions import db
 from .models import Contest, utcnow
+from .rounds import get_round
 from .payloads import attempt_json, contest_json, result_json, user_json
 from .stats import contest_stats
 from .timeutil import iso
@@ -166,47 +167,55 @@ def _require_staff() -> None:
         raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.", 403)
 
 
-def _no_rounds() -> None:
-    if request.args.get("round") not in (None, ""):
-        raise DomainError("round_not_found", "Cuộc thi này không chia vòng thi.", 404)
+def _scope(contest):
+    """The round asked for with ?round=R (None for the whole contest)."""
+    return get_round(db.session, contest, request.args.get("round"))
+
+
+def _tiers(contest, rnd):
+    return (rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers)
 
 
 @bp.get("/contests/<slug>/leaderboard")
 def leaderboard(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _no_rounds()
+    rnd = _scope(contest)
     raw = request.args.get("limit", "100")
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
         raise invalid({"limit": "a whole number from 1 to 1000"}, "Tham số limit không hợp lệ.")
-    rows = ranking.ranking(db.session, contest.id, limit=int(raw))
+    result = ranking.ranking(db.session, contest, rnd, limit=int(raw))
     return jsonify(rows=[{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
                           "duration_ms": r.duration_ms, "prediction": r.prediction,
-                          "submitted_at": iso(r.submitted_at)} for r in rows])
+                          "submitted_at": iso(r.submitted_at)} for r in result.rows],
+                   frozen=result.frozen, perfect_attempts=result.truth)
 
 
 @bp.get("/contests/<slug>/stats")
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
     _require_staff()
-    _no_rounds()
-    return jsonify(contest_stats(db.session, contest))
+    return jsonify(contest_stats(db.session, contest, _scope(contest)))
 
 
 @bp.get("/contests/<slug>/winners")
 def winners(slug: str):
     contest = contests.get_contest(db.session, slug)
     _require_staff()
-    _no_rounds()
+    rnd = _scope(contest)
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
         raise invalid({"format": "csv or xlsx"}, "Định dạng phải là csv hoặc xlsx.")
-    rows = ranking.ranking(db.session, contest.id)
+    result = ranking.ranking(db.session, contest, rnd)
+    tiers = _tiers(contest, rnd)
     if fmt == "csv":
-        body, mime = exports.winners_csv(rows), "text/csv; charset=utf-8"
+        body, mime = exports.winners_csv(result, tiers), "text/csv; charset=utf-8"
     else:
-        body, mime = exports.winners_xlsx(rows, contest.title), \
+        units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
+        body, mime = exports.winners_xlsx(result, tiers, contest.title, units), \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     response = current_app.response_class(body, mimetype=mime)
-    response.headers["Content-Disposition"] = f'attachment; filename="winners-{contest.slug}.{fmt}"'
-    response.headers["X-Ranking-SHA256"] = exports.ranking_digest(rows)
+    name = f"winners-{contest.slug}" + (f"-round-{rnd.number}" if rnd else "")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["X-Ranking-SHA256"] = result.digest
+    response.headers["X-Ranking-Frozen"] = "true" if result.frozen else "false"
     return response

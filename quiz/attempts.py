@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session
 from .database import current, reading
 from .chapter_plan import plan_from_json
 from .draw import active_pool, draw_paper, seen_questions
+from .rounds import round_at, rounds_of
 from .errors import DomainError, invalid, not_found
 from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, UTCDateTime, utcnow
 from .upsert import UPSERT_ANSWER, upsert_answers
@@ -51,13 +52,15 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     """
     now = now or utcnow()
     mine = (Attempt.user_id == user_id, Attempt.contest_id == contest.id)
+    count = select(func.count()).select_from(Attempt)
     for _ in range(3):
         with reading(s):
             current = s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().first()
             if current is not None and now <= current.deadline + timedelta(seconds=grace_s):
                 return current, False
-            _check_can_start(contest, now, s.execute(select(func.count()).select_from(Attempt).where(*mine))
-                             .scalar_one())
+            rnd, limit = _round_and_limit(s, contest, now)
+            in_scope = (*mine, Attempt.round_id == rnd.id) if rnd else mine
+            _check_can_start(contest, now, s.execute(count.where(*in_scope)).scalar_one(), limit)
             paper = draw_paper(s, active_pool(s), plan_from_json(contest.blueprint, contest.question_count),
                                seen_questions(s, user_id, contest.id) if contest.max_attempts > 1 else set())
         # The write transaction: close what expired, check again, insert.
@@ -65,12 +68,12 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
             if not _expire_if_due(s, a, now, grace_s):
                 s.commit()  # another request started one meanwhile: resume it
                 return a, False
-        used = s.execute(select(func.count()).select_from(Attempt).where(*mine)).scalar_one()
-        if used >= contest.max_attempts:
+        used, used_in_scope = s.execute(count.where(*mine)).scalar_one(), s.execute(count.where(*in_scope)).scalar_one()
+        if used_in_scope >= limit:
             s.commit()  # keep any expiry just made
-            _check_can_start(contest, now, used)
-        attempt = Attempt(user_id=user_id, contest_id=contest.id, number=used + 1, status=OPEN,
-                          started_at=now, deadline=now + timedelta(seconds=contest.time_limit_s),
+            _check_can_start(contest, now, used_in_scope, limit)
+        attempt = Attempt(user_id=user_id, contest_id=contest.id, round_id=rnd.id if rnd else None, number=used + 1,
+                          status=OPEN, started_at=now, deadline=now + timedelta(seconds=contest.time_limit_s),
                           total=contest.question_count)
         try:
             s.add(attempt)
@@ -83,16 +86,26 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     raise DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.", 409)
 
 
-def _check_can_start(contest: Contest, now: datetime, used: int) -> None:
+def _round_and_limit(s: Session, contest: Contest, now: datetime):
+    """The round open now (None for a contest without rounds) and the attempt limit that applies."""
+    if contest.status_at(now) != "open" or not rounds_of(s, contest.id):
+        return None, contest.max_attempts
+    rnd = round_at(s, contest.id, now)
+    if rnd is None:
+        raise DomainError("contest_not_open", "Hiện không có vòng thi nào đang mở. Vui lòng quay lại khi vòng "
+                                              "tiếp theo bắt đầu.", 403)
+    return rnd, rnd.max_attempts or contest.max_attempts
+
+
+def _check_can_start(contest: Contest, now: datetime, used: int, limit: int) -> None:
     """Raise why a new attempt cannot start (window, attempt limit), if it cannot."""
     status = contest.status_at(now)
     if status == "upcoming":
         raise DomainError("contest_not_open", "Cuộc thi chưa mở.", 403)
     if status == "closed":
         raise DomainError("contest_closed", "Cuộc thi đã kết thúc.", 403)
-    if used >= contest.max_attempts:
-        raise DomainError("attempt_limit_reached",
-                          f"Bạn đã dùng hết {contest.max_attempts} lượt thi của cuộc thi này.", 403)
+    if used >= limit:
+        raise DomainError("attempt_limit_reached", f"Bạn đã dùng hết {limit} lượt thi.", 403)
 
 
 def load_attempt(s: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:

@@ -114,15 +114,17 @@ def _when(value: str | None, name: str):
               default="after_submit", show_default=True)
 @click.option("--description", default="")
 @click.option("--blueprint", default=None, help='questions per chapter, e.g. "1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2"')
+@click.option("--prizes", default="", help='prize tiers, e.g. "1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích"')
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
 def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
-                    description, blueprint, if_missing):
+                    description, blueprint, prizes, if_missing):
     """Open a contest over the bank."""
     try:
         c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
                                     time_limit_s=time_limit_s, max_attempts=max_attempts,
                                     opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
-                                    review_policy=review_policy, description=description, blueprint=blueprint)
+                                    review_policy=review_policy, description=description, blueprint=blueprint,
+                                    prize_tiers=prizes)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
             click.echo(f"contest {slug} already exists; unchanged")
@@ -142,6 +144,80 @@ def contests_list():
         click.echo(f"{c.slug}\t{c.status_at(attempts.utcnow())}\t{c.title}")
 
 
+@contests_cli.command("close")
+@click.argument("slug")
+def contests_close(slug):
+    """Close a contest now (its ranking is frozen on first use)."""
+    contest = _contest_or_fail(slug)
+    try:
+        contests.close_now(db.session, contest)
+    except DomainError as exc:
+        _domain_fail(exc)
+    click.echo(f"contest {slug} closed at {contest.closes_at.isoformat()}")
+
+
+rounds_cli = AppGroup("rounds", help="Rounds of a contest.")
+
+
+@rounds_cli.command("create")
+@click.argument("slug")
+@click.option("--number", type=int, required=True)
+@click.option("--opens", required=True, help="ISO 8601 with offset")
+@click.option("--closes", required=True, help="ISO 8601 with offset")
+@click.option("--max-attempts", type=int, default=None, help="default: the contest's")
+@click.option("--prizes", default="", help='e.g. "1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích"')
+@click.option("--title", default="")
+def rounds_create(slug, number, opens, closes, max_attempts, prizes, title):
+    """Add a round (its own window, attempt limit, prizes and ranking)."""
+    from .rounds import create_round
+
+    contest = _contest_or_fail(slug)
+    try:
+        r = create_round(db.session, contest, number=number, opens_at=_when(opens, "opens"),
+                         closes_at=_when(closes, "closes"), max_attempts=max_attempts, prize_tiers=prizes, title=title)
+    except DomainError as exc:
+        _domain_fail(exc)
+    click.echo(f"created round {r.number} of {slug}: {r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
+
+
+@rounds_cli.command("list")
+@click.argument("slug")
+def rounds_list(slug):
+    """List a contest's rounds."""
+    from .rounds import rounds_of
+
+    contest = _contest_or_fail(slug)
+    for r in rounds_of(db.session, contest.id):
+        click.echo(f"{r.number}\t{r.status_at(attempts.utcnow())}\t{r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
+
+
+ranking_cli = AppGroup("ranking", help="Frozen rankings.")
+
+
+@ranking_cli.command("freeze")
+@click.argument("slug")
+@click.option("--round", "round_", default=None)
+@click.option("--by", "by", required=True, help="email of the admin who asks for it (kept with the freeze)")
+def ranking_freeze(slug, round_, by):
+    """Freeze the ranking again from the attempts as they are now (an admin's explicit decision)."""
+    from sqlalchemy import select
+
+    from . import ranking
+    from .models import User
+
+    contest = _contest_or_fail(slug)
+    rnd = _round_or_fail(contest, round_)
+    admin = db.session.execute(select(User).where(User.email == by.strip().lower())).scalar_one_or_none()
+    if admin is None or admin.role != "admin":
+        fail(f"error: {by} is not an admin account")
+    if (rnd or contest).status_at(attempts.utcnow()) != "closed":
+        fail("error: the ranking is frozen only once it has closed; it is provisional until then")
+    before = ranking.current_freeze(db.session, contest.id, rnd.id if rnd else None)
+    record = ranking.freeze(db.session, contest.id, rnd.id if rnd else None, by=admin.email)
+    click.echo(f"frozen {record.rows} rows, sha256 {record.digest}"
+               + (f" (was {before.digest})" if before else ""))
+
+
 @attempts_cli.command("close-expired")
 def attempts_close_expired():
     """Close every open attempt whose deadline has passed, scoring the answers saved before it."""
@@ -157,9 +233,13 @@ def _contest_or_fail(slug: str):
         _domain_fail(exc)
 
 
-def _no_round(round_):
-    if round_ is not None:
-        fail("error: this contest has no rounds")
+def _round_or_fail(contest, round_):
+    from .rounds import get_round
+
+    try:
+        return get_round(db.session, contest, round_)
+    except DomainError as exc:
+        _domain_fail(exc)
 
 
 @click.command("stats")
@@ -173,8 +253,7 @@ def stats_command(slug, as_json, round_):
     from .stats import contest_stats
 
     contest = _contest_or_fail(slug)
-    _no_round(round_)
-    body = contest_stats(db.session, contest)
+    body = contest_stats(db.session, contest, _round_or_fail(contest, round_))
     if as_json:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
@@ -198,18 +277,25 @@ def winners_command(slug, out, round_):
     from . import exports, ranking
 
     contest = _contest_or_fail(slug)
-    _no_round(round_)
+    rnd = _round_or_fail(contest, round_)
     suffix = Path(out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         fail("error: --out must end in .csv or .xlsx")
-    rows = ranking.ranking(db.session, contest.id)
-    data = exports.winners_csv(rows) if suffix == ".csv" else exports.winners_xlsx(rows, contest.title)
+    result = ranking.ranking(db.session, contest, rnd)
+    tiers = rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
+    if suffix == ".csv":
+        data = exports.winners_csv(result, tiers)
+    else:
+        units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
+        data = exports.winners_xlsx(result, tiers, contest.title, units)
     Path(out).write_bytes(data)
-    click.echo(f"{len(rows)} rows written to {out}; sha256 of the ranking {exports.ranking_digest(rows)}")
+    rows = len(exports.winner_rows(result, tiers))
+    state = "frozen" if result.frozen else "provisional (still open)"
+    click.echo(f"{rows} rows written to {out}; ranking {state}, sha256 {result.digest}")
 
 
 def init_app(app: Flask) -> None:
-    for group in (users, questions, contests_cli, attempts_cli):
+    for group in (users, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)

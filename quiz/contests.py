@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from .errors import DomainError, invalid, not_found
 from .chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
+from .prizes import parse_tiers
 from .models import REVIEW_POLICIES, Attempt, Contest, Question, utcnow
 
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
@@ -18,7 +19,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 def create_contest(s: Session, *, slug: str, title: str, question_count: int | None = None,
                    time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
                    closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
-                   blueprint: str | None = None) -> Contest:
+                   blueprint: str | None = None, prize_tiers: str = "") -> Contest:
     """Validate and create a contest; raise 422 listing every bad field, 409 on a taken slug or a bank
     that cannot fill the blueprint. Without a question count, a blueprint's total (or 20) is used."""
     plan = parse_plan(blueprint) if blueprint else None
@@ -41,6 +42,11 @@ def create_contest(s: Session, *, slug: str, title: str, question_count: int | N
         fields["closes_at"] = "phải sau thời điểm mở"
     if review_policy not in REVIEW_POLICIES:
         fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
+    try:
+        tiers = parse_tiers(prize_tiers)
+    except DomainError as exc:
+        fields.update(exc.fields or {})
+        tiers = None
     if plan and sum(n for _c, n in plan) != question_count:
         fields["blueprint"] = f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, khác số câu hỏi {question_count}"
     if fields:
@@ -48,13 +54,31 @@ def create_contest(s: Session, *, slug: str, title: str, question_count: int | N
     check_fillable(plan or default_plan(question_count), chapter_sizes(s))
     contest = Contest(slug=slug, title=title.strip(), description=description, question_count=question_count,
                       time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at,
-                      closes_at=closes_at, review_policy=review_policy, blueprint=plan_to_json(plan))
+                      closes_at=closes_at, review_policy=review_policy, blueprint=plan_to_json(plan),
+                      prize_tiers=tiers)
     s.add(contest)
     try:
         s.commit()
     except IntegrityError:
         s.rollback()
         raise DomainError("slug_taken", f"Đã có cuộc thi với mã {slug}.", 409, {"slug": "đã được dùng"})
+    return contest
+
+
+def close_now(s: Session, contest: Contest, now: datetime | None = None) -> Contest:
+    """Close a contest early: its window ends now (and any round still open with it)."""
+    from .models import Round
+
+    now = now or utcnow()
+    if contest.status_at(now) != "open":
+        raise DomainError("not_open", "Chỉ đóng sớm được cuộc thi đang mở.", 409)
+    contest.closes_at = now
+    for r in s.execute(select(Round).where(Round.contest_id == contest.id, Round.closes_at > now)).scalars():
+        if r.opens_at < now:
+            r.closes_at = now
+        else:
+            s.delete(r)  # a round that had not begun cannot happen any more
+    s.commit()
     return contest
 
 

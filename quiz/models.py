@@ -101,6 +101,8 @@ class Contest(db.Model):
     review_policy: Mapped[str] = mapped_column(String(16), default="after_submit")
     # [[[chapters...], count], ...] (quiz.chapter_plan); None: the default plan
     blueprint: Mapped[list | None] = mapped_column(JSON)
+    # [[how many, "prize name"], ...] in order (quiz.prizes); None: no tiers, the whole ranking
+    prize_tiers: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     __table_args__ = (
@@ -115,10 +117,61 @@ class Contest(db.Model):
         return "open" if now < self.closes_at else "closed"
 
 
+class Round(db.Model):
+    """A round of a contest (e.g. one week), with its own window, attempt limit, prizes and ranking."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    number: Mapped[int]
+    title: Mapped[str] = mapped_column(String(200), default="")
+    opens_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    max_attempts: Mapped[int | None]  # None: the contest's
+    prize_tiers: Mapped[list | None] = mapped_column(JSON)  # None: the contest's
+
+    __table_args__ = (UniqueConstraint("contest_id", "number"),
+                      CheckConstraint("closes_at > opens_at", name="window"))
+
+    def status_at(self, now: datetime) -> str:
+        if now < self.opens_at:
+            return "upcoming"
+        return "open" if now < self.closes_at else "closed"
+
+
+class RankingFreeze(db.Model):
+    """A ranking frozen when its round (or contest) closed; exports read it, not the live attempts."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
+    frozen_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    frozen_by: Mapped[str] = mapped_column(String(254), default="")  # "" when frozen automatically at close
+    truth: Mapped[int]  # perfect attempts: what the predictions are measured against
+    rows: Mapped[int]
+    digest: Mapped[str] = mapped_column(String(64))
+    current: Mapped[bool] = mapped_column(default=True)  # False once an admin re-froze it
+
+    __table_args__ = (Index("ix_ranking_freeze_scope", "contest_id", "round_id", "current"),)
+
+
+class RankingEntry(db.Model):
+    freeze_id: Mapped[int] = mapped_column(ForeignKey("ranking_freeze.id", ondelete="CASCADE"), primary_key=True)
+    rank: Mapped[int] = mapped_column(primary_key=True)
+    attempt_id: Mapped[int]
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    score: Mapped[int]
+    total: Mapped[int]
+    duration_ms: Mapped[int]
+    prediction: Mapped[int | None]
+    prediction_error: Mapped[int | None]
+    submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class Attempt(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
     contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
     number: Mapped[int]  # 1..max_attempts for this person in this contest
     status: Mapped[str] = mapped_column(String(12), default=OPEN)
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -136,6 +189,7 @@ class Attempt(db.Model):
         Index("ix_attempt_open_deadline", "deadline",
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
         Index("ix_attempt_contest_score", "contest_id", "status", "score"),
+        Index("ix_attempt_round", "round_id", "status", "score"),
         CheckConstraint("status in ('in_progress','submitted','expired')", name="status"),
         CheckConstraint("number > 0", name="number"),
     )

@@ -1,17 +1,23 @@
-"""The ranking of PRODUCT.md in one SQL query: each person's best attempt, totally ordered.
+"""The ranking of PRODUCT.md: each person's best attempt, totally ordered, in one SQL query.
 
-Order: score desc; prediction closest to the number of perfect attempts (no
-prediction last); shorter time; earlier submission; attempt id.
+Order: score desc; prediction closest to the number of perfect attempts in the
+round (no prediction last at that score); shorter time; earlier submission;
+attempt id. While a round (or a contest without rounds) is open the ranking is
+provisional and computed live. Once it has closed it is frozen on first use:
+the ordered rows are copied by one INSERT ... SELECT into ranking_entry with a
+SHA-256 digest, and every later read and export uses that copy until an admin
+freezes it again.
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
-from .models import OPEN, Attempt, User
+from .models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
 
 
 @dataclass
@@ -32,36 +38,132 @@ class RankRow:
     prediction_error: int | None
 
 
-def perfect_count(s: Session, contest_id: int) -> int:
+@dataclass
+class Ranking:
+    rows: list[RankRow]
+    truth: int  # perfect attempts the predictions are measured against
+    frozen: bool
+    digest: str
+    frozen_at: datetime | None = None
+
+
+def _scope(contest_id: int, round_id: int | None):
+    where = [Attempt.contest_id == contest_id, Attempt.status != OPEN]
+    if round_id is not None:
+        where.append(Attempt.round_id == round_id)
+    return where
+
+
+def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> int:
     """Finished attempts with every question right: the truth the predictions aim at."""
-    return s.execute(select(func.count()).select_from(Attempt).where(
-        Attempt.contest_id == contest_id, Attempt.status != OPEN, Attempt.score == Attempt.total)).scalar_one()
+    return s.execute(select(func.count()).select_from(Attempt)
+                     .where(*_scope(contest_id, round_id), Attempt.score == Attempt.total)).scalar_one()
 
 
-def ranking(s: Session, contest_id: int, limit: int | None = None) -> list[RankRow]:
-    """Return the ranked best attempts (one per person); one query, however many people."""
-    truth = (select(func.count()).select_from(Attempt)
-             .where(Attempt.contest_id == contest_id, Attempt.status != OPEN, Attempt.score == Attempt.total)
-             .scalar_subquery())
+def _ordered(contest_id: int, round_id: int | None, truth):
+    """The best attempt per person with its rank, as a select (used live and to freeze)."""
     no_prediction = case((Attempt.prediction.is_(None), 1), else_=0)
     error = func.abs(Attempt.prediction - truth)
     order = [Attempt.score.desc(), no_prediction, error, Attempt.duration_ms, Attempt.submitted_at, Attempt.id]
-    best = (select(Attempt.id.label("attempt_id"), Attempt.user_id, Attempt.score, Attempt.total, Attempt.duration_ms,
-                   Attempt.submitted_at, Attempt.prediction, no_prediction.label("no_pred"),
+    best = (select(Attempt.id.label("attempt_id"), Attempt.user_id, Attempt.score, Attempt.total,
+                   Attempt.duration_ms, Attempt.submitted_at, Attempt.prediction, no_prediction.label("no_pred"),
                    error.label("pred_err"),
                    func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"))
-            .where(Attempt.contest_id == contest_id, Attempt.status != OPEN).subquery())
-    q = (select(best.c.attempt_id, best.c.user_id, User.full_name, User.email, User.phone, User.unit, User.locality,
-                best.c.score, best.c.total, best.c.duration_ms, best.c.submitted_at, best.c.prediction,
-                best.c.pred_err)
-         .join(User, User.id == best.c.user_id).where(best.c.rn == 1)
-         .order_by(best.c.score.desc(), best.c.no_pred, best.c.pred_err, best.c.duration_ms, best.c.submitted_at,
-                   best.c.attempt_id))
-    if limit is not None:
-        q = q.limit(limit)
-    return [RankRow(i, r.attempt_id, r.user_id, r.full_name, r.email, r.phone, r.unit, r.locality, r.score, r.total,
-                    r.duration_ms, r.submitted_at, r.prediction, r.pred_err)
-            for i, r in enumerate(s.execute(q), start=1)]
+            .where(*_scope(contest_id, round_id)).subquery())
+    final_order = [best.c.score.desc(), best.c.no_pred, best.c.pred_err, best.c.duration_ms, best.c.submitted_at,
+                   best.c.attempt_id]
+    return (select(func.row_number().over(order_by=final_order).label("rank"), best.c.attempt_id, best.c.user_id,
+                   best.c.score, best.c.total, best.c.duration_ms, best.c.prediction, best.c.pred_err,
+                   best.c.submitted_at)
+            .where(best.c.rn == 1).order_by(*final_order))
+
+
+def _people(q, limit: int | None):
+    ranked = q.subquery()
+    out = (select(ranked.c.rank, ranked.c.attempt_id, ranked.c.user_id, User.full_name, User.email, User.phone,
+                  User.unit, User.locality, ranked.c.score, ranked.c.total, ranked.c.duration_ms,
+                  ranked.c.submitted_at, ranked.c.prediction, ranked.c.pred_err)
+           .join(User, User.id == ranked.c.user_id).order_by(ranked.c.rank))
+    return out.limit(limit) if limit is not None else out
+
+
+def _rows(s: Session, q) -> list[RankRow]:
+    return [RankRow(*r) for r in s.execute(q)]
+
+
+def live_ranking(s: Session, contest_id: int, round_id: int | None = None, limit: int | None = None) -> list[RankRow]:
+    """The provisional ranking from the attempts as they are now; one query."""
+    truth = perfect_count(s, contest_id, round_id)
+    return _rows(s, _people(_ordered(contest_id, round_id, literal(truth)), limit))
+
+
+def digest_of(rows) -> str:
+    """SHA-256 over (rank, attempt id, score, duration, prediction): equal digests, equal rankings."""
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(f"{r.rank},{r.attempt_id},{r.score},{r.duration_ms},{r.prediction}\n".encode())
+    return h.hexdigest()
+
+
+def current_freeze(s: Session, contest_id: int, round_id: int | None) -> RankingFreeze | None:
+    return s.execute(select(RankingFreeze).where(RankingFreeze.contest_id == contest_id,
+                                                 RankingFreeze.round_id.is_(None) if round_id is None
+                                                 else RankingFreeze.round_id == round_id,
+                                                 RankingFreeze.current.is_(True))).scalars().first()
+
+
+def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> RankingFreeze:
+    """Copy the ranking as it is now into ranking_entry (one INSERT ... SELECT) and make it current."""
+    s.execute(update(RankingFreeze).where(RankingFreeze.contest_id == contest_id,
+                                          RankingFreeze.round_id.is_(None) if round_id is None
+                                          else RankingFreeze.round_id == round_id)
+              .values(current=False))
+    truth = perfect_count(s, contest_id, round_id)
+    record = RankingFreeze(contest_id=contest_id, round_id=round_id, frozen_at=utcnow(), frozen_by=by, truth=truth,
+                           rows=0, digest="", current=True)
+    s.add(record)
+    s.flush()
+    ordered = _ordered(contest_id, round_id, literal(truth)).subquery()
+    s.execute(insert(RankingEntry).from_select(
+        ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
+         "prediction_error", "submitted_at"],
+        select(literal(record.id), ordered.c.rank, ordered.c.attempt_id, ordered.c.user_id, ordered.c.score,
+               ordered.c.total, ordered.c.duration_ms, ordered.c.prediction, ordered.c.pred_err,
+               ordered.c.submitted_at)))
+    entries = s.execute(select(RankingEntry.rank, RankingEntry.attempt_id, RankingEntry.score,
+                               RankingEntry.duration_ms, RankingEntry.prediction)
+                        .where(RankingEntry.freeze_id == record.id).order_by(RankingEntry.rank)).all()
+    record.rows, record.digest = len(entries), digest_of(entries)
+    s.commit()
+    return record
+
+
+def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[RankRow]:
+    q = (select(RankingEntry.rank, RankingEntry.attempt_id, RankingEntry.user_id, User.full_name, User.email,
+                User.phone, User.unit, User.locality, RankingEntry.score, RankingEntry.total,
+                RankingEntry.duration_ms, RankingEntry.submitted_at, RankingEntry.prediction,
+                RankingEntry.prediction_error)
+         .join(User, User.id == RankingEntry.user_id).where(RankingEntry.freeze_id == freeze_id)
+         .order_by(RankingEntry.rank))
+    return _rows(s, q.limit(limit) if limit is not None else q)
+
+
+def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int | None = None,
+            now: datetime | None = None) -> Ranking:
+    """The ranking of a contest (or of one of its rounds): frozen once closed, provisional while open."""
+    now = now or utcnow()
+    round_id = rnd.id if rnd else None
+    closed = (rnd or contest).status_at(now) == "closed"
+    record = current_freeze(s, contest.id, round_id)
+    if record is None and closed:
+        # Lock the contest so two first readers after the close freeze it once.
+        s.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
+        record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
+    if record is not None:
+        return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at)
+    truth = perfect_count(s, contest.id, round_id)
+    rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
+    return Ranking(rows, truth, False, digest_of(rows))
 
 
 def mask_name(full_name: str) -> str:
@@ -70,3 +172,13 @@ def mask_name(full_name: str) -> str:
     if not words:
         return ""
     return " ".join([words[0], *(w[0].upper() + "." for w in words[1:])])
+
+
+def units_by_participants(s: Session, contest_id: int, round_id: int | None = None, limit: int = 10) -> list:
+    """Collective prizes: units with the most distinct participants (then most perfect attempts, then name)."""
+    q = (select(User.unit, func.count(func.distinct(Attempt.user_id)).label("participants"),
+                func.count().label("attempts"))
+         .join(User, User.id == Attempt.user_id).where(*_scope(contest_id, round_id), User.unit != "")
+         .group_by(User.unit).order_by(func.count(func.distinct(Attempt.user_id)).desc(), func.count().desc(),
+                                       User.unit).limit(limit))
+    return s.execute(q).all()

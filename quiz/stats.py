@@ -7,7 +7,7 @@ from collections import Counter
 from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
-from .models import OPEN, Attempt, Contest, User
+from .models import OPEN, Attempt, Contest, Round, User
 
 
 def _summary(hist: Counter, n: int, total: int, threshold: int) -> dict:
@@ -36,11 +36,13 @@ def _moments(hist: Counter, n: int) -> tuple[float | None, float | None, float |
     return mean, float(median), math.sqrt(var)
 
 
-def contest_stats(s: Session, contest: Contest, threshold: int | None = None) -> dict:
-    """Return the stats object of API.md for a contest."""
+def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, threshold: int | None = None) -> dict:
+    """Return the stats object of API.md for a contest, or one of its rounds."""
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
     finished = (Attempt.contest_id == contest.id, Attempt.status != OPEN)
+    if rnd is not None:
+        finished = (*finished, Attempt.round_id == rnd.id)
     hist = Counter(dict(s.execute(select(Attempt.score, func.count()).where(*finished)
                                   .group_by(Attempt.score)).all()))
     best = select(Attempt.user_id, func.max(Attempt.score).label("best")).where(*finished) \

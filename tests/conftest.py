@@ -21,7 +21,8 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ["answer", "attempt_question", "attempt", "contest", "question_version", "question", "user"]
+TABLES = ["ranking_entry", "ranking_freeze", "answer", "attempt_question", "attempt", "round", "contest", "question_version",
+          "question", "user"]
 
 
 def _pg_available() -> bool:

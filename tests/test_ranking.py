@@ -1,0 +1,158 @@
+"""Ranking by PRODUCT.md with ties at every level, rounds, freezing with digests, prizes and exports."""
+import csv
+import io
+from datetime import timedelta
+
+import openpyxl
+import pytest
+from sqlalchemy import event
+
+from quiz import ranking
+from quiz.contests import create_contest
+from quiz.exports import winners_csv, winners_xlsx
+from quiz.models import Attempt, utcnow
+from quiz.rounds import create_round
+
+T0 = utcnow().replace(microsecond=0) - timedelta(days=3)
+
+
+def add(session, contest, user, score, duration_s, prediction, submitted_s=0, round_=None, status="submitted"):
+    """A finished attempt with chosen values (the ranking reads only these columns)."""
+    n = session.query(Attempt).filter_by(user_id=user.id, contest_id=contest.id).count() + 1
+    a = Attempt(user_id=user.id, contest_id=contest.id, round_id=round_.id if round_ else None, number=n,
+                status=status, started_at=T0 + timedelta(seconds=submitted_s - duration_s),
+                deadline=T0 + timedelta(seconds=submitted_s - duration_s + 1200),
+                submitted_at=T0 + timedelta(seconds=submitted_s), score=score, total=20,
+                duration_ms=duration_s * 1000, prediction=prediction)
+    session.add(a)
+    session.commit()
+    return a
+
+
+@pytest.fixture
+def contest(session, bank):
+    return create_contest(session, slug="xep-hang", title="Xếp hạng", opens_at=T0 - timedelta(days=1),
+                          closes_at=utcnow() + timedelta(days=1), max_attempts=5,
+                          prize_tiers="1:Giải Nhất,2:Giải Nhì,3:Giải Ba")
+
+
+def names(rows):
+    return [r.full_name for r in rows]
+
+
+def test_order_at_every_level_of_the_rule(session, contest, user_factory):
+    u = {k: user_factory(full_name=k, unit="HTX " + k[-1]) for k in
+         ("Nguyễn A", "Trần B", "Lê C", "Phạm D", "Hoàng E", "Vũ F", "Đặng G")}
+    add(session, contest, u["Nguyễn A"], 20, 300, 3, 10)
+    add(session, contest, u["Nguyễn A"], 15, 100, 6, 20)      # a worse attempt of the same person: not listed
+    add(session, contest, u["Trần B"], 20, 200, 5, 30)        # prediction error 1: first
+    add(session, contest, u["Lê C"], 20, 100, None, 40)       # no prediction: last among the 20s, though fastest
+    add(session, contest, u["Phạm D"], 20, 250, 3, 60)        # error 3, 250 s, submitted later than E and F
+    e = add(session, contest, u["Hoàng E"], 20, 250, 9, 50)   # error 3 (above the truth), same time as F
+    f = add(session, contest, u["Vũ F"], 20, 250, 3, 50)      # same error, time and submission as E: id decides
+    add(session, contest, u["Đặng G"], 19, 10, 6, 70)         # a lower score never passes a higher one
+    # Truth: 6 perfect attempts. Errors: B 1, A/D/E/F 3, C none.
+    result = ranking.ranking(session, contest)
+    assert result.truth == 6 and not result.frozen
+    assert names(result.rows) == ["Trần B", "Hoàng E", "Vũ F", "Phạm D", "Nguyễn A", "Lê C", "Đặng G"]
+    assert e.id < f.id and [r.rank for r in result.rows] == list(range(1, 8))
+    first = result.rows[0]
+    assert (first.score, first.prediction, first.prediction_error, first.duration_ms) == (20, 5, 1, 200_000)
+
+
+def test_one_query_however_many_people(session, contest, user_factory):
+    for i in range(30):
+        add(session, contest, user_factory(), i % 21, 100 + i, i)
+    statements = []
+    engine = session.get_bind()
+    listener = lambda *args: statements.append(args[2])  # noqa: E731
+    event.listen(engine, "before_cursor_execute", listener)
+    try:
+        rows = ranking.live_ranking(session, contest.id)
+    finally:
+        event.remove(engine, "before_cursor_execute", listener)
+    assert len(rows) == 30
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2  # truth + ranking
+
+
+def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, user_factory, tmp_path):
+    a, b = user_factory(full_name="Người A"), user_factory(full_name="Người B")
+    add(session, contest, a, 18, 100, 1)
+    add(session, contest, b, 17, 100, 1)
+    contest.closes_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+    frozen = ranking.ranking(session, contest)
+    assert frozen.frozen and names(frozen.rows) == ["Người A", "Người B"]
+    # A late change (an imported attempt) does not move the frozen ranking.
+    add(session, contest, b, 20, 50, 1)
+    again = ranking.ranking(session, contest)
+    assert names(again.rows) == ["Người A", "Người B"] and again.digest == frozen.digest
+    runner = app.test_cli_runner()
+    user_factory(role="organizer", email="btc@example.vn")
+    refused = runner.invoke(args=["ranking", "freeze", "xep-hang", "--by", "btc@example.vn"])
+    assert refused.exit_code == 1 and "not an admin" in refused.output
+    user_factory(role="admin", email="admin@example.vn")
+    ok = runner.invoke(args=["ranking", "freeze", "xep-hang", "--by", "admin@example.vn"])
+    assert ok.exit_code == 0 and f"(was {frozen.digest})" in ok.output
+    refrozen = ranking.ranking(session, contest)
+    assert names(refrozen.rows) == ["Người B", "Người A"] and refrozen.digest != frozen.digest
+    # Two exports of the same frozen ranking carry the same digest.
+    one, two = tmp_path / "1.xlsx", tmp_path / "2.xlsx"
+    for out in (one, two):
+        assert runner.invoke(args=["winners", "xep-hang", "--out", str(out)]).exit_code == 0
+    digests = [openpyxl.load_workbook(p)["digest"]["B2"].value for p in (one, two)]
+    assert digests[0] == digests[1] == refrozen.digest
+
+
+def test_rounds_have_their_own_limits_rankings_and_truth(session, contest, user_factory):
+    from quiz.attempts import start_attempt, submit
+    from quiz.errors import DomainError
+
+    now = utcnow()
+    r1 = create_round(session, contest, number=1, opens_at=contest.opens_at, closes_at=now - timedelta(hours=1),
+                      prize_tiers="1:Giải tuần")
+    r2 = create_round(session, contest, number=2, opens_at=now - timedelta(hours=1), closes_at=contest.closes_at,
+                      max_attempts=1)
+    with pytest.raises(DomainError) as e:
+        create_round(session, contest, number=3, opens_at=now, closes_at=now + timedelta(hours=2))
+    assert "trùng thời gian với vòng 2" in e.value.fields["opens_at"]
+    a, b = user_factory(full_name="Tuần Một"), user_factory(full_name="Tuần Hai")
+    add(session, contest, a, 20, 100, 1, round_=r1)
+    add(session, contest, b, 20, 100, 0, round_=r2)
+    add(session, contest, b, 20, 90, 0, round_=r2)
+    assert names(ranking.ranking(session, contest, r1).rows) == ["Tuần Một"]
+    assert ranking.ranking(session, contest, r1).truth == 1 and ranking.ranking(session, contest, r1).frozen
+    live = ranking.ranking(session, contest, r2)
+    assert names(live.rows) == ["Tuần Hai"] and live.truth == 2 and not live.frozen
+    # Starting now puts the attempt in round 2, whose limit is one attempt.
+    c = user_factory()
+    attempt, _ = start_attempt(session, c.id, contest)
+    assert attempt.round_id == r2.id
+    submit(session, attempt.id, c.id)
+    with pytest.raises(DomainError) as e:
+        start_attempt(session, c.id, contest)
+    assert e.value.code == "attempt_limit_reached"
+
+
+def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, user_factory):
+    for i, unit in enumerate(["HTX Bình Minh", "HTX Bình Minh", "=cmd|' /C calc'!A0", "HTX Hoà Bình", "HTX Bình Minh"]):
+        add(session, contest, user_factory(full_name=f"Thí sinh {i}", unit=unit, phone="0900000000"), 20 - i, 100, 1)
+    result = ranking.ranking(session, contest)
+    rows = list(csv.reader(io.StringIO(winners_csv(result, contest.prize_tiers).decode("utf-8-sig"))))
+    assert rows[0] == ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s",
+                       "prediction", "prediction_error", "submitted_at", "attempt_id"]
+    # Tiers 1 first, 2 second, 3 third: ranks 1, 2-3, 4-6 (5 people here, all within the places).
+    assert [r[1] for r in rows[1:]] == ["Giải Nhất", "Giải Nhì", "Giải Nhì", "Giải Ba", "Giải Ba"]
+    assert rows[3][5] == "'=cmd|' /C calc'!A0"  # formula neutralised
+    units = ranking.units_by_participants(session, contest.id)
+    book = openpyxl.load_workbook(io.BytesIO(winners_xlsx(result, contest.prize_tiers, contest.title, units)))
+    sheet = book["winners"]
+    assert [c.value for c in sheet[1]][:3] == ["rank", "prize", "full_name"] and sheet.freeze_panes == "A2"
+    assert sheet["C2"].value == "Thí sinh 0" and sheet["B2"].value == "Giải Nhất"
+    collective = list(book["collective"].values)
+    assert collective[1][:3] == (1, "HTX Bình Minh", 3)
+    assert book["digest"]["B2"].value == result.digest
+    everyone = list(csv.reader(io.StringIO(winners_csv(result, None).decode("utf-8-sig"))))
+    assert len(everyone) == 6  # no tiers: the whole ranking
+    only_first = list(csv.reader(io.StringIO(winners_csv(result, [[1, "Giải Nhất"]]).decode("utf-8-sig"))))
+    assert len(only_first) == 2 and only_first[1][1] == "Giải Nhất"
