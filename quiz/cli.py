@@ -294,8 +294,39 @@ def winners_command(slug, out, round_):
     click.echo(f"{rows} rows written to {out}; ranking {state}, sha256 {result.digest}")
 
 
+results_cli = AppGroup("results", help="Results from elsewhere.")
+
+
+@results_cli.command("import")
+@click.argument("slug")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--round", "round_", default=None, help="put every row in this round (default: by submitted_at)")
+def results_import(slug, file, round_):
+    """Import finished attempts (email,full_name,unit,locality,score,duration_s,submitted_at,prediction)."""
+    import time
+
+    from .results_import import ResultsFileError, import_results, read_results
+    from .rounds import rounds_of
+
+    contest = _contest_or_fail(slug)
+    rnd = _round_or_fail(contest, round_)
+    started = time.monotonic()
+    click.echo(f"checking {file} ...", err=True)
+    try:
+        rows = read_results(file, contest, rounds_of(db.session, contest.id), rnd,
+                            progress=lambda n: click.echo(f"  checked {n:,} rows", err=True))
+    except ResultsFileError as exc:
+        more = f" (first {len(exc.errors)} shown)" if exc.total > len(exc.errors) else ""
+        fail("\n".join(exc.errors) + f"\n{exc.total} problem(s){more}; nothing imported")
+    with click.progressbar(length=len(rows), label=f"importing {len(rows):,} rows", file=sys.stderr) as bar:
+        report = import_results(db.session, contest, rows,
+                                progress=lambda n: bar.update(n) if isinstance(n, int) else None)
+    click.echo(f"imported {report.rows} attempts ({report.new_people} new people) into {slug} "
+               f"in {time.monotonic() - started:.1f} s")
+
+
 def init_app(app: Flask) -> None:
-    for group in (users, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli):
+    for group in (users, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)

@@ -4,10 +4,10 @@ from __future__ import annotations
 import math
 from collections import Counter
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, text
 from sqlalchemy.orm import Session
 
-from .models import OPEN, Attempt, Contest, Round, User
+from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, Question, QuestionVersion, Round, User
 
 
 def _summary(hist: Counter, n: int, total: int, threshold: int) -> dict:
@@ -36,7 +36,8 @@ def _moments(hist: Counter, n: int) -> tuple[float | None, float | None, float |
     return mean, float(median), math.sqrt(var)
 
 
-def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, threshold: int | None = None) -> dict:
+def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, threshold: int | None = None,
+                  with_items: bool = True) -> dict:
     """Return the stats object of API.md for a contest, or one of its rounds."""
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
@@ -65,4 +66,89 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
                          .order_by(func.count(func.distinct(Attempt.user_id)).desc(), column)).all()
         body[key] = [{"name": name, "participants": p, "attempts": a, "mean": float(m), "perfect": int(perf or 0)}
                      for name, p, a, m, perf in rows]
+    body["attempts_per_day"] = attempts_per_day(s, finished)
+    if with_items:
+        body["items"], body["kr20"] = item_analysis(s, contest, finished, hist, attempts)
     return body
+
+
+VN_OFFSET_HOURS = 7  # attempts per day are counted in Viet Nam's time (UTC+7, no daylight saving)
+
+
+def attempts_per_day(s: Session, where) -> list[dict]:
+    """Finished attempts per calendar day in Viet Nam."""
+    if s.get_bind().dialect.name == "postgresql":
+        day = func.to_char(Attempt.submitted_at + text(f"interval '{VN_OFFSET_HOURS} hours'"), "YYYY-MM-DD")
+    else:
+        day = func.date(Attempt.submitted_at, f"+{VN_OFFSET_HOURS} hours")
+    rows = s.execute(select(day.label("day"), func.count()).where(*where).group_by(day).order_by(day)).all()
+    return [{"date": d, "attempts": n} for d, n in rows]
+
+
+def item_analysis(s: Session, contest: Contest, where, hist: Counter, attempts: int) -> tuple[list[dict], float | None]:
+    """Per question: facility (share right), discrimination (upper 27% minus lower 27%), choices; and KR-20.
+
+    Papers are drawn at random, so each question is judged over the attempts that
+    were shown it; KR-20 uses the mean item variance over those exposures.
+    """
+    if not attempts:
+        return [], None
+    k = max(1, round(attempts * 0.27))
+    lower_cut = _nth(hist, k - 1)          # scores at or below: the lower group
+    upper_cut = _nth(hist, attempts - k)   # scores at or above: the upper group
+    finished = select(Attempt.id, Attempt.score).where(*where).subquery()
+    right = (Answer.option_index == QuestionVersion.correct)
+    per_item = s.execute(
+        select(AttemptQuestion.question_id, AttemptQuestion.version_id, func.count(),
+               func.sum(case((right, 1), else_=0)),
+               func.sum(case((finished.c.score >= upper_cut, 1), else_=0)),
+               func.sum(case(((finished.c.score >= upper_cut) & right, 1), else_=0)),
+               func.sum(case((finished.c.score <= lower_cut, 1), else_=0)),
+               func.sum(case(((finished.c.score <= lower_cut) & right, 1), else_=0)))
+        .join(finished, finished.c.id == AttemptQuestion.attempt_id)
+        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
+        .outerjoin(Answer, (Answer.attempt_id == AttemptQuestion.attempt_id)
+                   & (Answer.question_id == AttemptQuestion.question_id))
+        .group_by(AttemptQuestion.question_id, AttemptQuestion.version_id)).all()
+    choices = Counter()
+    for vid, index, n in s.execute(
+            select(AttemptQuestion.version_id, Answer.option_index, func.count())
+            .join(finished, finished.c.id == AttemptQuestion.attempt_id)
+            .join(Answer, (Answer.attempt_id == AttemptQuestion.attempt_id)
+                  & (Answer.question_id == AttemptQuestion.question_id))
+            .group_by(AttemptQuestion.version_id, Answer.option_index)).all():
+        choices[(vid, index)] = n
+    versions = {v.id: (code, v) for code, v in s.execute(
+        select(Question.code, QuestionVersion).join(Question, Question.id == QuestionVersion.question_id)
+        .where(QuestionVersion.id.in_({row[1] for row in per_item}))).all()}
+    items, pq_sum, exposures_sum = [], 0.0, 0
+    for qid, vid, shown, correct, upper, upper_right, lower, lower_right in per_item:
+        code, v = versions[vid]
+        facility = (correct or 0) / shown
+        discrimination = ((upper_right or 0) / upper if upper else 0.0) - ((lower_right or 0) / lower if lower else 0.0)
+        answered = sum(choices[(vid, i)] for i in range(len(v.options)))
+        items.append({"question_id": str(qid), "code": code, "version": v.version, "article": v.article,
+                      "exposures": shown, "facility": facility, "discrimination": discrimination,
+                      "options": [{"text": t, "correct": i == v.correct, "chosen": choices[(vid, i)]}
+                                  for i, t in enumerate(v.options)],
+                      "unanswered": shown - answered})
+        pq_sum += shown * facility * (1 - facility)
+        exposures_sum += shown
+    items.sort(key=lambda item: (item["facility"], item["code"]))
+    n_items = contest.question_count
+    mean = sum(sc * c for sc, c in hist.items()) / attempts
+    variance = sum(c * (sc - mean) ** 2 for sc, c in hist.items()) / attempts
+    kr20 = None
+    if n_items > 1 and variance > 0 and exposures_sum:
+        kr20 = n_items / (n_items - 1) * (1 - n_items * (pq_sum / exposures_sum) / variance)
+    return items, kr20
+
+
+def _nth(hist: Counter, k: int) -> int:
+    """The k-th smallest score (0-based) of a histogram."""
+    seen = 0
+    for score in sorted(hist):
+        seen += hist[score]
+        if seen > k:
+            return score
+    return max(hist)

@@ -1,0 +1,120 @@
+"""Contest-scale benchmark: 1,000,000 attempts by 700,000 people.
+
+    .venv/bin/python bench/big_contest.py [--db sqlite|postgresql|both] [--rows 1000000]
+
+Writes a results file, times `flask results import` on it, then times the
+statistics report, the top-100 leaderboard and the full winner export.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import secrets
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+PG = "postgresql://127.0.0.1:5432/test"
+OPENS = datetime(2026, 1, 5, tzinfo=timezone.utc)
+
+
+def write_results(path: Path, rows: int, people: int) -> None:
+    rng = random.Random(7)
+    units = [f"HTX số {i}" for i in range(2000)]
+    localities = [f"Xã {i}" for i in range(500)]
+    with path.open("w", encoding="utf-8") as fh:
+        fh.write("email,full_name,unit,locality,score,duration_s,submitted_at,prediction\n")
+        for i in range(rows):
+            p = i if i < people else rng.randrange(people)
+            score = min(20, max(0, int(rng.gauss(15, 3.5))))
+            when = OPENS + timedelta(seconds=rng.randrange(40 * 86400))
+            pred = "" if rng.random() < 0.1 else str(rng.randrange(100000))
+            fh.write(f"p{p}@bench.vn,Người Thi {p},{units[p % 2000]},{localities[p % 500]},{score},"
+                     f"{rng.randrange(60, 1200)},{when.isoformat()},{pred}\n")
+
+
+def flask(url: str, *args: str) -> tuple[float, str]:
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench")
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "flask", *args], cwd=ROOT, env=env, capture_output=True, text=True)
+    if out.returncode:
+        raise RuntimeError(out.stderr[-2000:])
+    return time.perf_counter() - t, out.stdout
+
+
+def timed_in_process(url: str) -> dict:
+    """Stats, top-100 and export timed inside one process (no interpreter start-up in the figure)."""
+    from quiz import create_app, exports, ranking
+    from quiz.contests import get_contest
+    from quiz.extensions import db
+    from quiz.stats import contest_stats
+
+    app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://")})
+    out = {}
+    with app.app_context():
+        contest = get_contest(db.session, "big")
+        for name, fn in (("stats", lambda: contest_stats(db.session, contest)),
+                         ("top100", lambda: ranking.ranking(db.session, contest, limit=100)),
+                         ("winners_csv", lambda: exports.winners_csv(ranking.ranking(db.session, contest), None)),
+                         ("winners_xlsx", lambda: exports.winners_xlsx(ranking.ranking(db.session, contest), None,
+                                                                       "big", []))):
+            best = None
+            for _ in range(2 if name.startswith("winners") else 3):
+                t = time.perf_counter()
+                fn()
+                db.session.commit()
+                best = min(best or 1e9, time.perf_counter() - t)
+            out[name] = best
+        db.engine.dispose()
+    return out
+
+
+def run(kind: str, rows: int, people: int, data: Path) -> dict:
+    tmp = Path(tempfile.mkdtemp(prefix="quiz-big-"))
+    if kind == "sqlite":
+        url = f"sqlite:///{tmp / 'big.db'}"
+    else:
+        from sqlalchemy import create_engine, text
+
+        schema = f"big_{secrets.token_hex(3)}"
+        with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"),
+                           isolation_level="AUTOCOMMIT").connect() as c:
+            c.execute(text(f"CREATE SCHEMA {schema}"))
+        url = f"{PG}?options=-csearch_path%3D{schema}"
+    flask(url, "db", "upgrade")
+    flask(url, "questions", "import", *map(str, sorted((ROOT / "question_bank").glob("*.csv"))))
+    flask(url, "contests", "create", "--slug", "big", "--title", "Big", "--opens", OPENS.isoformat(),
+          "--closes", (OPENS + timedelta(days=60)).isoformat(), "--max-attempts", "50")
+    seconds, output = flask(url, "results", "import", "big", str(data))
+    result = {"import_s": seconds, **timed_in_process(url)}
+    if kind == "postgresql":
+        with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"),
+                           isolation_level="AUTOCOMMIT").connect() as c:
+            c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--people", type=int, default=700_000)
+    args = parser.parse_args()
+    data = Path(tempfile.mkdtemp(prefix="quiz-big-data-")) / "results.csv"
+    write_results(data, args.rows, args.people)
+    print(f"| database | results import ({args.rows:,} rows) | stats | top-100 | winners CSV | winners XLSX |")
+    print("|---|---|---|---|---|---|")
+    for kind in (["sqlite", "postgresql"] if args.db == "both" else [args.db]):
+        r = run(kind, args.rows, args.people, data)
+        print(f"| {kind} | {r['import_s']:.1f} s | {r['stats'] * 1000:.0f} ms | {r['top100'] * 1000:.0f} ms | "
+              f"{r['winners_csv']:.1f} s | {r['winners_xlsx']:.1f} s |", flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,70 @@
+"""The statistics report against numbers worked out by hand from real attempts."""
+import math
+from datetime import timedelta
+
+import pytest
+
+from quiz.attempts import save_answer, start_attempt, submit
+from quiz.models import AttemptQuestion, QuestionVersion, utcnow
+from quiz.stats import contest_stats
+
+
+def answer(session, attempt_id, user_id, right_count):
+    """Answer the first ``right_count`` questions right and the rest wrong (first wrong option)."""
+    rows = session.query(AttemptQuestion).filter_by(attempt_id=attempt_id).order_by(AttemptQuestion.position).all()
+    for i, aq in enumerate(rows):
+        v = session.get(QuestionVersion, aq.version_id)
+        want = v.correct if i < right_count else next(k for k in range(len(v.options)) if k != v.correct)
+        oid = next(o for o, k in aq.options if k == want)
+        session.commit()
+        save_answer(session, attempt_id, user_id, aq.question_id, oid)
+
+
+@pytest.fixture
+def scored(session, bank, contest_factory, user_factory):
+    contest = contest_factory("thong-ke", question_count=4, blueprint="1-12:4", max_attempts=2)
+    plan = [("HTX Một", "Huế", [4, 2]), ("HTX Một", "Huế", [3]), ("HTX Hai", "Vinh", [0]), ("HTX Hai", "Huế", [4])]
+    for unit, locality, scores in plan:
+        u = user_factory(unit=unit, locality=locality)
+        for score in scores:
+            a, _ = start_attempt(session, u.id, contest)
+            answer(session, a.id, u.id, score)
+            submit(session, a.id, u.id)
+    return contest
+
+
+def test_counts_shares_and_moments(session, scored):
+    stats = contest_stats(session, scored)
+    scores = [4, 2, 3, 0, 4]
+    assert stats["participants"] == 4 and stats["attempts"] == 5 and stats["question_count"] == 4
+    assert stats["histogram"] == {"0": 1, "1": 0, "2": 1, "3": 1, "4": 2}
+    assert stats["perfect"] == {"count": 2, "share": 2 / 5}
+    assert stats["at_least"] == {"threshold": 3, "count": 3, "share": 3 / 5}
+    mean = sum(scores) / 5
+    assert stats["mean"] == pytest.approx(mean) and stats["median"] == 3
+    assert stats["stdev"] == pytest.approx(math.sqrt(sum((s - mean) ** 2 for s in scores) / 5))
+    best = stats["best_attempts"]  # best per person: 4, 3, 0, 4
+    assert best["count"] == 4 and best["perfect"]["share"] == 2 / 4 and best["at_least"]["count"] == 3
+    units = {u["name"]: u for u in stats["by_unit"]}
+    assert units["HTX Một"]["participants"] == 2 and units["HTX Một"]["attempts"] == 3
+    assert units["HTX Hai"]["perfect"] == 1
+    assert {l["name"]: l["participants"] for l in stats["by_locality"]} == {"Huế": 3, "Vinh": 1}
+    today = (utcnow() + timedelta(hours=7)).date().isoformat()
+    assert stats["attempts_per_day"] == [{"date": today, "attempts": 5}]
+
+
+def test_item_analysis_and_kr20(session, scored):
+    stats = contest_stats(session, scored)
+    items = stats["items"]
+    assert sum(i["exposures"] for i in items) == 5 * 4
+    for item in items:
+        right = next(o["chosen"] for o in item["options"] if o["correct"])
+        assert item["facility"] == pytest.approx(right / item["exposures"])
+        assert sum(o["chosen"] for o in item["options"]) + item["unanswered"] == item["exposures"]
+        assert -1 <= item["discrimination"] <= 1
+    # KR-20 from its definition with the exposure-weighted mean item variance.
+    scores = [4, 2, 3, 0, 4]
+    mean = sum(scores) / 5
+    variance = sum((s - mean) ** 2 for s in scores) / 5
+    pq = sum(i["exposures"] * i["facility"] * (1 - i["facility"]) for i in items) / 20
+    assert stats["kr20"] == pytest.approx(4 / 3 * (1 - 4 * pq / variance))
