@@ -61,6 +61,7 @@ def _locale():
 def register_blueprints(app: Flask) -> None:
     from .api import bp as api_bp
     from .extensions import csrf
+    from .dashboard import bp as dashboard_bp
     from .organizer import bp as organizer_bp
     from .pages import bp as pages_bp
 
@@ -68,6 +69,7 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # the API checks its header token itself (quiz.api_csrf)
     app.register_blueprint(pages_bp)
     app.register_blueprint(organizer_bp)
+    app.register_blueprint(dashboard_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -34,6 +34,7 @@ def from_env(instance: Path) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        "DASHBOARD_REFRESH_S": max(1, int(os.environ.get("DASHBOARD_REFRESH_S", "15"))),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # uploads (question files) up to 10 MB
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh"),

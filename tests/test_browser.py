@@ -213,3 +213,43 @@ def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_
     assert "Đã tạo cuộc thi Tuần 3." in page.inner_text("main")
     assert "1:3,4:3,5:3,6:3,7:3,8-12:5" in page.inner_text("tr[data-slug='tuan-3']")
     context.close()
+
+
+def test_judge_watches_the_dashboard_live(browser, database_url, app, session, bank, contest_factory, user_factory):
+    from quiz.attempts import start_attempt, submit
+
+    server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1"})
+    try:
+        contest = contest_factory("thi-thu", question_count=4, blueprint="1-12:4")
+        user_factory(role="judge", email="bgk@example.vn")
+        first = user_factory(unit="HTX Sen Hồng")
+        a, _ = start_attempt(session, first.id, contest)
+        submit(session, a.id, first.id, prediction=3)
+        context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
+        page = context.new_page()
+        page.set_default_timeout(15000)
+        page.goto(server.url + "/login")
+        page.fill("#email", "bgk@example.vn")
+        page.fill("#password", "mat-khau-123")
+        page.click("main button[type=submit]")
+        page.click("text=Thống kê")
+        page.click("text=Cuộc thi thử")
+        assert page.inner_text("#attempts") == "1" and page.locator("#histogram rect").count() == 5
+        assert "0,00%" in page.inner_text("#dashboard") and "HTX Sen Hồng" in page.inner_text("#dashboard")
+        # A new attempt elsewhere shows up without reloading the page.
+        second = user_factory()
+        b, _ = start_attempt(session, second.id, contest)
+        submit(session, b.id, second.id)
+        page.wait_for_function("document.getElementById('attempts').textContent === '2'", timeout=10000)
+        assert "cập nhật lúc" in page.inner_text("#refreshed")
+        with page.expect_download() as download:
+            page.click("text=Excel (.xlsx)")
+        import openpyxl
+
+        import io
+
+        book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
+        assert book["winners"]["A1"].value == "rank" and book["winners"].max_row == 3
+        context.close()
+    finally:
+        server.stop()
