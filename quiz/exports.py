@@ -16,7 +16,7 @@ _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 def _cell(value):
     """Neutralise text a spreadsheet would run as a formula."""
-    if isinstance(value, str) and value.startswith(_FORMULA_START):
+    if value and value.startswith(_FORMULA_START):
         return "'" + value
     return value
 
@@ -25,8 +25,10 @@ def winner_rows(ranking: Ranking, tiers: list | None) -> list[list]:
     """One row per person in ranking order; with prize tiers, only the prize places."""
     places = prize_places(tiers)
     rows = ranking.rows if places is None else ranking.rows[:places]
-    return [[r.rank, prize_for(r.rank, tiers), r.full_name, r.email, r.phone, r.unit, r.locality, r.score,
-             round(r.duration_ms / 1000, 3), r.prediction, r.prediction_error, iso(r.submitted_at), r.attempt_id]
+    # Text columns pass through _cell (formula neutralising); times are UTC already, so isoformat is enough.
+    return [[r.rank, _cell(prize_for(r.rank, tiers)), _cell(r.full_name), _cell(r.email), _cell(r.phone),
+             _cell(r.unit), _cell(r.locality), r.score, r.duration_ms / 1000, r.prediction, r.prediction_error,
+             r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id]
             for r in rows]
 
 
@@ -34,34 +36,41 @@ def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:
     out = io.StringIO()
     w = csv.writer(out)
     w.writerow(COLUMNS)
-    w.writerows([[_cell(v) for v in row] for row in winner_rows(ranking, tiers)])
+    w.writerows(winner_rows(ranking, tiers))
     return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) -> bytes:
+    """The workbook in openpyxl's streaming (write-only) mode: rows are written once, not kept as cell objects."""
     import openpyxl
+    from openpyxl.cell import WriteOnlyCell
     from openpyxl.styles import Font
 
-    book = openpyxl.Workbook(write_only=False)
-    sheet = book.active
-    sheet.title = "winners"
-    sheet.append(COLUMNS)
+    book = openpyxl.Workbook(write_only=True)
+    bold = Font(bold=True)
+
+    def sheet(name: str, header: list[str]):
+        ws = book.create_sheet(name)
+        ws.freeze_panes = "A2"
+        cells = []
+        for label in header:
+            cell = WriteOnlyCell(ws, value=label)
+            cell.font = bold
+            cells.append(cell)
+        ws.append(cells)
+        return ws
+
+    winners = sheet("winners", COLUMNS)
     for row in winner_rows(ranking, tiers):
-        sheet.append([_cell(v) for v in row])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    sheet.freeze_panes = "A2"
-    collective = book.create_sheet("collective")
-    collective.append(UNIT_COLUMNS)
+        winners.append(row)
+    collective = sheet("collective", UNIT_COLUMNS)
     for i, (unit, participants, attempts) in enumerate(units, start=1):
         collective.append([i, _cell(unit), participants, attempts])
-    collective.freeze_panes = "A2"
     info = book.create_sheet("digest")
-    info.append(["contest", _cell(title)])
-    info.append(["sha256", ranking.digest])
-    info.append(["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"])
-    info.append(["frozen_at", iso(ranking.frozen_at) or ""])
-    info.append(["perfect_attempts", ranking.truth])
+    for row in (["contest", _cell(title)], ["sha256", ranking.digest],
+                ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
+                ["frozen_at", iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]):
+        info.append(row)
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
