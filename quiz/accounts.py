@@ -4,10 +4,10 @@ from __future__ import annotations
 import re
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from .database import commit_or_conflict
 from .errors import DomainError, invalid
 from .models import ROLES, User
 
@@ -51,11 +51,8 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
                 password_hash=generate_password_hash(password) if password else None,
                 phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role)
     s.add(user)
-    try:
-        s.commit()
-    except IntegrityError:
-        s.rollback()
-        raise DomainError("email_taken", "Email này đã được đăng ký.", 409, {"email": "Email đã được dùng."})
+    commit_or_conflict(s, DomainError("email_taken", "Email này đã được đăng ký.", 409,
+                                      {"email": "Email đã được dùng."}))
     return user
 
 

@@ -5,9 +5,9 @@ import re
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .database import commit_or_conflict
 from .errors import DomainError, invalid, not_found
 from .chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
 from .prizes import parse_tiers
@@ -57,11 +57,7 @@ def create_contest(s: Session, *, slug: str, title: str, question_count: int | N
                       closes_at=closes_at, review_policy=review_policy, blueprint=plan_to_json(plan),
                       prize_tiers=tiers)
     s.add(contest)
-    try:
-        s.commit()
-    except IntegrityError:
-        s.rollback()
-        raise DomainError("slug_taken", f"Đã có cuộc thi với mã {slug}.", 409, {"slug": "đã được dùng"})
+    commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {slug}.", 409, {"slug": "đã được dùng"}))
     return contest
 
 

@@ -1,10 +1,10 @@
 """The statistics dashboard and winner downloads, for organizers, judges and admins."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, render_template, request, url_for
-from flask_login import current_user
+from flask import Blueprint, render_template, request
 
 from . import contests
+from .access import restrict
 from .extensions import db
 from .rounds import get_round, rounds_of
 from .stats import contest_stats
@@ -13,12 +13,7 @@ bp = Blueprint("dashboard", __name__, url_prefix="/results")
 ROLES = ("organizer", "judge", "admin")
 
 
-@bp.before_request
-def require_staff():
-    if not current_user.is_authenticated:
-        return redirect(url_for("pages.login", next=request.full_path))
-    if current_user.role not in ROLES:
-        abort(403)
+restrict(bp, ROLES)
 
 
 @bp.get("/")

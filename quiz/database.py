@@ -12,6 +12,17 @@ from sqlalchemy import event
 _WRITING: ContextVar[bool] = ContextVar("writing", default=True)
 
 
+def commit_or_conflict(session, error) -> None:
+    """Commit; when a unique constraint refuses it, roll back and raise ``error`` (a DomainError) instead."""
+    from sqlalchemy.exc import IntegrityError
+
+    try:
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        raise error from None
+
+
 def current(session):
     """The Session behind a scoped session (Flask-SQLAlchemy's ``db.session``), or the session itself."""
     return session() if callable(session) else session

@@ -5,9 +5,9 @@ import io
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
-from flask_login import current_user
 
 from .errors import DomainError
+from .access import restrict
 from .extensions import db
 from .forms import ActionForm, ContestForm, QuestionForm, UploadForm
 from .moodle_formats import parse_aiken, parse_gift
@@ -19,12 +19,7 @@ ROLES = ("organizer", "admin")
 PAGE_SIZE = 50
 
 
-@bp.before_request
-def require_organizer():
-    if not current_user.is_authenticated:
-        return redirect(url_for("pages.login", next=request.full_path))
-    if current_user.role not in ROLES:
-        abort(403)
+restrict(bp, ROLES)
 
 
 def _filters() -> dict:

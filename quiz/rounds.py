@@ -4,9 +4,9 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from .database import commit_or_conflict
 from .errors import DomainError, invalid
 from .models import Contest, Round
 from .prizes import parse_tiers
@@ -37,11 +37,7 @@ def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetim
     r = Round(contest_id=contest.id, number=number, title=title or f"Vòng {number}", opens_at=opens_at,
               closes_at=closes_at, max_attempts=max_attempts, prize_tiers=tiers)
     s.add(r)
-    try:
-        s.commit()
-    except IntegrityError:
-        s.rollback()
-        raise DomainError("round_taken", f"Cuộc thi đã có vòng {number}.", 409, {"number": "đã có"})
+    commit_or_conflict(s, DomainError("round_taken", f"Cuộc thi đã có vòng {number}.", 409, {"number": "đã có"}))
     return r
 
 

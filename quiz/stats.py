@@ -24,15 +24,7 @@ def _moments(hist: Counter, n: int) -> tuple[float | None, float | None, float |
     mean = sum(s * c for s, c in hist.items()) / n
     var = sum(c * (s - mean) ** 2 for s, c in hist.items()) / n
 
-    def nth(k: int) -> int:  # k-th smallest score, 0-based
-        seen = 0
-        for score in sorted(hist):
-            seen += hist[score]
-            if seen > k:
-                return score
-        raise IndexError(k)
-
-    median = nth(n // 2) if n % 2 else (nth(n // 2 - 1) + nth(n // 2)) / 2
+    median = _nth(hist, n // 2) if n % 2 else (_nth(hist, n // 2 - 1) + _nth(hist, n // 2)) / 2
     return mean, float(median), math.sqrt(var)
 
 
@@ -136,8 +128,7 @@ def item_analysis(s: Session, contest: Contest, where, hist: Counter, attempts: 
         exposures_sum += shown
     items.sort(key=lambda item: (item["facility"], item["code"]))
     n_items = contest.question_count
-    mean = sum(sc * c for sc, c in hist.items()) / attempts
-    variance = sum(c * (sc - mean) ** 2 for sc, c in hist.items()) / attempts
+    variance = _moments(hist, attempts)[2] ** 2
     kr20 = None
     if n_items > 1 and variance > 0 and exposures_sum:
         kr20 = n_items / (n_items - 1) * (1 - n_items * (pq_sum / exposures_sum) / variance)

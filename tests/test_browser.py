@@ -1,5 +1,4 @@
 """The participant's whole flow in Debian's Chromium at phone size, reload and expiry included."""
-import os
 import re
 import time
 from pathlib import Path
