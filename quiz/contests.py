@@ -16,12 +16,12 @@ from .models import REVIEW_POLICIES, Attempt, Contest, Question, utcnow
 SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 
 
-def create_contest(s: Session, *, slug: str, title: str, question_count: int | None = None,
+def contest_values(s: Session, *, slug: str, title: str, question_count: int | None = None,
                    time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
                    closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
-                   blueprint: str | None = None, prize_tiers: str = "") -> Contest:
-    """Validate and create a contest; raise 422 listing every bad field, 409 on a taken slug or a bank
-    that cannot fill the blueprint. Without a question count, a blueprint's total (or 20) is used."""
+                   blueprint: str | None = None, prize_tiers: str = "") -> dict:
+    """Check a contest's settings; return its column values or raise 422 listing every bad field (409 when
+    the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used."""
     plan = parse_plan(blueprint) if blueprint else None
     if question_count is None:
         question_count = sum(n for _c, n in plan) if plan else 20
@@ -52,12 +52,26 @@ def create_contest(s: Session, *, slug: str, title: str, question_count: int | N
     if fields:
         raise invalid(fields, "Thông tin cuộc thi không hợp lệ.")
     check_fillable(plan or default_plan(question_count), chapter_sizes(s))
-    contest = Contest(slug=slug, title=title.strip(), description=description, question_count=question_count,
-                      time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at,
-                      closes_at=closes_at, review_policy=review_policy, blueprint=plan_to_json(plan),
-                      prize_tiers=tiers)
+    return dict(slug=slug, title=title.strip(), description=description, question_count=question_count,
+                time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
+                review_policy=review_policy, blueprint=plan_to_json(plan), prize_tiers=tiers)
+
+
+def create_contest(s: Session, **settings) -> Contest:
+    """Validate and create a contest (settings as in ``contest_values``); 409 on a taken slug."""
+    contest = Contest(**contest_values(s, **settings))
     s.add(contest)
-    commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {slug}.", 409, {"slug": "đã được dùng"}))
+    commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {contest.slug}.", 409,
+                                      {"slug": "đã được dùng"}))
+    return contest
+
+
+def update_contest(s: Session, contest: Contest, **settings) -> Contest:
+    """Change a contest's settings under the same rules; attempts already taken keep theirs."""
+    values = contest_values(s, slug=contest.slug, **settings)
+    for name, value in values.items():
+        setattr(contest, name, value)
+    s.commit()
     return contest
 
 

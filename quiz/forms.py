@@ -74,3 +74,16 @@ class ContestForm(FlaskForm):
         SelectChoice("after_submit", "Ngay sau khi nộp bài"), SelectChoice("after_close", "Khi cuộc thi kết thúc"),
         SelectChoice("never", "Không cho xem")])
     blueprint = StringField("Cơ cấu đề: số câu mỗi chương (để trống: mặc định 1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2)")
+    prize_tiers = StringField("Cơ cấu giải (ví dụ: 1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích)")
+
+
+class RoundForm(FlaskForm):
+    number = IntegerField("Vòng số", validators=[DataRequired("Nhập số vòng."), NumberRange(1, 1000, "Từ 1 đến 1000.")])
+    title = StringField("Tên vòng (ví dụ: Tuần 1)")
+    opens_at = DateTimeLocalField("Mở lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired("Nhập thời điểm mở (ngày và giờ).")])
+    closes_at = DateTimeLocalField("Đóng lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired("Nhập thời điểm đóng (ngày và giờ).")])
+    max_attempts = IntegerField("Số lượt tối đa mỗi người (để trống: như cuộc thi)",
+                                validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000.")])
+    prize_tiers = StringField("Cơ cấu giải của vòng (để trống: như cuộc thi)")

@@ -43,7 +43,8 @@ def test_roles(client_app, user_factory):
         c = client_app.test_client()
         login(c, f"{role}@example.vn")
         for path in ("/organizer/questions", "/organizer/questions/upload", "/organizer/questions/export?format=csv",
-                     "/organizer/contests", "/organizer/contests/new"):
+                     "/organizer/contests", "/organizer/contests/new", "/organizer/contests/thi-thu/edit",
+                     "/organizer/contests/thi-thu/rounds"):
             r = c.get(path)
             assert r.status_code == 403 and "Bạn không có quyền" in r.get_data(as_text=True)
         assert c.post("/organizer/questions/HTX23-0101/active", data={"active": "0"}).status_code in (400, 403)
@@ -168,3 +169,45 @@ def test_create_contest_with_blueprint_on_the_page(organizer, session, real_bank
     session.commit()
     assert (c.question_count, c.time_limit_s, c.max_attempts) == (15, 900, 2)
     assert c.opens_at.isoformat() == "2026-12-01T01:00:00+00:00"  # 08:00 in Viet Nam
+
+
+def test_edit_close_and_rounds_on_the_pages(organizer, session, real_bank):
+    from datetime import timedelta
+
+    from quiz.contests import create_contest
+    from quiz.models import Contest, Round, utcnow
+
+    now = utcnow()
+    create_contest(session, slug="tuan", title="Tuần", opens_at=now - timedelta(days=1),
+                   closes_at=now + timedelta(days=20))
+    page = organizer.get("/organizer/contests/tuan/edit").get_data(as_text=True)
+    assert 'value="Tuần"' in page and 'value="20"' in page
+    form = {"csrf_token": token(page), "title": "Tuần (sửa)", "opens_at": "2026-11-01T08:00",
+            "closes_at": "2027-01-01T08:00", "time_limit_min": "10", "max_attempts": "4", "review_policy": "never",
+            "blueprint": "", "prize_tiers": "1:Giải Nhất,3:Khuyến khích"}
+    r = organizer.post("/organizer/contests/tuan/edit", data=dict(form, prize_tiers="Nhất"))
+    assert r.status_code == 422 and "không đúng dạng" in r.get_data(as_text=True)
+    r = organizer.post("/organizer/contests/tuan/edit", data=form, follow_redirects=True)
+    assert "Đã lưu cuộc thi Tuần (sửa)" in r.get_data(as_text=True)
+    c = session.execute(select(Contest).where(Contest.slug == "tuan")).scalar_one()
+    assert (c.time_limit_s, c.max_attempts, c.review_policy, c.prize_tiers) == (600, 4, "never",
+                                                                               [[1, "Giải Nhất"], [3, "Khuyến khích"]])
+    session.commit()
+    rounds_page = organizer.get("/organizer/contests/tuan/rounds").get_data(as_text=True)
+    assert "chưa chia vòng" in rounds_page
+    rform = {"csrf_token": token(rounds_page), "number": "1", "title": "Tuần 1", "opens_at": "2026-11-01T08:00",
+             "closes_at": "2026-11-30T08:00", "max_attempts": "1", "prize_tiers": "1:Giải tuần"}
+    r = organizer.post("/organizer/contests/tuan/rounds", data=rform, follow_redirects=True)
+    assert "Đã thêm vòng 1." in r.get_data(as_text=True) and 'data-round="1"' in r.get_data(as_text=True)
+    r = organizer.post("/organizer/contests/tuan/rounds", data=dict(rform, number="2"))
+    assert r.status_code == 422 and "trùng thời gian với vòng 1" in r.get_data(as_text=True)
+    edit = organizer.get("/organizer/contests/tuan/edit").get_data(as_text=True)
+    r = organizer.post("/organizer/contests/tuan/close", data={"csrf_token": token(edit)}, follow_redirects=True)
+    assert "Đã đóng cuộc thi" in r.get_data(as_text=True)
+    session.expire_all()  # the page changed it in another session
+    c = session.execute(select(Contest).where(Contest.slug == "tuan")).scalar_one()
+    assert c.status_at(utcnow()) == "closed"
+    assert session.execute(select(Round.closes_at).where(Round.contest_id == c.id)).scalar_one() <= utcnow()
+    session.commit()
+    r = organizer.post("/organizer/contests/tuan/close", data={"csrf_token": token(edit)}, follow_redirects=True)
+    assert "Chỉ đóng sớm được cuộc thi đang mở." in r.get_data(as_text=True)

@@ -6,7 +6,8 @@ from .test_pages import token
 
 STAFF_PAGES = ["/results/", "/results/thi-thu", "/results/thi-thu?fragment=1"]
 ORGANIZER_PAGES = ["/organizer/questions", "/organizer/questions/upload", "/organizer/questions/export?format=csv",
-                   "/organizer/questions/HTX-1/edit", "/organizer/contests", "/organizer/contests/new"]
+                   "/organizer/questions/HTX-1/edit", "/organizer/contests", "/organizer/contests/new",
+                   "/organizer/contests/thi-thu/edit", "/organizer/contests/thi-thu/rounds"]
 STAFF_API = ["/api/v1/contests/thi-thu/stats", "/api/v1/contests/thi-thu/winners?format=csv",
              "/api/v1/contests/thi-thu/winners?format=xlsx"]
 
