@@ -41,36 +41,17 @@ def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:
 
 
 def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) -> bytes:
-    """The workbook in openpyxl's streaming (write-only) mode: rows are written once, not kept as cell objects."""
-    import openpyxl
-    from openpyxl.cell import WriteOnlyCell
-    from openpyxl.styles import Font
+    """The workbook: winners (bold frozen header), collective prizes, and the ranking's digest."""
+    from .xlsx import write_workbook
 
-    book = openpyxl.Workbook(write_only=True)
-    bold = Font(bold=True)
-
-    def sheet(name: str, header: list[str]):
-        ws = book.create_sheet(name)
-        ws.freeze_panes = "A2"
-        cells = []
-        for label in header:
-            cell = WriteOnlyCell(ws, value=label)
-            cell.font = bold
-            cells.append(cell)
-        ws.append(cells)
-        return ws
-
-    winners = sheet("winners", COLUMNS)
-    for row in winner_rows(ranking, tiers):
-        winners.append(row)
-    collective = sheet("collective", UNIT_COLUMNS)
-    for i, (unit, participants, attempts) in enumerate(units, start=1):
-        collective.append([i, _cell(unit), participants, attempts])
-    info = book.create_sheet("digest")
-    for row in (["contest", _cell(title)], ["sha256", ranking.digest],
-                ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
-                ["frozen_at", iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]):
-        info.append(row)
     out = io.BytesIO()
-    book.save(out)
+    write_workbook(out, [
+        ("winners", COLUMNS, winner_rows(ranking, tiers)),
+        ("collective", UNIT_COLUMNS, ([i, _cell(unit), participants, attempts]
+                                      for i, (unit, participants, attempts) in enumerate(units, start=1))),
+        ("digest", ["field", "value"], [
+            ["contest", _cell(title)], ["sha256", ranking.digest],
+            ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
+            ["frozen_at", iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]]),
+    ])
     return out.getvalue()

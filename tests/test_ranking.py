@@ -100,7 +100,7 @@ def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, use
     one, two = tmp_path / "1.xlsx", tmp_path / "2.xlsx"
     for out in (one, two):
         assert runner.invoke(args=["winners", "xep-hang", "--out", str(out)]).exit_code == 0
-    digests = [openpyxl.load_workbook(p)["digest"]["B2"].value for p in (one, two)]
+    digests = [openpyxl.load_workbook(p)["digest"]["B3"].value for p in (one, two)]
     assert digests[0] == digests[1] == refrozen.digest
 
 
@@ -151,8 +151,19 @@ def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, us
     assert sheet["C2"].value == "Thí sinh 0" and sheet["B2"].value == "Giải Nhất"
     collective = list(book["collective"].values)
     assert collective[1][:3] == (1, "HTX Bình Minh", 3)
-    assert book["digest"]["B2"].value == result.digest
+    assert book["digest"]["B3"].value == result.digest
     everyone = list(csv.reader(io.StringIO(winners_csv(result, None).decode("utf-8-sig"))))
     assert len(everyone) == 6  # no tiers: the whole ranking
     only_first = list(csv.reader(io.StringIO(winners_csv(result, [[1, "Giải Nhất"]]).decode("utf-8-sig"))))
     assert len(only_first) == 2 and only_first[1][1] == "Giải Nhất"
+
+
+def test_streamed_workbook_reads_back_with_bold_frozen_header_and_escaped_text(tmp_path):
+    from quiz.xlsx import write_workbook
+
+    path = tmp_path / "w.xlsx"
+    with open(path, "wb") as fh:
+        write_workbook(fh, [("một", ["a", "b", "c"], [[1, 'x < y & "z"', None], [2.5, " khoảng trắng ", "\x01ok"]])])
+    sheet = openpyxl.load_workbook(path)["một"]
+    assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and not sheet["A2"].font.b
+    assert [list(r) for r in sheet.values] == [["a", "b", "c"], [1, 'x < y & "z"', None], [2.5, " khoảng trắng ", "ok"]]
