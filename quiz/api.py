@@ -13,7 +13,7 @@ from .extensions import db
 from .models import Contest, utcnow
 from .rounds import get_round
 from .payloads import attempt_json, contest_json, result_json, user_json
-from .stats import contest_stats
+from .stats import shared_stats
 from .timeutil import iso
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -194,7 +194,7 @@ def leaderboard(slug: str):
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
     _require_staff()
-    return jsonify(contest_stats(db.session, contest, _scope(contest)))
+    return jsonify(shared_stats(db.session, contest, _scope(contest), current_app.config["STATS_MAX_AGE_S"]))
 
 
 @bp.get("/contests/<slug>/winners")

@@ -34,6 +34,8 @@ def from_env(instance: Path) -> dict:
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # The statistics report is recomputed at most this often (seconds; 0: every time).
+        "STATS_MAX_AGE_S": float(os.environ.get("STATS_MAX_AGE_S", "10")),
         "DASHBOARD_REFRESH_S": max(1, int(os.environ.get("DASHBOARD_REFRESH_S", "15"))),
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # uploads (question files) up to 10 MB
         "BABEL_DEFAULT_LOCALE": "vi",

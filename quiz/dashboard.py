@@ -1,13 +1,13 @@
 """The statistics dashboard and winner downloads, for organizers, judges and admins."""
 from __future__ import annotations
 
-from flask import Blueprint, render_template, request
+from flask import Blueprint, current_app, render_template, request
 
 from . import contests
 from .access import restrict
 from .extensions import db
 from .rounds import get_round, rounds_of
-from .stats import contest_stats
+from .stats import shared_stats
 
 bp = Blueprint("dashboard", __name__, url_prefix="/results")
 ROLES = ("organizer", "judge", "admin")
@@ -27,7 +27,7 @@ def index():
 def show(slug: str):
     contest = contests.get_contest(db.session, slug)
     rnd = get_round(db.session, contest, request.args.get("round"))
-    stats = contest_stats(db.session, contest, rnd)
+    stats = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
     template = "dashboard/_body.html" if request.args.get("fragment") else "dashboard/show.html"
     return render_template(template, contest=contest, rnd=rnd, rounds=rounds_of(db.session, contest.id), s=stats)
 

@@ -154,6 +154,15 @@ class RankingFreeze(db.Model):
     __table_args__ = (Index("ix_ranking_freeze_scope", "contest_id", "round_id", "current"),)
 
 
+class StatsSnapshot(db.Model):
+    """The last statistics report of a contest (round_key 0) or round, shared by every app server."""
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    round_key: Mapped[int] = mapped_column(primary_key=True)  # the round's id, 0 for the whole contest
+    computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    body: Mapped[dict] = mapped_column(JSON)
+
+
 class RankingEntry(db.Model):
     freeze_id: Mapped[int] = mapped_column(ForeignKey("ranking_freeze.id", ondelete="CASCADE"), primary_key=True)
     rank: Mapped[int] = mapped_column(primary_key=True)

@@ -3,11 +3,15 @@ from __future__ import annotations
 
 import math
 from collections import Counter
+from datetime import datetime
 
 from sqlalchemy import case, func, select, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, Question, QuestionVersion, Round, User
+from .models import (OPEN, Answer, Attempt, AttemptQuestion, Contest, Question, QuestionVersion, Round, StatsSnapshot,
+                     User, utcnow)
+from .timeutil import iso, parse_iso
 
 
 def _summary(hist: Counter, n: int, total: int, threshold: int) -> dict:
@@ -143,3 +147,34 @@ def _nth(hist: Counter, k: int) -> int:
         if seen > k:
             return score
     return max(hist)
+
+
+def shared_stats(s: Session, contest: Contest, rnd: Round | None = None, max_age_s: float = 30,
+                 now: datetime | None = None) -> dict:
+    """The report, computed at most once per ``max_age_s`` for every app server together.
+
+    A million attempts take seconds to summarise; the dashboard asks every few
+    seconds from many browsers. The last report is kept in the database
+    (stats_snapshot) and served while it is younger than ``max_age_s``; the
+    first request after that computes and stores a new one.
+    """
+    now = now or utcnow()
+    key = (contest.id, rnd.id if rnd else 0)
+    snap = s.get(StatsSnapshot, key) if max_age_s > 0 else None
+    if snap is not None and (now - snap.computed_at).total_seconds() < max_age_s:
+        body = dict(snap.body)
+    else:
+        body = contest_stats(s, contest, rnd)
+        body["computed_at"] = iso(now)
+        if max_age_s > 0:
+            snap = s.get(StatsSnapshot, key)
+            if snap is None:
+                s.add(StatsSnapshot(contest_id=key[0], round_key=key[1], computed_at=now, body=body))
+            else:
+                snap.computed_at, snap.body = now, body
+            try:
+                s.commit()
+            except IntegrityError:  # another server stored one at the same moment: theirs is as good
+                s.rollback()
+    body["age_s"] = round(max(0.0, (now - parse_iso(body["computed_at"])).total_seconds()), 1)
+    return body

@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ["ranking_entry", "ranking_freeze", "answer", "attempt_question", "attempt", "round", "contest", "question_version",
+TABLES = ["stats_snapshot", "ranking_entry", "ranking_freeze", "answer", "attempt_question", "attempt", "round", "contest", "question_version",
           "question", "user"]
 
 

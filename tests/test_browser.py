@@ -217,7 +217,7 @@ def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_
 def test_judge_watches_the_dashboard_live(browser, database_url, app, session, bank, contest_factory, user_factory):
     from quiz.attempts import start_attempt, submit
 
-    server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1"})
+    server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1", "STATS_MAX_AGE_S": "1"})
     try:
         contest = contest_factory("thi-thu", question_count=4, blueprint="1-12:4")
         user_factory(role="judge", email="bgk@example.vn")

@@ -68,3 +68,21 @@ def test_item_analysis_and_kr20(session, scored):
     variance = sum((s - mean) ** 2 for s in scores) / 5
     pq = sum(i["exposures"] * i["facility"] * (1 - i["facility"]) for i in items) / 20
     assert stats["kr20"] == pytest.approx(4 / 3 * (1 - 4 * pq / variance))
+
+
+def test_shared_snapshot_is_reused_until_it_is_old(session, scored, user_factory):
+    from quiz.models import StatsSnapshot
+    from quiz.stats import shared_stats
+
+    t0 = utcnow()
+    first = shared_stats(session, scored, max_age_s=30, now=t0)
+    assert first["attempts"] == 5 and first["age_s"] == 0
+    assert session.get(StatsSnapshot, (scored.id, 0)) is not None  # kept in the database, for every server
+    u = user_factory()
+    a, _ = start_attempt(session, u.id, scored)
+    submit(session, a.id, u.id)
+    cached = shared_stats(session, scored, max_age_s=30, now=t0 + timedelta(seconds=10))
+    assert cached["attempts"] == 5 and cached["age_s"] == 10
+    fresh = shared_stats(session, scored, max_age_s=30, now=t0 + timedelta(seconds=31))
+    assert fresh["attempts"] == 6 and fresh["age_s"] == 0
+    assert shared_stats(session, scored, max_age_s=0)["attempts"] == 6
