@@ -98,7 +98,7 @@ def get_contest(slug: str):
     contest = contests.get_contest(db.session, slug)
     left = None
     if current_user.is_authenticated:
-        left = max(0, contest.max_attempts - contests.attempts_used(db.session, current_user.id, contest.id))
+        left = attempts.attempts_left(db.session, current_user.id, contest)
     return jsonify(contest=contest_json(contest, attempts_left=left))
 
 

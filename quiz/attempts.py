@@ -86,6 +86,24 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     raise DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.", 409)
 
 
+def attempts_left(s: Session, user_id: int, contest: Contest, now: datetime | None = None) -> int:
+    """Attempts the person may still start: in the round open now (or the next one), else in the contest."""
+    now = now or utcnow()
+    if contest.status_at(now) == "closed":
+        return 0
+    mine = (Attempt.user_id == user_id, Attempt.contest_id == contest.id)
+    rounds = rounds_of(s, contest.id)
+    if not rounds:
+        limit = contest.max_attempts
+    else:
+        rnd = round_at(s, contest.id, now) or next((r for r in rounds if r.opens_at > now), None)
+        if rnd is None:
+            return 0
+        mine, limit = (*mine, Attempt.round_id == rnd.id), rnd.max_attempts or contest.max_attempts
+    used = s.execute(select(func.count()).select_from(Attempt).where(*mine)).scalar_one()
+    return max(0, limit - used)
+
+
 def _round_and_limit(s: Session, contest: Contest, now: datetime):
     """The round open now (None for a contest without rounds) and the attempt limit that applies."""
     if contest.status_at(now) != "open" or not rounds_of(s, contest.id):

@@ -110,11 +110,6 @@ def list_contests(s: Session) -> list[Contest]:
     return list(s.execute(select(Contest).order_by(Contest.opens_at.desc(), Contest.id.desc())).scalars())
 
 
-def attempts_used(s: Session, user_id: int, contest_id: int) -> int:
-    return s.execute(select(func.count()).select_from(Attempt)
-                     .where(Attempt.user_id == user_id, Attempt.contest_id == contest_id)).scalar_one()
-
-
 def user_attempts(s: Session, user_id: int, contest_id: int) -> list[Attempt]:
     return list(s.execute(select(Attempt).where(Attempt.user_id == user_id, Attempt.contest_id == contest_id)
                           .order_by(Attempt.number)).scalars())

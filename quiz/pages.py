@@ -84,8 +84,15 @@ def logout():
 @bp.get("/contests/<slug>")
 def contest(slug: str):
     c = contests.get_contest(db.session, slug)
-    mine = contests.user_attempts(db.session, current_user.id, c.id) if current_user.is_authenticated else []
-    return render_template("contest.html", contest=c, attempts=mine, now=utcnow(), form=ActionForm())
+    mine, left = [], 0
+    if current_user.is_authenticated:
+        mine = contests.user_attempts(db.session, current_user.id, c.id)
+        left = attempts.attempts_left(db.session, current_user.id, c)
+    from .rounds import round_at, rounds_of
+
+    return render_template("contest.html", contest=c, attempts=mine, left=left, now=utcnow(), form=ActionForm(),
+                           current_round=round_at(db.session, c.id, utcnow()),
+                           contest_has_rounds=bool(rounds_of(db.session, c.id)))
 
 
 @bp.post("/contests/<slug>/start")

@@ -186,3 +186,27 @@ def test_staff_endpoints_and_leaderboard(client_app, api, session, bank, contest
 def test_errors_are_json_never_500(api, method, path):
     r = getattr(api, method)(path, data=b"\xff\xfe", content_type="application/json")
     assert r.status_code < 500 and error_code(r)
+
+
+def test_attempts_left_follows_the_open_round(api, session, bank, contest_factory):
+    from datetime import timedelta
+
+    from quiz.models import utcnow
+    from quiz.rounds import create_round
+
+    contest = contest_factory("theo-vong", max_attempts=3)
+    now = utcnow()
+    create_round(session, contest, number=1, opens_at=contest.opens_at, closes_at=now + timedelta(hours=1),
+                 max_attempts=1)
+    create_round(session, contest, number=2, opens_at=now + timedelta(hours=1), closes_at=contest.closes_at)
+    register(api)
+    assert api.get("/api/v1/contests/theo-vong").get_json()["contest"]["attempts_left"] == 1
+    page = api.get("/contests/theo-vong").get_data(as_text=True)
+    assert "Đang diễn ra: <strong>Vòng 1</strong>" in page and "Bạn còn 1 lượt trong vòng này." in page
+    aid = api.post("/api/v1/contests/theo-vong/attempts").get_json()["attempt"]["id"]
+    api.post(f"/api/v1/attempts/{aid}/submit")
+    assert api.get("/api/v1/contests/theo-vong").get_json()["contest"]["attempts_left"] == 0
+    page = api.get("/contests/theo-vong").get_data(as_text=True)
+    assert "Bạn đã dùng hết lượt thi của vòng này." in page
+    r = api.post("/api/v1/contests/theo-vong/attempts")
+    assert r.status_code == 403 and error_code(r) == "attempt_limit_reached"
