@@ -252,8 +252,12 @@ def stats_command(slug, as_json, round_):
 
     from .stats import contest_stats
 
+    from .database import reading
+
     contest = _contest_or_fail(slug)
-    body = contest_stats(db.session, contest, _round_or_fail(contest, round_))
+    rnd = _round_or_fail(contest, round_)
+    with reading(db.session):
+        body = contest_stats(db.session, contest, rnd)
     if as_json:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return

@@ -161,6 +161,8 @@ class StatsSnapshot(db.Model):
     round_key: Mapped[int] = mapped_column(primary_key=True)  # the round's id, 0 for the whole contest
     computed_at: Mapped[datetime] = mapped_column(UTCDateTime)
     body: Mapped[dict] = mapped_column(JSON)
+    # While set and in the future, one server is computing a newer report (a lease, so only one does).
+    refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
 class RankingEntry(db.Model):

@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from .database import reading
 from .models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
 
 
@@ -163,15 +164,18 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
     now = now or utcnow()
     round_id = rnd.id if rnd else None
     closed = (rnd or contest).status_at(now) == "closed"
-    record = current_freeze(s, contest.id, round_id)
+    with reading(s):
+        record = current_freeze(s, contest.id, round_id)
     if record is None and closed:
         # Lock the contest so two first readers after the close freeze it once.
         s.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
         record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
-    if record is not None:
-        return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at)
-    truth = perfect_count(s, contest.id, round_id)
-    rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
+    # Reads in a read transaction: on SQLite a long ranking must not hold the lock answer saves need.
+    with reading(s):
+        if record is not None:
+            return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at)
+        truth = perfect_count(s, contest.id, round_id)
+        rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
     return Ranking(rows, truth, False, digest_of(rows))
 
 
@@ -190,4 +194,5 @@ def units_by_participants(s: Session, contest_id: int, round_id: int | None = No
          .join(User, User.id == Attempt.user_id).where(*_scope(contest_id, round_id), User.unit != "")
          .group_by(User.unit).order_by(func.count(func.distinct(Attempt.user_id)).desc(), func.count().desc(),
                                        User.unit).limit(limit))
-    return s.execute(q).all()
+    with reading(s):
+        return s.execute(q).all()

@@ -2,15 +2,17 @@
 from __future__ import annotations
 
 import math
+import threading
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, select, text
+from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .models import (OPEN, Answer, Attempt, AttemptQuestion, Contest, Question, QuestionVersion, Round, StatsSnapshot,
                      User, utcnow)
+from .database import reading
 from .timeutil import iso, parse_iso
 
 
@@ -150,31 +152,89 @@ def _nth(hist: Counter, k: int) -> int:
 
 
 def shared_stats(s: Session, contest: Contest, rnd: Round | None = None, max_age_s: float = 30,
-                 now: datetime | None = None) -> dict:
+                 now: datetime | None = None, background: bool = True) -> dict:
     """The report, computed at most once per ``max_age_s`` for every app server together.
 
-    A million attempts take seconds to summarise; the dashboard asks every few
-    seconds from many browsers. The last report is kept in the database
-    (stats_snapshot) and served while it is younger than ``max_age_s``; the
-    first request after that computes and stores a new one.
+    A million attempts take seconds to summarise and the dashboard asks every
+    few seconds from many browsers. The last report is kept in the database
+    (stats_snapshot). While it is younger than ``max_age_s`` it is served as it
+    is; once older, the first request takes a lease and recomputes it in a
+    background thread while it and everyone else are served the previous one
+    (``age_s`` says how old). Only the very first report is computed in the
+    request. ``background=False`` recomputes in the request instead.
     """
     now = now or utcnow()
     key = (contest.id, rnd.id if rnd else 0)
     snap = s.get(StatsSnapshot, key) if max_age_s > 0 else None
-    if snap is not None and (now - snap.computed_at).total_seconds() < max_age_s:
+    if max_age_s <= 0:
+        body = _computed(s, contest, rnd, now)
+    elif snap is None:
+        body = _store(s, key, _computed(s, contest, rnd, now), now)
+    elif (now - snap.computed_at).total_seconds() < max_age_s:
         body = dict(snap.body)
+    elif not background:
+        body = _store(s, key, _computed(s, contest, rnd, now), now)
     else:
-        body = contest_stats(s, contest, rnd)
-        body["computed_at"] = iso(now)
-        if max_age_s > 0:
-            snap = s.get(StatsSnapshot, key)
-            if snap is None:
-                s.add(StatsSnapshot(contest_id=key[0], round_key=key[1], computed_at=now, body=body))
-            else:
-                snap.computed_at, snap.body = now, body
-            try:
-                s.commit()
-            except IntegrityError:  # another server stored one at the same moment: theirs is as good
-                s.rollback()
+        body = dict(snap.body)
+        if _take_lease(s, key, now):
+            _refresh_later(key)
     body["age_s"] = round(max(0.0, (now - parse_iso(body["computed_at"])).total_seconds()), 1)
     return body
+
+
+LEASE_S = 300  # a refresh that has not finished by then is presumed dead; another may start
+
+
+def _computed(s: Session, contest: Contest, rnd: Round | None, now: datetime) -> dict:
+    # A read transaction: on SQLite, seconds of counting must not hold the lock answer saves need.
+    with reading(s):
+        body = contest_stats(s, contest, rnd)
+    body["computed_at"] = iso(now)
+    return body
+
+
+def _store(s: Session, key: tuple[int, int], body: dict, now: datetime) -> dict:
+    snap = s.get(StatsSnapshot, key)
+    if snap is None:
+        s.add(StatsSnapshot(contest_id=key[0], round_key=key[1], computed_at=now, body=body))
+    else:
+        snap.computed_at, snap.body, snap.refreshing_until = now, body, None
+    try:
+        s.commit()
+    except IntegrityError:  # another server stored one at the same moment: theirs is as good
+        s.rollback()
+    return dict(body)
+
+
+def _take_lease(s: Session, key: tuple[int, int], now: datetime) -> bool:
+    """Claim the refresh of a snapshot; True for exactly one of many concurrent callers."""
+    took = s.execute(update(StatsSnapshot)
+                     .where(StatsSnapshot.contest_id == key[0], StatsSnapshot.round_key == key[1],
+                            or_(StatsSnapshot.refreshing_until.is_(None), StatsSnapshot.refreshing_until < now))
+                     .values(refreshing_until=now + timedelta(seconds=LEASE_S))
+                     .execution_options(synchronize_session=False)).rowcount == 1
+    s.commit()
+    return took
+
+
+def _refresh_later(key: tuple[int, int]) -> threading.Thread:
+    """Recompute a snapshot in a thread with its own app context and database session."""
+    from flask import current_app
+
+    from .extensions import db
+
+    app = current_app._get_current_object()
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                contest = db.session.get(Contest, key[0])
+                rnd = db.session.get(Round, key[1]) if key[1] else None
+                now = utcnow()
+                _store(db.session, key, _computed(db.session, contest, rnd, now), now)
+            except Exception:  # keep serving the old report; the lease expires and someone retries
+                app.logger.exception("statistics refresh failed for %s", key)
+
+    thread = threading.Thread(target=run, name=f"stats-refresh-{key[0]}-{key[1]}", daemon=True)
+    thread.start()
+    return thread

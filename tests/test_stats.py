@@ -83,6 +83,42 @@ def test_shared_snapshot_is_reused_until_it_is_old(session, scored, user_factory
     submit(session, a.id, u.id)
     cached = shared_stats(session, scored, max_age_s=30, now=t0 + timedelta(seconds=10))
     assert cached["attempts"] == 5 and cached["age_s"] == 10
-    fresh = shared_stats(session, scored, max_age_s=30, now=t0 + timedelta(seconds=31))
+    fresh = shared_stats(session, scored, max_age_s=30, now=t0 + timedelta(seconds=31), background=False)
     assert fresh["attempts"] == 6 and fresh["age_s"] == 0
     assert shared_stats(session, scored, max_age_s=0)["attempts"] == 6
+
+
+def test_old_snapshot_is_served_while_one_refresh_runs_in_the_background(app, session, scored, user_factory):
+    import time
+
+    from quiz.models import StatsSnapshot
+    from quiz.stats import shared_stats
+
+    t0 = utcnow() - timedelta(minutes=5)
+    assert shared_stats(session, scored, max_age_s=30, now=t0)["attempts"] == 5
+    u = user_factory()
+    a, _ = start_attempt(session, u.id, scored)
+    submit(session, a.id, u.id)
+    later = t0 + timedelta(seconds=60)
+    stale = shared_stats(session, scored, max_age_s=30, now=later)
+    assert stale["attempts"] == 5 and stale["age_s"] == 60  # served at once, not recomputed in the request
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        session.expire_all()
+        snap = session.get(StatsSnapshot, (scored.id, 0))
+        session.commit()
+        if snap.body["attempts"] == 6:
+            break
+        time.sleep(0.1)
+    assert snap.body["attempts"] == 6 and snap.refreshing_until is None
+
+
+def test_only_one_caller_takes_the_refresh_lease(session, scored):
+    from quiz.stats import _take_lease, shared_stats
+
+    now = utcnow()
+    shared_stats(session, scored, max_age_s=30, now=now)
+    key = (scored.id, 0)
+    assert _take_lease(session, key, now) is True
+    assert _take_lease(session, key, now + timedelta(seconds=1)) is False  # held by the first
+    assert _take_lease(session, key, now + timedelta(seconds=301)) is True  # a dead refresh's lease expires

@@ -23,6 +23,7 @@ def upgrade():
     sa.Column('round_key', sa.Integer(), nullable=False),
     sa.Column('computed_at', sa.DateTime(), nullable=False),
     sa.Column('body', sa.JSON(), nullable=False),
+    sa.Column('refreshing_until', sa.DateTime(), nullable=True),
     sa.ForeignKeyConstraint(['contest_id'], ['contest.id'], name=op.f('fk_stats_snapshot_contest_id_contest')),
     sa.PrimaryKeyConstraint('contest_id', 'round_key', name=op.f('pk_stats_snapshot'))
     )
