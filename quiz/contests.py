@@ -69,6 +69,11 @@ def create_contest(s: Session, **settings) -> Contest:
 def update_contest(s: Session, contest: Contest, **settings) -> Contest:
     """Change a contest's settings under the same rules; attempts already taken keep theirs."""
     values = contest_values(s, slug=contest.slug, **settings)
+    if values["question_count"] != contest.question_count and s.execute(
+            select(func.count()).select_from(Attempt).where(Attempt.contest_id == contest.id)).scalar_one():
+        raise DomainError("contest_has_attempts", "Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
+                          "các lượt sẽ không còn so sánh được với nhau.", 409,
+                          {"question_count": "không đổi được khi đã có lượt thi"})
     for name, value in values.items():
         setattr(contest, name, value)
     s.commit()

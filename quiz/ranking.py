@@ -21,6 +21,9 @@ from .database import reading
 from .models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
 
 
+TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
+
+
 @dataclass
 class RankRow:
     rank: int
@@ -56,9 +59,16 @@ def _scope(contest_id: int, round_id: int | None):
 
 
 def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> int:
-    """Finished attempts with every question right: the truth the predictions aim at."""
-    return s.execute(select(func.count()).select_from(Attempt)
-                     .where(*_scope(contest_id, round_id), Attempt.score == Attempt.total)).scalar_one()
+    """Finished attempts with every question right: the truth the predictions aim at.
+
+    Every attempt of a contest has its question count as total (the count cannot
+    change once attempts exist), so this is one range of the (contest, score) index.
+    """
+    where = [Attempt.contest_id == contest_id, Attempt.score == select(Contest.question_count)
+             .where(Contest.id == contest_id).scalar_subquery()]
+    if round_id is not None:
+        where.append(Attempt.round_id == round_id)
+    return s.execute(select(func.count()).select_from(Attempt).where(*where)).scalar_one()
 
 
 def _ordered(contest_id: int, round_id: int | None, truth):
@@ -96,6 +106,71 @@ def live_ranking(s: Session, contest_id: int, round_id: int | None = None, limit
     """The provisional ranking from the attempts as they are now; one query."""
     truth = perfect_count(s, contest_id, round_id)
     return _rows(s, _people(_ordered(contest_id, round_id, literal(truth)), limit))
+
+
+def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, truth: int) -> list[RankRow]:
+    """The first ``limit`` people of the live ranking without ranking everyone.
+
+    A person's best attempt is their first attempt in the ranking's order of
+    attempts, so the top people are the first distinct people met walking the
+    attempts in that order: score by score from the top (index on score,
+    prediction), and within a score the predictions nearest the truth, taken
+    in windows [truth - w, truth + w] that widen until they hold enough new
+    people; then the attempts without a prediction. A handful of index range
+    reads instead of a sort of every attempt.
+    """
+    # Open attempts have no score yet, so "score is not null" is "finished" and stays inside the index.
+    scope = [Attempt.contest_id == contest_id]
+    if round_id is not None:
+        scope.append(Attempt.round_id == round_id)
+    cols = (Attempt.id, Attempt.user_id, Attempt.score, Attempt.total, Attempt.duration_ms, Attempt.submitted_at,
+            Attempt.prediction)
+    picked: list = []
+    seen: set[int] = set()
+
+    def take(rows, key) -> None:
+        for r in sorted(rows, key=key):
+            if len(picked) < limit and r.user_id not in seen:
+                seen.add(r.user_id)
+                picked.append(r)
+
+    level = None
+    while len(picked) < limit:
+        # The next lower score present: one index seek.
+        below = [Attempt.score.is_not(None)] if level is None else [Attempt.score < level]
+        level = s.execute(select(func.max(Attempt.score)).where(*scope, *below)).scalar_one()
+        if level is None:
+            break
+        at_level = [*scope, Attempt.score == level]
+        low, high = s.execute(select(func.min(Attempt.prediction), func.max(Attempt.prediction))
+                              .where(*at_level)).one()
+        width = 8
+        while low is not None:
+            rows = s.execute(select(*cols).where(*at_level, Attempt.prediction.between(truth - width, truth + width))).all()
+            covers_all = truth - width <= low and truth + width >= high
+            if covers_all or len({r.user_id for r in rows} - seen) >= limit - len(picked):
+                take(rows, lambda r: (abs(r.prediction - truth), r.duration_ms, r.submitted_at, r.id))
+                break
+            width *= 4
+        if len(picked) >= limit or low is not None and not covers_all:
+            continue
+        # Then this score's attempts without a prediction, fetched in order until enough people are met.
+        batch = limit - len(picked)
+        while True:
+            rows = s.execute(select(*cols).where(*at_level, Attempt.prediction.is_(None))
+                             .order_by(Attempt.duration_ms, Attempt.submitted_at, Attempt.id).limit(batch)).all()
+            if len(rows) < batch or len({r.user_id for r in rows} - seen) >= limit - len(picked):
+                take(rows, lambda r: (r.duration_ms, r.submitted_at, r.id))
+                break
+            batch *= 4
+    people = {u.id: u for u in s.execute(select(User).where(User.id.in_([r.user_id for r in picked]))).scalars()}
+    out = []
+    for rank, r in enumerate(picked, start=1):
+        u = people[r.user_id]
+        out.append(RankRow(rank, r.id, r.user_id, u.full_name, u.email, u.phone, u.unit, u.locality, r.score, r.total,
+                           r.duration_ms, r.submitted_at, r.prediction,
+                           None if r.prediction is None else abs(r.prediction - truth)))
+    return out
 
 
 def digest_of(rows) -> str:
@@ -175,7 +250,10 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
         if record is not None:
             return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at)
         truth = perfect_count(s, contest.id, round_id)
-        rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
+        if limit is not None and limit <= TOP_WALK_MAX:
+            rows = live_top(s, contest.id, round_id, limit, truth)
+        else:
+            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
     return Ranking(rows, truth, False, digest_of(rows))
 
 

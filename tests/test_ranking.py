@@ -167,3 +167,37 @@ def test_streamed_workbook_reads_back_with_bold_frozen_header_and_escaped_text(t
     sheet = openpyxl.load_workbook(path)["một"]
     assert sheet.freeze_panes == "A2" and sheet["A1"].font.b and not sheet["A2"].font.b
     assert [list(r) for r in sheet.values] == [["a", "b", "c"], [1, 'x < y & "z"', None], [2.5, " khoảng trắng ", "ok"]]
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_live_top_walk_equals_the_full_ranking(session, contest, user_factory, seed):
+    """The index walk for leaderboards gives exactly the first rows of the one-query ranking."""
+    import random
+
+    rng = random.Random(seed)
+    users = [user_factory() for _ in range(40)]
+    for u in users:
+        for _ in range(rng.randint(1, 3)):
+            score = rng.choice([20, 20, 19, 19, 18, 10])
+            prediction = None if rng.random() < 0.2 else rng.choice([0, 3, 5, 6, 7, 9, 50, 1000])
+            add(session, contest, u, score, rng.choice([100, 150, 150, 200]), prediction,
+                submitted_s=rng.choice([10, 20, 20, 30]))
+    truth = ranking.perfect_count(session, contest.id)
+    full = ranking.live_ranking(session, contest.id)
+    for k in (1, 5, 17, 40, 100):
+        walked = ranking.live_top(session, contest.id, None, k, truth)
+        assert [(r.rank, r.attempt_id) for r in walked] == [(r.rank, r.attempt_id) for r in full[:k]], k
+        assert [r.prediction_error for r in walked] == [r.prediction_error for r in full[:k]]
+
+
+def test_question_count_is_fixed_once_attempts_exist(session, contest, user_factory):
+    from quiz.contests import update_contest
+    from quiz.errors import DomainError
+
+    add(session, contest, user_factory(), 20, 100, 1)
+    settings = dict(title=contest.title, opens_at=contest.opens_at, closes_at=contest.closes_at)
+    with pytest.raises(DomainError) as e:
+        update_contest(session, contest, question_count=10, **settings)
+    assert e.value.code == "contest_has_attempts"
+    update_contest(session, contest, question_count=20, max_attempts=9, **settings)  # other changes are fine
+    assert contest.max_attempts == 9
