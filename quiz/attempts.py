@@ -14,12 +14,12 @@ from sqlalchemy import JSON, String, and_, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .database import current, reading
 from .chapter_plan import plan_from_json
+from .database import current, reading
 from .draw import active_pool, draw_paper, seen_questions
-from .rounds import round_at, rounds_of
 from .errors import DomainError, invalid, not_found
 from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, UTCDateTime, utcnow
+from .rounds import round_at, rounds_of
 from .upsert import UPSERT_ANSWER, upsert_answers
 
 ATTEMPT_NOT_FOUND = "Không tìm thấy lượt thi."
@@ -55,9 +55,9 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     count = select(func.count()).select_from(Attempt)
     for _ in range(3):
         with reading(s):
-            current = s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().first()
-            if current is not None and now <= current.deadline + timedelta(seconds=grace_s):
-                return current, False
+            open_attempt = s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().first()
+            if open_attempt is not None and now <= open_attempt.deadline + timedelta(seconds=grace_s):
+                return open_attempt, False
             rnd, limit = _round_and_limit(s, contest, now)
             in_scope = (*mine, Attempt.round_id == rnd.id) if rnd else mine
             _check_can_start(contest, now, s.execute(count.where(*in_scope)).scalar_one(), limit)
@@ -128,7 +128,9 @@ def _check_can_start(contest: Contest, now: datetime, used: int, limit: int) -> 
 
 def load_attempt(s: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:
     """Return the user's attempt (locked for update when asked); 404 for anyone else's."""
-    q = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id)
+    # populate_existing: a copy already in the session is refreshed, never trusted as it was.
+    q = select(Attempt).where(Attempt.id == attempt_id, Attempt.user_id == user_id) \
+        .execution_options(populate_existing=True)
     if lock:
         q = q.with_for_update()
     a = s.execute(q).scalar_one_or_none()
@@ -142,7 +144,8 @@ def touch(s: Session, attempt: Attempt, now: datetime | None = None, grace_s: fl
     now = now or utcnow()
     if attempt.status == OPEN and now > attempt.deadline + timedelta(seconds=grace_s):
         s.rollback()  # close in a write transaction of its own, on a fresh, locked copy
-        fresh = s.execute(select(Attempt).where(Attempt.id == attempt.id).with_for_update()).scalar_one()
+        fresh = s.execute(select(Attempt).where(Attempt.id == attempt.id).with_for_update()
+                          .execution_options(populate_existing=True)).scalar_one()
         if fresh.status == OPEN and _expire_if_due(s, fresh, now, grace_s):
             s.commit()
         else:
@@ -249,7 +252,8 @@ def close_expired(s: Session, now: datetime | None = None, grace_s: float = 5.0,
         if not ids:
             return closed
         for attempt_id in ids:
-            a = s.execute(select(Attempt).where(Attempt.id == attempt_id).with_for_update()).scalar_one()
+            a = s.execute(select(Attempt).where(Attempt.id == attempt_id).with_for_update()
+                          .execution_options(populate_existing=True)).scalar_one()
             if a.status == OPEN and _expire_if_due(s, a, now, grace_s):
                 closed += 1
             s.commit()
