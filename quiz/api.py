@@ -205,7 +205,7 @@ def winners(slug: str):
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
         raise invalid({"format": "csv or xlsx"}, "Định dạng phải là csv hoặc xlsx.")
-    result = ranking.ranking(db.session, contest, rnd)
+    result = ranking.ranking(db.session, contest, rnd, for_export=True)
     tiers = _tiers(contest, rnd)
     if fmt == "csv":
         body, mime = exports.winners_csv(result, tiers), "text/csv; charset=utf-8"

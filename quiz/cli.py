@@ -285,7 +285,7 @@ def winners_command(slug, out, round_):
     suffix = Path(out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         fail("error: --out must end in .csv or .xlsx")
-    result = ranking.ranking(db.session, contest, rnd)
+    result = ranking.ranking(db.session, contest, rnd, for_export=True)
     tiers = rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
     if suffix == ".csv":
         data = exports.winners_csv(result, tiers)
@@ -293,9 +293,9 @@ def winners_command(slug, out, round_):
         units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
         data = exports.winners_xlsx(result, tiers, contest.title, units)
     Path(out).write_bytes(data)
-    rows = len(exports.winner_rows(result, tiers))
     state = "frozen" if result.frozen else "provisional (still open)"
-    click.echo(f"{rows} rows written to {out}; ranking {state}, sha256 {result.digest}")
+    what = "the whole ranking" if not tiers else f"the prize places ({sum(n for n, _name in tiers)})"
+    click.echo(f"{what} written to {out}; ranking {state}, sha256 {result.digest}")
 
 
 results_cli = AppGroup("results", help="Results from elsewhere.")

@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .prizes import prize_for, prize_places
+from .prizes import prize_places
 from .ranking import Ranking
 from .timeutil import iso
 
@@ -21,15 +21,31 @@ def _cell(value):
     return value
 
 
-def winner_rows(ranking: Ranking, tiers: list | None) -> list[list]:
-    """One row per person in ranking order; with prize tiers, only the prize places."""
+def _tuples(ranking: Ranking):
+    """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id)."""
+    if ranking.rows is None:
+        return ranking.export_rows()
+    return ((r.rank, r.full_name, r.email, r.phone, r.unit, r.locality, r.score, r.duration_ms, r.prediction,
+             r.prediction_error, r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id)
+            for r in ranking.rows)
+
+
+def winner_rows(ranking: Ranking, tiers: list | None):
+    """One row per person in ranking order (a generator); with prize tiers, only the prize places."""
     places = prize_places(tiers)
-    rows = ranking.rows if places is None else ranking.rows[:places]
-    # Text columns pass through _cell (formula neutralising); times are UTC already, so isoformat is enough.
-    return [[r.rank, _cell(prize_for(r.rank, tiers)), _cell(r.full_name), _cell(r.email), _cell(r.phone),
-             _cell(r.unit), _cell(r.locality), r.score, r.duration_ms / 1000, r.prediction, r.prediction_error,
-             r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id]
-            for r in rows]
+    bounds, upto = [], 0
+    for count, name in tiers or []:
+        upto += count
+        bounds.append((upto, _cell(name)))
+    prize = ""
+    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt in _tuples(ranking):
+        if places is not None:
+            if rank > places:
+                return
+            prize = next(n for last, n in bounds if rank <= last)
+        # Text columns pass through _cell: a cell starting with = + - @ must not run as a formula.
+        yield [rank, prize, _cell(name), _cell(email), _cell(phone), _cell(unit), _cell(locality), score,
+               ms / 1000, prediction, error, when, attempt]
 
 
 def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:

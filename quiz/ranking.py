@@ -44,11 +44,12 @@ class RankRow:
 
 @dataclass
 class Ranking:
-    rows: list[RankRow]
+    rows: list[RankRow] | None  # None: a frozen ranking read for export, row by row (see export_rows)
     truth: int  # perfect attempts the predictions are measured against
     frozen: bool
     digest: str
     frozen_at: datetime | None = None
+    export_rows: object = None  # callable giving export tuples in rank order (frozen exports stream them)
 
 
 def _scope(contest_id: int, round_id: int | None):
@@ -219,6 +220,30 @@ _FROZEN_SQL = ('SELECT e.rank, e.attempt_id, e.user_id, u.full_name, u.email, u.
                'JOIN "user" u ON u.id = e.user_id WHERE e.freeze_id = {p} ORDER BY e.rank')
 
 
+_EXPORT_SQL = ('SELECT e.rank, u.full_name, u.email, u.phone, u.unit, u.locality, e.score, e.duration_ms, '
+               'e.prediction, e.prediction_error, e.submitted_at, e.attempt_id FROM ranking_entry e '
+               'JOIN "user" u ON u.id = e.user_id WHERE e.freeze_id = {p} ORDER BY e.rank')
+
+
+def _utc_text(value) -> str:
+    """ISO 8601 in UTC from what the driver gives: SQLite's 'YYYY-MM-DD HH:MM:SS.ffffff', or a datetime."""
+    if isinstance(value, str):
+        return f"{value[:10]}T{value[11:23]}+00:00" if len(value) >= 23 else \
+            datetime.fromisoformat(value).replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds")
+    return value.replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds")
+
+
+def frozen_export_rows(s: Session, freeze_id: int, limit: int | None = None):
+    """Export tuples (rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time,
+    attempt id) of a frozen ranking, streamed from the driver: no object per person."""
+    conn = s.connection()
+    sql = _EXPORT_SQL.format(p="%s" if conn.dialect.name == "postgresql" else "?")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    for r in conn.exec_driver_sql(sql, (freeze_id,)):
+        yield (*r[:10], _utc_text(r[10]), r[11])
+
+
 def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[RankRow]:
     """A frozen ranking in order. Plain driver SQL: a 700,000-row winner list is read in seconds."""
     conn = s.connection()
@@ -234,8 +259,11 @@ def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[Ra
 
 
 def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int | None = None,
-            now: datetime | None = None) -> Ranking:
-    """The ranking of a contest (or of one of its rounds): frozen once closed, provisional while open."""
+            now: datetime | None = None, for_export: bool = False) -> Ranking:
+    """The ranking of a contest (or of one of its rounds): frozen once closed, provisional while open.
+
+    ``for_export``: a frozen ranking comes without ``rows``; its ``export_rows()``
+    streams it from the database instead (hundreds of thousands of people)."""
     now = now or utcnow()
     round_id = rnd.id if rnd else None
     closed = (rnd or contest).status_at(now) == "closed"
@@ -246,6 +274,12 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
         s.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
         record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
     # Reads in a read transaction: on SQLite a long ranking must not hold the lock answer saves need.
+    if record is not None and for_export:
+        def stream():
+            with reading(s):
+                yield from frozen_export_rows(s, record.id, limit)
+
+        return Ranking(None, record.truth, True, record.digest, record.frozen_at, stream)
     with reading(s):
         if record is not None:
             return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at)

@@ -102,6 +102,14 @@ def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, use
         assert runner.invoke(args=["winners", "xep-hang", "--out", str(out)]).exit_code == 0
     digests = [openpyxl.load_workbook(p)["digest"]["B3"].value for p in (one, two)]
     assert digests[0] == digests[1] == refrozen.digest
+    # The frozen list streamed to CSV: same order, times as ISO 8601 in UTC.
+    out = tmp_path / "w.csv"
+    assert runner.invoke(args=["winners", "xep-hang", "--out", str(out)]).exit_code == 0
+    rows = list(csv.reader(open(out, encoding="utf-8-sig")))
+    assert [r[2] for r in rows[1:]] == ["Người B", "Người A"]
+    assert rows[1][7] == "20" and rows[1][8] == "50.0"
+    stamp = rows[1][11]
+    assert stamp[10] == "T" and stamp.endswith("+00:00") and len(stamp) == 29
 
 
 def test_rounds_have_their_own_limits_rankings_and_truth(session, contest, user_factory):
