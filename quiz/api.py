@@ -7,12 +7,12 @@ from flask_wtf.csrf import generate_csrf
 
 from . import accounts, attempts, contests, exports, ranking
 from .api_csrf import check_csrf
-from .errors import DomainError, invalid
 from .database import reading
+from .errors import DomainError, invalid
 from .extensions import db
 from .models import Contest, utcnow
-from .rounds import get_round
 from .payloads import attempt_json, contest_json, result_json, user_json
+from .rounds import get_round
 from .stats import shared_stats
 from .timeutil import iso
 
