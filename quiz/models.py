@@ -199,9 +199,8 @@ class Attempt(db.Model):
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
         Index("ix_attempt_open_deadline", "deadline",
               sqlite_where=text("status = 'in_progress'"), postgresql_where=text("status = 'in_progress'")),
-        Index("ix_attempt_contest_score", "contest_id", "status", "score"),
-        Index("ix_attempt_round", "round_id", "status", "score"),
-        # The live top of a ranking walks these: by score, then predictions nearest the truth.
+        # Histograms and the live top of a ranking read these: by score, then predictions nearest the truth.
+        # (A finished attempt is one with a score: open attempts have none, so no status column is needed.)
         Index("ix_attempt_rank", "contest_id", "score", "prediction"),
         Index("ix_attempt_round_rank", "round_id", "score", "prediction"),
         CheckConstraint("status in ('in_progress','submitted','expired')", name="status"),

@@ -18,7 +18,7 @@ from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from .database import reading
-from .models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
+from .models import Attempt, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
 
 
 TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
@@ -53,7 +53,7 @@ class Ranking:
 
 
 def _scope(contest_id: int, round_id: int | None):
-    where = [Attempt.contest_id == contest_id, Attempt.status != OPEN]
+    where = [Attempt.contest_id == contest_id, Attempt.score.is_not(None)]  # finished: it has a score
     if round_id is not None:
         where.append(Attempt.round_id == round_id)
     return where

@@ -10,7 +10,7 @@ from sqlalchemy import case, func, or_, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import (OPEN, Answer, Attempt, AttemptQuestion, Contest, Question, QuestionVersion, Round, StatsSnapshot,
+from .models import (Answer, Attempt, AttemptQuestion, Contest, Question, QuestionVersion, Round, StatsSnapshot,
                      User, utcnow)
 from .database import reading
 from .timeutil import iso, parse_iso
@@ -39,7 +39,8 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
     """Return the stats object of API.md for a contest, or one of its rounds."""
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
-    finished = (Attempt.contest_id == contest.id, Attempt.status != OPEN)
+    # A score is set exactly when an attempt closes: "finished" stays inside the (contest, score) index.
+    finished = (Attempt.contest_id == contest.id, Attempt.score.is_not(None))
     if rnd is not None:
         finished = (*finished, Attempt.round_id == rnd.id)
     hist = Counter(dict(s.execute(select(Attempt.score, func.count()).where(*finished)
