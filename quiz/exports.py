@@ -4,7 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
-from .prizes import prize_places
+from .prizes import prize_for, prize_places
 from .ranking import Ranking
 from .timeutil import iso
 
@@ -33,16 +33,12 @@ def _tuples(ranking: Ranking):
 def winner_rows(ranking: Ranking, tiers: list | None):
     """One row per person in ranking order (a generator); with prize tiers, only the prize places."""
     places = prize_places(tiers)
-    bounds, upto = [], 0
-    for count, name in tiers or []:
-        upto += count
-        bounds.append((upto, _cell(name)))
     prize = ""
     for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt in _tuples(ranking):
         if places is not None:
             if rank > places:
                 return
-            prize = next(n for last, n in bounds if rank <= last)
+            prize = _cell(prize_for(rank, tiers))
         # Text columns pass through _cell: a cell starting with = + - @ must not run as a formula.
         yield [rank, prize, _cell(name), _cell(email), _cell(phone), _cell(unit), _cell(locality), score,
                ms / 1000, prediction, error, when, attempt]

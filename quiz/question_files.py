@@ -204,6 +204,5 @@ def questions_bytes(questions, fmt: str) -> bytes:
 def write_questions(path: str | Path, questions) -> int:
     """Write questions to a .csv or .xlsx file; return how many."""
     path = Path(path)
-    data = questions_bytes(questions, path.suffix.lower().lstrip("."))
-    path.write_bytes(data)
-    return len(question_rows(questions)) - 1
+    path.write_bytes(questions_bytes(questions, path.suffix.lower().lstrip(".")))
+    return len(questions)

@@ -65,11 +65,9 @@ def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> i
     Every attempt of a contest has its question count as total (the count cannot
     change once attempts exist), so this is one range of the (contest, score) index.
     """
-    where = [Attempt.contest_id == contest_id, Attempt.score == select(Contest.question_count)
-             .where(Contest.id == contest_id).scalar_subquery()]
-    if round_id is not None:
-        where.append(Attempt.round_id == round_id)
-    return s.execute(select(func.count()).select_from(Attempt).where(*where)).scalar_one()
+    question_count = select(Contest.question_count).where(Contest.id == contest_id).scalar_subquery()
+    return s.execute(select(func.count()).select_from(Attempt)
+                     .where(*_scope(contest_id, round_id), Attempt.score == question_count)).scalar_one()
 
 
 def _ordered(contest_id: int, round_id: int | None, truth):
@@ -120,10 +118,7 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
     people; then the attempts without a prediction. A handful of index range
     reads instead of a sort of every attempt.
     """
-    # Open attempts have no score yet, so "score is not null" is "finished" and stays inside the index.
-    scope = [Attempt.contest_id == contest_id]
-    if round_id is not None:
-        scope.append(Attempt.round_id == round_id)
+    scope = _scope(contest_id, round_id)
     cols = (Attempt.id, Attempt.user_id, Attempt.score, Attempt.total, Attempt.duration_ms, Attempt.submitted_at,
             Attempt.prediction)
     picked: list = []
@@ -138,7 +133,7 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
     level = None
     while len(picked) < limit:
         # The next lower score present: one index seek.
-        below = [Attempt.score.is_not(None)] if level is None else [Attempt.score < level]
+        below = [] if level is None else [Attempt.score < level]
         level = s.execute(select(func.max(Attempt.score)).where(*scope, *below)).scalar_one()
         if level is None:
             break
