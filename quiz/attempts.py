@@ -10,7 +10,7 @@ from __future__ import annotations
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import JSON, String, and_, func, select, text, update
+from sqlalchemy import JSON, String, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -18,8 +18,9 @@ from .chapter_plan import plan_from_json
 from .database import current, reading
 from .draw import active_pool, draw_paper, seen_questions
 from .errors import DomainError, invalid, not_found
-from .models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, UTCDateTime, utcnow
+from .models import OPEN, Attempt, AttemptQuestion, Contest, UTCDateTime, utcnow
 from .rounds import round_at, rounds_of
+from .tallies import count_closed
 from .upsert import UPSERT_ANSWER, upsert_answers
 
 ATTEMPT_NOT_FOUND = "Không tìm thấy lượt thi."
@@ -261,15 +262,17 @@ def close_expired(s: Session, now: datetime | None = None, grace_s: float = 5.0,
             progress(closed)
 
 
-def score_of(s: Session, attempt_id: int) -> int:
-    """Count the attempt's correct answers in SQL."""
-    return s.execute(
-        select(func.count()).select_from(Answer)
-        .join(AttemptQuestion, and_(AttemptQuestion.attempt_id == Answer.attempt_id,
-                                    AttemptQuestion.question_id == Answer.question_id))
-        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
-        .where(Answer.attempt_id == attempt_id, Answer.option_index == QuestionVersion.correct)
-    ).scalar_one()
+# Each drawn question with the chosen option's index (-1: left blank) and the right one.
+_CHOICES = text(
+    "SELECT q.version_id, coalesce(a.option_index, -1), v.correct FROM attempt_question q "
+    "JOIN question_version v ON v.id = q.version_id "
+    "LEFT JOIN answer a ON a.attempt_id = q.attempt_id AND a.question_id = q.question_id "
+    "WHERE q.attempt_id = :attempt_id")
+
+
+def choices_of(s: Session, attempt_id: int) -> list[tuple[int, int, int]]:
+    """(version id, chosen index or -1, correct index) for every question of the attempt."""
+    return [tuple(row) for row in s.connection().execute(_CHOICES, {"attempt_id": attempt_id})]
 
 
 def _option_index(options: list, option_id: str) -> int | None:
@@ -295,7 +298,8 @@ def _close(s: Session, attempt: Attempt, now: datetime, late: bool, prediction: 
     else:
         status, submitted_at = "submitted", now
         duration = min(limit_ms, max(0, int((now - attempt.started_at).total_seconds() * 1000)))
-    score = score_of(s, attempt.id)
+    choices = choices_of(s, attempt.id)
+    score = sum(chosen == correct for _v, chosen, correct in choices)
     done = s.execute(
         update(Attempt).where(Attempt.id == attempt.id, Attempt.status == OPEN)
         .values(status=status, score=score, submitted_at=submitted_at, duration_ms=duration,
@@ -305,6 +309,9 @@ def _close(s: Session, attempt: Attempt, now: datetime, late: bool, prediction: 
         s.rollback()
         s.refresh(attempt)
         return False
+    # The statistics' counters move in the same transaction as the score: never one without the other.
+    count_closed(s.connection(), attempt.contest_id, attempt.round_id, attempt.user_id, score, submitted_at,
+                 [(version_id, chosen) for version_id, chosen, _c in choices])
     attempt.status, attempt.score, attempt.submitted_at = status, score, submitted_at
     attempt.duration_ms, attempt.prediction = duration, prediction
     if commit:

@@ -165,6 +165,43 @@ class StatsSnapshot(db.Model):
     refreshing_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 
+class ScoreTally(db.Model):
+    """Counters the statistics report reads instead of scanning every attempt.
+
+    Kept by the transaction that scores an attempt (quiz.tallies). ``scope`` is
+    0 for the whole contest or a round's id. ``kind``: ``a`` finished attempts,
+    ``b`` best attempt per person, ``p`` people (score 0); ``label``: '' for all,
+    ``u:UNIT``, ``l:LOCALITY``, ``d:YYYY-MM-DD`` (a day in Viet Nam).
+    """
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    label: Mapped[str] = mapped_column(String(210), primary_key=True)
+    score: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class ItemTally(db.Model):
+    """How often a question version was answered with each choice (-1: left blank), by the attempt's score."""
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    version_id: Mapped[int] = mapped_column(ForeignKey("question_version.id"), primary_key=True)
+    score: Mapped[int] = mapped_column(primary_key=True)
+    choice: Mapped[int] = mapped_column(primary_key=True)
+    n: Mapped[int]
+
+
+class PersonBest(db.Model):
+    """A person's best score in a contest (scope 0) or round: moves the ``b`` tallies when it improves."""
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    scope: Mapped[int] = mapped_column(primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    best: Mapped[int]
+
+
 class RankingEntry(db.Model):
     freeze_id: Mapped[int] = mapped_column(ForeignKey("ranking_freeze.id", ondelete="CASCADE"), primary_key=True)
     rank: Mapped[int] = mapped_column(primary_key=True)

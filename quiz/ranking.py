@@ -15,10 +15,10 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import case, func, insert, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from .database import reading
-from .models import Attempt, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
+from .models import Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, utcnow
 
 
 TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
@@ -295,11 +295,18 @@ def mask_name(full_name: str) -> str:
 
 
 def units_by_participants(s: Session, contest_id: int, round_id: int | None = None, limit: int = 10) -> list:
-    """Collective prizes: units with the most distinct participants (then most perfect attempts, then name)."""
-    q = (select(User.unit, func.count(func.distinct(Attempt.user_id)).label("participants"),
-                func.count().label("attempts"))
-         .join(User, User.id == Attempt.user_id).where(*_scope(contest_id, round_id), User.unit != "")
-         .group_by(User.unit).order_by(func.count(func.distinct(Attempt.user_id)).desc(), func.count().desc(),
-                                       User.unit).limit(limit))
+    """Collective prizes: units with the most distinct participants (then most attempts, then name).
+
+    Read from the statistics' counters (quiz.tallies): people are counted in
+    the unit they belonged to at their first finished attempt."""
+    people, attempts = aliased(ScoreTally), ScoreTally
+    counted = (select(attempts.label, func.sum(attempts.n).label("attempts"))
+               .where(attempts.contest_id == contest_id, attempts.scope == (round_id or 0), attempts.kind == "a",
+                      attempts.label.like("u:%"), attempts.label != "u:")
+               .group_by(attempts.label).subquery())
+    q = (select(func.substr(people.label, 3), people.n, counted.c.attempts)
+         .join(counted, counted.c.label == people.label)
+         .where(people.contest_id == contest_id, people.scope == (round_id or 0), people.kind == "p", people.n > 0)
+         .order_by(people.n.desc(), counted.c.attempts.desc(), people.label).limit(limit))
     with reading(s):
-        return s.execute(q).all()
+        return [(unit, n, int(a)) for unit, n, a in s.execute(q).all()]

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from .accounts import EMAIL_RE
 from .models import Attempt, Contest, Round, User, utcnow
+from .tallies import count_imported
 
 COLUMNS = ["email", "full_name", "unit", "locality", "score", "duration_s", "submitted_at", "prediction"]
 MAX_ERRORS_SHOWN = 1000
@@ -134,7 +135,9 @@ def _naive(value: datetime) -> str:
 def import_results(s: Session, contest: Contest, rows: list[tuple], progress=None) -> ResultsReport:
     """Write checked rows in one transaction; return how many rows and new people."""
     conn = s.connection()
-    known = dict(conn.execute(select(User.email, User.id)).all())
+    known, profiles = {}, {}
+    for email, uid, unit, locality in conn.execute(select(User.email, User.id, User.unit, User.locality)):
+        known[email], profiles[uid] = uid, (unit, locality)
     now = _naive(utcnow())
     new_people, seen = [], set()
     for email, full_name, unit, locality, *_rest in rows:
@@ -148,7 +151,10 @@ def import_results(s: Session, contest: Contest, rows: list[tuple], progress=Non
     if progress:
         progress("people")
     if new_people:
-        known = dict(conn.execute(select(User.email, User.id)).all())
+        fresh = dict(conn.execute(select(User.email, User.id).where(User.id > max(profiles, default=0))).all())
+        for email, _n, _p, unit, locality, *_r in new_people:
+            known[email] = fresh[email]
+            profiles[fresh[email]] = (unit, locality)
     numbers = dict(conn.execute(select(Attempt.user_id, func.max(Attempt.number))
                                 .where(Attempt.contest_id == contest.id).group_by(Attempt.user_id)).all())
     limit = timedelta(seconds=contest.time_limit_s)
@@ -162,6 +168,11 @@ def import_results(s: Session, contest: Contest, rows: list[tuple], progress=Non
     attempt_cols = ["user_id", "contest_id", "round_id", "number", "status", "started_at", "deadline", "submitted_at",
                     "score", "total", "duration_ms", "prediction"]
     _bulk(raw, dialect, "attempt", attempt_cols, attempts, progress)
+    # The statistics' counters, in the same transaction (quiz.tallies).
+    bests = count_imported(conn, contest.id, [(a[0], a[8], row[6], a[2]) for a, row in zip(attempts, rows)], profiles)
+    _bulk(raw, dialect, "person_best", ["contest_id", "scope", "user_id", "best"], bests)
+    if progress:
+        progress("statistics")
     s.commit()
     return ResultsReport(len(rows), len(new_people))
 

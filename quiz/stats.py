@@ -1,4 +1,4 @@
-"""The statistics report of PRODUCT.md from SQL aggregates (no row-by-row work in Python)."""
+"""The statistics report of PRODUCT.md, read from the counters that scoring keeps (quiz.tallies)."""
 from __future__ import annotations
 
 import math
@@ -6,12 +6,11 @@ import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import case, func, or_, select, text, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from .models import (Answer, Attempt, AttemptQuestion, Contest, Question, QuestionVersion, Round, StatsSnapshot,
-                     User, utcnow)
+from .models import Contest, ItemTally, Question, QuestionVersion, Round, ScoreTally, StatsSnapshot, utcnow
 from .database import reading
 from .timeutil import iso, parse_iso
 
@@ -36,18 +35,22 @@ def _moments(hist: Counter, n: int) -> tuple[float | None, float | None, float |
 
 def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, threshold: int | None = None,
                   with_items: bool = True) -> dict:
-    """Return the stats object of API.md for a contest, or one of its rounds."""
+    """Return the stats object of API.md for a contest, or one of its rounds, from its counters (quiz.tallies)."""
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
-    # A score is set exactly when an attempt closes: "finished" stays inside the (contest, score) index.
-    finished = (Attempt.contest_id == contest.id, Attempt.score.is_not(None))
-    if rnd is not None:
-        finished = (*finished, Attempt.round_id == rnd.id)
-    hist = Counter(dict(s.execute(select(Attempt.score, func.count()).where(*finished)
-                                  .group_by(Attempt.score)).all()))
-    best = select(Attempt.user_id, func.max(Attempt.score).label("best")).where(*finished) \
-        .group_by(Attempt.user_id).subquery()
-    best_hist = Counter(dict(s.execute(select(best.c.best, func.count()).group_by(best.c.best)).all()))
+    scope = rnd.id if rnd is not None else 0
+    hist, best_hist = Counter(), Counter()
+    groups: dict[str, dict[str, Counter]] = {"u": {}, "l": {}, "d": {}}
+    people: dict[str, Counter] = {"u": Counter(), "l": Counter()}
+    for kind, label, score, n in s.execute(
+            select(ScoreTally.kind, ScoreTally.label, ScoreTally.score, ScoreTally.n)
+            .where(ScoreTally.contest_id == contest.id, ScoreTally.scope == scope, ScoreTally.n != 0)):
+        if kind == "p":
+            people[label[0]][label[2:]] += n
+        elif label == "":
+            (hist if kind == "a" else best_hist)[score] += n
+        else:
+            groups[label[0]].setdefault(label[2:], Counter())[score] += n
     attempts = sum(hist.values())
     participants = sum(best_hist.values())
     mean, median, stdev = _moments(hist, attempts)
@@ -57,80 +60,60 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
     bmean, bmedian, bstdev = _moments(best_hist, participants)
     body["best_attempts"] = {"count": participants, **_summary(best_hist, participants, total, threshold),
                              "mean": bmean, "median": bmedian, "stdev": bstdev}
-    for key, column in (("by_unit", User.unit), ("by_locality", User.locality)):
-        rows = s.execute(select(column, func.count(func.distinct(Attempt.user_id)), func.count(),
-                                func.avg(Attempt.score),
-                                func.sum(case((Attempt.score == Attempt.total, 1), else_=0)))
-                         .join(User, User.id == Attempt.user_id).where(*finished).group_by(column)
-                         .order_by(func.count(func.distinct(Attempt.user_id)).desc(), column)).all()
-        body[key] = [{"name": name, "participants": p, "attempts": a, "mean": float(m), "perfect": int(perf or 0)}
-                     for name, p, a, m, perf in rows]
-    body["attempts_per_day"] = attempts_per_day(s, finished)
+    for key, prefix in (("by_unit", "u"), ("by_locality", "l")):
+        rows = [{"name": name, "participants": people[prefix][name], "attempts": sum(h.values()),
+                 "mean": sum(sc * c for sc, c in h.items()) / sum(h.values()), "perfect": h.get(total, 0)}
+                for name, h in groups[prefix].items() if sum(h.values())]
+        body[key] = sorted(rows, key=lambda r: (-r["participants"], r["name"]))
+    body["attempts_per_day"] = [{"date": day, "attempts": sum(h.values())} for day, h in sorted(groups["d"].items())
+                                if sum(h.values())]
     if with_items:
-        body["items"], body["kr20"] = item_analysis(s, contest, finished, hist, attempts)
+        body["items"], body["kr20"] = item_analysis(s, contest, scope, hist, attempts)
     return body
 
 
-VN_OFFSET_HOURS = 7  # attempts per day are counted in Viet Nam's time (UTC+7, no daylight saving)
-
-
-def attempts_per_day(s: Session, where) -> list[dict]:
-    """Finished attempts per calendar day in Viet Nam."""
-    if s.get_bind().dialect.name == "postgresql":
-        day = func.to_char(Attempt.submitted_at + text(f"interval '{VN_OFFSET_HOURS} hours'"), "YYYY-MM-DD")
-    else:
-        day = func.date(Attempt.submitted_at, f"+{VN_OFFSET_HOURS} hours")
-    rows = s.execute(select(day.label("day"), func.count()).where(*where).group_by(day).order_by(day)).all()
-    return [{"date": d, "attempts": n} for d, n in rows]
-
-
-def item_analysis(s: Session, contest: Contest, where, hist: Counter, attempts: int) -> tuple[list[dict], float | None]:
+def item_analysis(s: Session, contest: Contest, scope: int, hist: Counter, attempts: int
+                  ) -> tuple[list[dict], float | None]:
     """Per question: facility (share right), discrimination (upper 27% minus lower 27%), choices; and KR-20.
 
     Papers are drawn at random, so each question is judged over the attempts that
-    were shown it; KR-20 uses the mean item variance over those exposures.
+    were shown it; KR-20 uses the mean item variance over those exposures. The
+    groups are by score with ties kept together: everyone at the cut-off score
+    belongs to the group.
     """
     if not attempts:
         return [], None
     k = max(1, round(attempts * 0.27))
     lower_cut = _nth(hist, k - 1)          # scores at or below: the lower group
     upper_cut = _nth(hist, attempts - k)   # scores at or above: the upper group
-    finished = select(Attempt.id, Attempt.score).where(*where).subquery()
-    right = (Answer.option_index == QuestionVersion.correct)
-    per_item = s.execute(
-        select(AttemptQuestion.question_id, AttemptQuestion.version_id, func.count(),
-               func.sum(case((right, 1), else_=0)),
-               func.sum(case((finished.c.score >= upper_cut, 1), else_=0)),
-               func.sum(case(((finished.c.score >= upper_cut) & right, 1), else_=0)),
-               func.sum(case((finished.c.score <= lower_cut, 1), else_=0)),
-               func.sum(case(((finished.c.score <= lower_cut) & right, 1), else_=0)))
-        .join(finished, finished.c.id == AttemptQuestion.attempt_id)
-        .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
-        .outerjoin(Answer, (Answer.attempt_id == AttemptQuestion.attempt_id)
-                   & (Answer.question_id == AttemptQuestion.question_id))
-        .group_by(AttemptQuestion.question_id, AttemptQuestion.version_id)).all()
-    choices = Counter()
-    for vid, index, n in s.execute(
-            select(AttemptQuestion.version_id, Answer.option_index, func.count())
-            .join(finished, finished.c.id == AttemptQuestion.attempt_id)
-            .join(Answer, (Answer.attempt_id == AttemptQuestion.attempt_id)
-                  & (Answer.question_id == AttemptQuestion.question_id))
-            .group_by(AttemptQuestion.version_id, Answer.option_index)).all():
-        choices[(vid, index)] = n
+    tally: dict[int, Counter] = {}  # version -> (score, choice) -> n
+    for vid, score, choice, n in s.execute(
+            select(ItemTally.version_id, ItemTally.score, ItemTally.choice, ItemTally.n)
+            .where(ItemTally.contest_id == contest.id, ItemTally.scope == scope, ItemTally.n != 0)):
+        tally.setdefault(vid, Counter())[(score, choice)] += n
     versions = {v.id: (code, v) for code, v in s.execute(
         select(Question.code, QuestionVersion).join(Question, Question.id == QuestionVersion.question_id)
-        .where(QuestionVersion.id.in_({row[1] for row in per_item}))).all()}
+        .where(QuestionVersion.id.in_(tally))).all()} if tally else {}
     items, pq_sum, exposures_sum = [], 0.0, 0
-    for qid, vid, shown, correct, upper, upper_right, lower, lower_right in per_item:
+    for vid, counts in tally.items():
         code, v = versions[vid]
-        facility = (correct or 0) / shown
-        discrimination = ((upper_right or 0) / upper if upper else 0.0) - ((lower_right or 0) / lower if lower else 0.0)
-        answered = sum(choices[(vid, i)] for i in range(len(v.options)))
-        items.append({"question_id": str(qid), "code": code, "version": v.version, "article": v.article,
+        shown = sum(counts.values())
+        chosen = Counter()
+        upper = upper_right = lower = lower_right = 0
+        for (score, choice), n in counts.items():
+            chosen[choice] += n
+            right = n if choice == v.correct else 0
+            if score >= upper_cut:
+                upper, upper_right = upper + n, upper_right + right
+            if score <= lower_cut:
+                lower, lower_right = lower + n, lower_right + right
+        facility = chosen[v.correct] / shown
+        discrimination = (upper_right / upper if upper else 0.0) - (lower_right / lower if lower else 0.0)
+        items.append({"question_id": str(v.question_id), "code": code, "version": v.version, "article": v.article,
                       "exposures": shown, "facility": facility, "discrimination": discrimination,
-                      "options": [{"text": t, "correct": i == v.correct, "chosen": choices[(vid, i)]}
+                      "options": [{"text": t, "correct": i == v.correct, "chosen": chosen[i]}
                                   for i, t in enumerate(v.options)],
-                      "unanswered": shown - answered})
+                      "unanswered": shown - sum(chosen[i] for i in range(len(v.options)))})
         pq_sum += shown * facility * (1 - facility)
         exposures_sum += shown
     items.sort(key=lambda item: (item["facility"], item["code"]))

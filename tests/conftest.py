@@ -21,8 +21,6 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ["stats_snapshot", "ranking_entry", "ranking_freeze", "answer", "attempt_question", "attempt", "round", "contest", "question_version",
-          "question", "user"]
 
 
 def _pg_available() -> bool:
@@ -85,12 +83,13 @@ def app(database_url):
     with app.app_context():
         yield app
         db.session.remove()
+        tables = [t.name for t in reversed(db.metadata.sorted_tables)]  # children before parents
         with db.engine.begin() as c:
             if db.engine.dialect.name == "postgresql":
-                c.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in TABLES) + " RESTART IDENTITY CASCADE"))
+                c.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
             else:
                 c.execute(text("UPDATE question SET current_version_id = NULL"))
-                for t in TABLES:
+                for t in tables:
                     c.execute(text(f'DELETE FROM "{t}"'))
         db.engine.dispose()
 
