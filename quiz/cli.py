@@ -246,16 +246,21 @@ def _round_or_fail(contest, round_):
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the same object as the stats endpoint.")
 @click.option("--round", "round_", default=None)
-def stats_command(slug, as_json, round_):
+@click.option("--recount", is_flag=True, help="Recount the report's counters from the attempts first.")
+def stats_command(slug, as_json, round_, recount):
     """The statistics report of a contest."""
     import json
 
-    from .stats import contest_stats
-
     from .database import reading
+    from .stats import contest_stats
+    from .tallies import rebuild
 
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
+    if recount:
+        click.echo("recounting the statistics' counters from the attempts...", err=True)
+        rebuild(db.session.connection(), contest.id)
+        db.session.commit()
     with reading(db.session):
         body = contest_stats(db.session, contest, rnd)
     if as_json:

@@ -213,6 +213,13 @@ class RankingEntry(db.Model):
     prediction: Mapped[int | None]
     prediction_error: Mapped[int | None]
     submitted_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # The person as they were at the freeze: the winner list reads one table, and a later
+    # profile edit does not change a frozen list.
+    full_name: Mapped[str] = mapped_column(String(120), server_default="")
+    email: Mapped[str] = mapped_column(String(254), server_default="")
+    phone: Mapped[str] = mapped_column(String(20), server_default="")
+    unit: Mapped[str] = mapped_column(String(200), server_default="")
+    locality: Mapped[str] = mapped_column(String(120), server_default="")
 
 
 class Attempt(db.Model):

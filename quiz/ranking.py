@@ -198,10 +198,11 @@ def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> R
     ordered = _ordered(contest_id, round_id, literal(truth)).subquery()
     s.execute(insert(RankingEntry).from_select(
         ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
-         "prediction_error", "submitted_at"],
+         "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality"],
         select(literal(record.id), ordered.c.rank, ordered.c.attempt_id, ordered.c.user_id, ordered.c.score,
                ordered.c.total, ordered.c.duration_ms, ordered.c.prediction, ordered.c.pred_err,
-               ordered.c.submitted_at)))
+               ordered.c.submitted_at, User.full_name, User.email, User.phone, User.unit, User.locality)
+        .join(User, User.id == ordered.c.user_id)))
     entries = s.execute(select(RankingEntry.rank, RankingEntry.attempt_id, RankingEntry.score,
                                RankingEntry.duration_ms, RankingEntry.prediction)
                         .where(RankingEntry.freeze_id == record.id).order_by(RankingEntry.rank)).all()
@@ -210,14 +211,11 @@ def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> R
     return record
 
 
-_FROZEN_SQL = ('SELECT e.rank, e.attempt_id, e.user_id, u.full_name, u.email, u.phone, u.unit, u.locality, e.score, '
-               'e.total, e.duration_ms, e.submitted_at, e.prediction, e.prediction_error FROM ranking_entry e '
-               'JOIN "user" u ON u.id = e.user_id WHERE e.freeze_id = {p} ORDER BY e.rank')
-
-
-_EXPORT_SQL = ('SELECT e.rank, u.full_name, u.email, u.phone, u.unit, u.locality, e.score, e.duration_ms, '
-               'e.prediction, e.prediction_error, e.submitted_at, e.attempt_id FROM ranking_entry e '
-               'JOIN "user" u ON u.id = e.user_id WHERE e.freeze_id = {p} ORDER BY e.rank')
+# One table, read in its primary key's order: no join to the users (they were copied at the freeze).
+_FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit, locality, score, total, duration_ms, '
+               'submitted_at, prediction, prediction_error FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+_EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, prediction_error, '
+               'submitted_at, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
 
 
 def _utc_text(value) -> str:

@@ -4,7 +4,7 @@ import subprocess
 import sys
 
 import openpyxl
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from quiz.models import Contest, Question, User
 
@@ -85,6 +85,10 @@ def test_stats_winners_and_close_expired(app, session, bank, contest_factory, us
     r = run(app, "stats", "thi-thu", "--json")
     assert r.exit_code == 0 and '"attempts": 3' in r.output
     assert "lượt dự thi: 3" in run(app, "stats", "thi-thu").output
+    session.execute(text("DELETE FROM score_tally"))  # counters lost: --recount puts them back
+    session.commit()
+    assert "lượt dự thi: 0" in run(app, "stats", "thi-thu").output
+    assert "lượt dự thi: 3" in run(app, "stats", "thi-thu", "--recount").output
     out = tmp_path / "w.csv"
     assert run(app, "winners", "thi-thu", "--out", str(out)).exit_code == 0
     rows = list(csv.reader(open(out, encoding="utf-8-sig")))

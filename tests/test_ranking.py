@@ -12,12 +12,13 @@ from quiz.contests import create_contest
 from quiz.exports import winners_csv, winners_xlsx
 from quiz.models import Attempt, utcnow
 from quiz.rounds import create_round
+from quiz.tallies import rebuild
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=3)
 
 
 def add(session, contest, user, score, duration_s, prediction, submitted_s=0, round_=None, status="submitted"):
-    """A finished attempt with chosen values (the ranking reads only these columns)."""
+    """A finished attempt with chosen values (the ranking reads only these columns; the counters are recounted)."""
     n = session.query(Attempt).filter_by(user_id=user.id, contest_id=contest.id).count() + 1
     a = Attempt(user_id=user.id, contest_id=contest.id, round_id=round_.id if round_ else None, number=n,
                 status=status, started_at=T0 + timedelta(seconds=submitted_s - duration_s),
@@ -25,6 +26,8 @@ def add(session, contest, user, score, duration_s, prediction, submitted_s=0, ro
                 submitted_at=T0 + timedelta(seconds=submitted_s), score=score, total=20,
                 duration_ms=duration_s * 1000, prediction=prediction)
     session.add(a)
+    session.flush()
+    rebuild(session.connection(), contest.id)
     session.commit()
     return a
 
@@ -83,10 +86,14 @@ def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, use
     session.commit()
     frozen = ranking.ranking(session, contest)
     assert frozen.frozen and names(frozen.rows) == ["Người A", "Người B"]
-    # A late change (an imported attempt) does not move the frozen ranking.
+    # A late change (an imported attempt, a renamed person) does not move the frozen ranking.
     add(session, contest, b, 20, 50, 1)
+    a.full_name = "Người A Đổi Tên"
+    session.commit()
     again = ranking.ranking(session, contest)
     assert names(again.rows) == ["Người A", "Người B"] and again.digest == frozen.digest
+    exported = list(ranking.ranking(session, contest, for_export=True).export_rows())
+    assert [row[1] for row in exported] == ["Người A", "Người B"]
     runner = app.test_cli_runner()
     user_factory(role="organizer", email="btc@example.vn")
     refused = runner.invoke(args=["ranking", "freeze", "xep-hang", "--by", "btc@example.vn"])
@@ -95,7 +102,7 @@ def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, use
     ok = runner.invoke(args=["ranking", "freeze", "xep-hang", "--by", "admin@example.vn"])
     assert ok.exit_code == 0 and f"(was {frozen.digest})" in ok.output
     refrozen = ranking.ranking(session, contest)
-    assert names(refrozen.rows) == ["Người B", "Người A"] and refrozen.digest != frozen.digest
+    assert names(refrozen.rows) == ["Người B", "Người A Đổi Tên"] and refrozen.digest != frozen.digest
     # Two exports of the same frozen ranking carry the same digest.
     one, two = tmp_path / "1.xlsx", tmp_path / "2.xlsx"
     for out in (one, two):
@@ -106,7 +113,7 @@ def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, use
     out = tmp_path / "w.csv"
     assert runner.invoke(args=["winners", "xep-hang", "--out", str(out)]).exit_code == 0
     rows = list(csv.reader(open(out, encoding="utf-8-sig")))
-    assert [r[2] for r in rows[1:]] == ["Người B", "Người A"]
+    assert [r[2] for r in rows[1:]] == ["Người B", "Người A Đổi Tên"]
     assert rows[1][7] == "20" and rows[1][8] == "50.0"
     stamp = rows[1][11]
     assert stamp[10] == "T" and stamp.endswith("+00:00") and len(stamp) == 29
