@@ -16,6 +16,11 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
 def from_env(instance: Path) -> dict:
     """Build the Flask config from environment variables."""
     instance.mkdir(parents=True, exist_ok=True)
@@ -33,7 +38,13 @@ def from_env(instance: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # Always Secure when true; otherwise cookies set over HTTPS are made Secure (quiz.security_headers).
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How many proxies in front set X-Forwarded-For / X-Forwarded-Proto (0: trust neither).
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
         # The statistics report is recomputed at most this often (seconds; 0: every time).
         "STATS_MAX_AGE_S": float(os.environ.get("STATS_MAX_AGE_S", "10")),
         "DASHBOARD_REFRESH_S": max(1, int(os.environ.get("DASHBOARD_REFRESH_S", "15"))),
