@@ -74,10 +74,11 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_protections(app: Flask) -> None:
-    """Security headers, Secure cookies over HTTPS, the reverse proxy's headers when trusted."""
-    from . import security_headers
+    """Security headers and rate limits (these wrap the views, so after the blueprints)."""
+    from . import ratelimits, security_headers
 
     security_headers.init_app(app)
+    ratelimits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
