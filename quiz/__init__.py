@@ -23,6 +23,7 @@ def create_app(config: dict | None = None) -> Flask:
     app.json.ensure_ascii = False  # Vietnamese as UTF-8, not \\u escapes
     register_extensions(app)
     register_blueprints(app)
+    register_protections(app)
     register_errorhandlers(app)
     register_commands(app)
     return app
@@ -70,6 +71,14 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(pages_bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(dashboard_bp)
+
+
+def register_protections(app: Flask) -> None:
+    """Security headers and rate limits (these wrap the views, so after the blueprints)."""
+    from . import ratelimits, security_headers
+
+    security_headers.init_app(app)
+    ratelimits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:

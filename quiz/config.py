@@ -16,6 +16,34 @@ def _instance_secret(instance: Path) -> str:
     return path.read_text().strip()
 
 
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
+# Rate limits (quiz.ratelimits), in Flask-Limiter's notation; several joined with ";".
+# Per address they are generous: an alliance office or a mobile carrier's NAT puts
+# many honest people behind one address. Per account they are tight.
+RATE_LIMITS = {
+    "RATELIMIT_LOGIN_PER_IP": "60 per minute",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "10 per minute",
+    "RATELIMIT_REGISTER_PER_IP": "20 per minute;200 per hour",
+    "RATELIMIT_START_PER_USER": "10 per minute",
+    "RATELIMIT_SAVE_PER_ATTEMPT": "120 per minute",
+}
+
+
+def rate_limits() -> dict:
+    """Our limits and Flask-Limiter's settings (the storage is REDIS_URL, see quiz.ratelimits)."""
+    config = {name: os.environ.get(name) or default for name, default in RATE_LIMITS.items()}
+    config.update({
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "quiz"),
+        "RATELIMIT_STRATEGY": os.environ.get("RATELIMIT_STRATEGY", "fixed-window"),
+    })
+    return config
+
+
 def from_env(instance: Path) -> dict:
     """Build the Flask config from environment variables."""
     instance.mkdir(parents=True, exist_ok=True)
@@ -33,7 +61,14 @@ def from_env(instance: Path) -> dict:
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": os.environ.get("SESSION_COOKIE_SECURE", "").lower() in ("1", "true", "yes"),
+        # Always Secure when true; otherwise cookies set over HTTPS are made Secure (quiz.security_headers).
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How many proxies in front set X-Forwarded-For / X-Forwarded-Proto (0: trust neither).
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
+        **rate_limits(),
         # The statistics report is recomputed at most this often (seconds; 0: every time).
         "STATS_MAX_AGE_S": float(os.environ.get("STATS_MAX_AGE_S", "10")),
         "DASHBOARD_REFRESH_S": max(1, int(os.environ.get("DASHBOARD_REFRESH_S", "15"))),

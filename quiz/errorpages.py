@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
@@ -52,6 +53,17 @@ def init_app(app: Flask) -> None:
         if _is_api():
             return jsonify(DomainError("csrf_failed", message).as_json()), 400
         return _page(400, message)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc: RateLimitExceeded):
+        from .ratelimits import retry_after_s
+
+        wait = retry_after_s(exc)
+        message = f"Bạn thao tác quá nhanh. Vui lòng thử lại sau {wait} giây."
+        response = app.make_response((jsonify({"error": {"code": "rate_limited", "message": message}}), 429)
+                                     if _is_api() else _page(429, message))
+        response.headers["Retry-After"] = str(wait)
+        return response
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):

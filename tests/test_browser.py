@@ -181,10 +181,12 @@ def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_
     assert int(page.inner_text("#total")) >= 300
     # Search without diacritics finds the same questions as with them.
     page.fill("input[name=q]", "giai the")
-    page.click("text=Lọc")
+    with page.expect_navigation():  # count the rows of the loaded result, not of a page still arriving
+        page.click("text=Lọc")
     plain = page.locator("tr[data-code]").count()
     page.fill("input[name=q]", "giải thể")
-    page.click("text=Lọc")
+    with page.expect_navigation():
+        page.click("text=Lọc")
     assert plain > 0 and page.locator("tr[data-code]").count() == plain
     code = page.locator("tr[data-code]").first.get_attribute("data-code")
     page.locator("tr[data-code]").first.locator("text=Sửa").click()
@@ -239,7 +241,8 @@ def test_judge_watches_the_dashboard_live(browser, database_url, app, session, b
         second = user_factory()
         b, _ = start_attempt(session, second.id, contest)
         submit(session, b.id, second.id)
-        page.wait_for_function("document.getElementById('attempts').textContent === '2'", timeout=10000)
+        # A function, not a bare expression: Playwright evaluates a bare one with eval(), which the CSP refuses.
+        page.wait_for_function("() => document.getElementById('attempts').textContent === '2'", timeout=10000)
         assert "cập nhật lúc" in page.inner_text("#refreshed")
         with page.expect_download() as download:
             page.click("text=Excel (.xlsx)")
@@ -251,4 +254,41 @@ def test_judge_watches_the_dashboard_live(browser, database_url, app, session, b
         assert book["winners"]["A1"].value == "rank" and book["winners"].max_row == 3
         context.close()
     finally:
+        server.stop()
+
+
+def test_pages_work_under_the_content_security_policy(browser, database_url, app, session, bank, contest_factory,
+                                                       user_factory):
+    """Login, quiz and dashboard pages: no CSP violation, and their scripts still run."""
+    server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1", "STATS_MAX_AGE_S": "1"})
+    contest_factory("thi-thu")
+    user_factory(role="organizer", email="btc@example.vn")
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    # Violations reach the page as events and the console as errors: record both.
+    context.add_init_script("window.__csp = []; document.addEventListener('securitypolicyviolation',"
+                            " e => window.__csp.push(e.violatedDirective + ' ' + e.blockedURI));")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    console = []
+    page.on("console", lambda m: console.append(m.text) if m.type == "error" else None)
+    try:
+        response = page.goto(server.url + "/login")
+        assert "default-src 'self'" in response.headers["content-security-policy"]
+        assert response.headers["x-frame-options"] == "DENY"
+        register(page, server.url, "csp@example.vn")
+        aid = start(page, server.url)  # quiz.js draws the questions and the navigator
+        answer(page, session, aid, 0)
+        page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
+        assert page.evaluate("window.__csp") == []
+        page.context.clear_cookies()
+        page.goto(server.url + "/login")
+        page.fill("#email", "btc@example.vn")
+        page.fill("#password", "mat-khau-123")
+        page.click("main button[type=submit]")
+        page.goto(server.url + "/results/thi-thu")
+        page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('cập nhật lúc')")
+        assert page.evaluate("window.__csp") == []
+        assert not [text for text in console if "Content Security Policy" in text], console
+    finally:
+        context.close()
         server.stop()

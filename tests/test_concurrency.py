@@ -2,13 +2,23 @@
 from concurrent.futures import ThreadPoolExecutor
 from threading import Barrier
 
+import pytest
 from sqlalchemy import func, select
 
 from quiz.models import Answer, Attempt
 
-from .conftest import ApiClient, correct_option
+from .conftest import ROOT, ApiClient, LiveServer, correct_option
 
 N = 12  # concurrent requests per burst
+
+
+@pytest.fixture
+def live_server(app, database_url):
+    """The server without rate limits: these tests log one person in from many tabs and hammer on purpose."""
+    (ROOT / "instance").mkdir(exist_ok=True)
+    server = LiveServer(database_url, extra_env={"RATELIMIT_ENABLED": "false"})
+    yield server
+    server.stop()
 
 
 def burst(fn, n=N):

@@ -1,0 +1,248 @@
+"""Security headers on every kind of response, and the rate limits: per address, per account, in Redis."""
+import os
+import re
+import secrets
+
+import pytest
+
+from quiz.security_headers import CSP
+
+from .conftest import IN_CI, correct_option
+from .test_api import Client, error_code, register
+from .test_openapi import SPEC, check
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+def make_app(database_url, **config):
+    from quiz import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret",
+                       **config})
+
+
+def form_token(html: str) -> str:
+    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
+
+
+def form_login(web, email, password=""):
+    """A login through the page's form; an empty password is refused by the form without hashing anything."""
+    token = form_token(web.get("/login").get_data(as_text=True))
+    return web.post("/login", data={"csrf_token": token, "email": email, "password": password})
+
+
+def assert_security_headers(r):
+    assert r.headers["Content-Security-Policy"] == CSP
+    assert "'unsafe-inline'" not in CSP and "http" not in CSP
+    assert r.headers["X-Content-Type-Options"] == "nosniff"
+    assert r.headers["X-Frame-Options"] == "DENY"
+    assert r.headers["Referrer-Policy"] == "strict-origin-when-cross-origin"
+
+
+def test_headers_on_pages_api_static_and_errors(client_app, bank, contest_factory):
+    contest_factory("thi-thu")
+    web = client_app.test_client()
+    for path, status in (("/", 200), ("/login", 200), ("/contests/thi-thu", 200), ("/api/v1/contests", 200),
+                         ("/static/app.css", 200), ("/static/quiz.js", 200), ("/khong-co-trang-nay", 404),
+                         ("/api/v1/khong-co", 404), ("/api/v1/contests/khong-co", 404)):
+        r = web.get(path)
+        assert r.status_code == status, path
+        assert_security_headers(r)
+        assert "Strict-Transport-Security" not in r.headers  # plain HTTP: no HSTS
+    r = web.post("/api/v1/auth/login", json={})  # a 400 from the API's CSRF check
+    assert r.status_code == 400
+    assert_security_headers(r)
+
+
+def test_https_gets_hsts_and_secure_cookies(client_app, user_factory):
+    user_factory(email="an@example.vn")
+    plain = client_app.test_client()
+    r = plain.get("/api/v1/csrf")
+    assert "Secure" not in r.headers["Set-Cookie"] and "HttpOnly" in r.headers["Set-Cookie"]
+    tls = client_app.test_client()
+    r = tls.get("/api/v1/csrf", base_url="https://localhost")
+    assert r.headers["Strict-Transport-Security"] == "max-age=31536000"
+    assert "; Secure" in r.headers["Set-Cookie"] and "SameSite=Lax" in r.headers["Set-Cookie"]
+    token = r.get_json()["csrf_token"]
+    r = tls.post("/api/v1/auth/login", json={"email": "an@example.vn", "password": "mat-khau-123", "remember": True},
+                 headers={"X-CSRFToken": token}, base_url="https://localhost")
+    cookies = r.headers.getlist("Set-Cookie")
+    assert r.status_code == 200 and len(cookies) == 2  # the session and the remember-me cookie
+    assert all("; Secure" in c and "HttpOnly" in c for c in cookies)
+
+
+def test_proxy_headers_are_trusted_only_when_configured(database_url, app, user_factory):
+    user_factory(email="an@example.vn")
+    config = {"RATELIMIT_LOGIN_PER_IP": "2 per minute"}
+    direct = make_app(database_url, **config).test_client()
+    statuses = []
+    for i in range(3):
+        direct.environ_base = {"HTTP_X_FORWARDED_FOR": f"10.0.0.{i}"}
+        statuses.append(form_login(direct, "x@example.vn").status_code)
+    assert statuses == [401, 401, 429]  # a made-up X-Forwarded-For changes nothing
+    assert "Strict-Transport-Security" not in direct.get("/", headers={"X-Forwarded-Proto": "https"}).headers
+
+    proxied_app = make_app(database_url, PROXY_FIX_X_FOR=1, PROXY_FIX_X_PROTO=1, **config)
+    proxied = proxied_app.test_client()
+    for address in ("203.0.113.7", "203.0.113.8"):  # two clients behind the proxy: a budget each
+        proxied.environ_base = {"HTTP_X_FORWARDED_FOR": address}
+        assert [form_login(proxied, f"{address}@example.vn").status_code for _ in range(3)] == [401, 401, 429]
+    r = proxied_app.test_client().get("/api/v1/csrf", headers={"X-Forwarded-Proto": "https"})
+    assert r.headers["Strict-Transport-Security"] and "; Secure" in r.headers["Set-Cookie"]
+
+
+def test_login_limit_per_account_leaves_other_accounts_alone(client_app, user_factory):
+    user_factory(email="lan@example.vn")
+    user_factory(email="binh@example.vn")
+    attacker = Client(client_app)
+    for _ in range(10):  # the default: 10 a minute per account
+        r = attacker.post("/api/v1/auth/login", json={"email": "lan@example.vn", "password": "doan-mo-123"})
+        assert r.status_code == 401
+    r = attacker.post("/api/v1/auth/login", json={"email": " LAN@example.vn", "password": "mat-khau-123"})
+    assert r.status_code == 429 and error_code(r) == "rate_limited"
+    assert set(r.get_json()["error"]) == {"code", "message"} and "thử lại sau" in r.get_json()["error"]["message"]
+    assert 1 <= int(r.headers["Retry-After"]) <= 60
+    check("Error", r.get_json())
+    assert_security_headers(r)
+    # The page's form counts against the same account, and answers in Vietnamese.
+    page = form_login(client_app.test_client(), "lan@example.vn", "mat-khau-123")
+    assert page.status_code == 429 and int(page.headers["Retry-After"]) >= 1
+    html = page.get_data(as_text=True)
+    assert "Bạn thao tác quá nhanh. Vui lòng thử lại sau" in html and 'lang="vi"' in html
+    # Someone else at the same address logs in as usual.
+    r = Client(client_app).post("/api/v1/auth/login", json={"email": "binh@example.vn", "password": "mat-khau-123"})
+    assert r.status_code == 200
+
+
+def test_login_limit_per_address_is_generous_then_holds(client_app):
+    office = client_app.test_client()  # sixty colleagues behind one address, each logging in once
+    for i in range(60):
+        r = form_login(office, f"xa-vien-{i}@example.vn")
+        assert r.status_code == 401, i
+    r = form_login(office, "xa-vien-60@example.vn")
+    assert r.status_code == 429 and "Bạn thao tác quá nhanh" in r.get_data(as_text=True)
+    r = Client(client_app).post("/api/v1/auth/login", json={"email": "moi@example.vn", "password": "x"})
+    assert r.status_code == 429 and error_code(r) == "rate_limited" and r.headers["Retry-After"]
+
+
+def test_register_limit_per_address(database_url, app):
+    web = Client(make_app(database_url, RATELIMIT_REGISTER_PER_IP="3 per minute"))
+    statuses = [register(web, email=f"nguoi-{i}@example.vn", password="x").status_code for i in range(4)]
+    assert statuses == [422, 422, 422, 429]  # counted whatever the outcome
+
+
+def test_start_limit_per_person(client_app, session, bank, contest_factory, user_factory):
+    contest_factory("thi-thu")
+    user_factory(email="an@example.vn")
+    user_factory(email="binh@example.vn")
+    an = Client(client_app)
+    an.post("/api/v1/auth/login", json={"email": "an@example.vn", "password": "mat-khau-123"})
+    statuses = [an.post("/api/v1/contests/thi-thu/attempts").status_code for _ in range(11)]
+    assert statuses == [201] + [200] * 9 + [429]
+    binh = Client(client_app)
+    binh.post("/api/v1/auth/login", json={"email": "binh@example.vn", "password": "mat-khau-123"})
+    assert binh.post("/api/v1/contests/thi-thu/attempts").status_code == 201
+    # The page's start button shares the budget.
+    web = client_app.test_client()
+    form_login(web, "an@example.vn", "mat-khau-123")
+    token = form_token(web.get("/contests/thi-thu").get_data(as_text=True))
+    r = web.post("/contests/thi-thu/start", data={"csrf_token": token})
+    assert r.status_code == 429 and "Bạn thao tác quá nhanh" in r.get_data(as_text=True)
+
+
+def test_save_limit_per_attempt(client_app, session, bank, contest_factory, user_factory):
+    contest_factory("thi-thu")
+    user_factory(email="an@example.vn")
+    user_factory(email="binh@example.vn")
+    an, binh = Client(client_app), Client(client_app)
+    an.post("/api/v1/auth/login", json={"email": "an@example.vn", "password": "mat-khau-123"})
+    binh.post("/api/v1/auth/login", json={"email": "binh@example.vn", "password": "mat-khau-123"})
+    attempt = an.post("/api/v1/contests/thi-thu/attempts").get_json()["attempt"]
+    aid, questions = attempt["id"], attempt["questions"]
+    # Someone hammering another person's attempt spends only their own budget.
+    hammer = [binh.put(f"/api/v1/attempts/{aid}/answers/{questions[0]['id']}", json={"option_id": "x"}).status_code
+              for _ in range(121)]
+    assert set(hammer[:120]) == {404} and hammer[120] == 429
+    # A person answering 20 questions and changing their mind a lot stays well inside 120 a minute.
+    for i in range(120):
+        q = questions[i % len(questions)]
+        r = an.put(f"/api/v1/attempts/{aid}/answers/{q['id']}", json={"option_id": q["options"][i % 2]["id"]})
+        assert r.status_code == 200, (i, r.get_json())
+    last = questions[0]
+    r = an.put(f"/api/v1/attempts/{aid}/answers/{last['id']}", json={"option_id": correct_option(session, aid, last["id"])})
+    assert r.status_code == 429 and error_code(r) == "rate_limited" and int(r.headers["Retry-After"]) >= 1
+    # Nothing is lost: the submit's final sync is not rate limited.
+    answers = {q["id"]: correct_option(session, aid, q["id"]) for q in questions}
+    result = an.post(f"/api/v1/attempts/{aid}/submit", json={"answers": answers}).get_json()["result"]
+    assert result["score"] == len(questions)
+
+
+def test_key_functions_survive_hostile_input(client_app):
+    api = Client(client_app)
+    for body in ("[1, 2]", '{"email": 5, "password": []}', '{"email": "' + "a" * 5000 + '"}', "not json", "\xff\xfe"):
+        r = api.post("/api/v1/auth/login", data=body, content_type="application/json")
+        assert r.status_code in (400, 401), (body[:20], r.status_code)
+    r = api.post("/api/v1/auth/login", data=b"\xff\xfe{", content_type="application/x-www-form-urlencoded")
+    assert r.status_code == 400
+    for path in ("/api/v1/attempts/abc/answers/1", "/api/v1/attempts/" + "9" * 40 + "/answers/x"):
+        assert api.put(path, json={"option_id": "x"}).status_code == 401
+    web = client_app.test_client()
+    token = form_token(web.get("/login").get_data(as_text=True))
+    assert web.post("/login", data={"csrf_token": token, "email": ["a", "b"]}).status_code == 401
+    assert web.post("/login", data=b"\x00\xff", content_type="multipart/form-data").status_code == 400
+
+
+def test_disabled_limits_let_everything_through(database_url, app):
+    web = make_app(database_url, RATELIMIT_ENABLED=False).test_client()
+    assert {form_login(web, "lan@example.vn").status_code for _ in range(70)} == {401}
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own in a Redis database for tests; its keys are deleted afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI=true: a missing Redis is a failure)")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    prefix = f"test-{secrets.token_hex(6)}"
+    yield prefix, client
+    keys = list(client.scan_iter(match=f"*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()
+
+
+def test_limits_in_redis_hold_across_app_servers(database_url, app, redis_prefix):
+    prefix, client = redis_prefix
+    one, two = (make_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix).test_client()
+                for _ in range(2))
+    for i in range(10):  # the account's 10 a minute, spread over two servers
+        assert form_login(one if i % 2 else two, "lan@example.vn").status_code == 401
+    assert form_login(one, "lan@example.vn").status_code == 429
+    assert form_login(two, "lan@example.vn").status_code == 429
+    assert form_login(two, "binh@example.vn").status_code == 401
+    assert any(client.scan_iter(match=f"*{prefix}*"))
+    # Another prefix (another test run, another deployment) has counters of its own.
+    other = make_app(database_url, REDIS_URL=REDIS_URL, RATELIMIT_KEY_PREFIX=prefix + "-other").test_client()
+    assert form_login(other, "lan@example.vn").status_code == 401
+
+
+def test_a_missing_redis_falls_back_to_memory(database_url, app):
+    web = make_app(database_url, REDIS_URL="redis://127.0.0.1:1/0").test_client()  # nothing listens on port 1
+    statuses = [form_login(web, "lan@example.vn").status_code for _ in range(11)]
+    assert statuses == [401] * 10 + [429]  # answered, never a 500, and still limited
+
+
+def test_the_spec_documents_every_api_limit(client_app):
+    from quiz.ratelimits import RULES
+
+    for rule in client_app.url_map.iter_rules():
+        if rule.endpoint in RULES and rule.rule.startswith("/api/"):
+            path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule).replace("{attempt_id}", "{id}")
+            for method in rule.methods - {"HEAD", "OPTIONS"}:
+                assert "429" in SPEC["paths"][path][method.lower()]["responses"], path
