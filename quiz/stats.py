@@ -6,7 +6,7 @@ import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -39,18 +39,25 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
     scope = rnd.id if rnd is not None else 0
+    mine = (ScoreTally.contest_id == contest.id, ScoreTally.scope == scope)
     hist, best_hist = Counter(), Counter()
-    groups: dict[str, dict[str, Counter]] = {"u": {}, "l": {}, "d": {}}
+    for kind, score, n in s.execute(select(ScoreTally.kind, ScoreTally.score, ScoreTally.n)
+                                    .where(*mine, ScoreTally.kind.in_(("a", "b")), ScoreTally.label == "")):
+        (hist if kind == "a" else best_hist)[score] += n
+    # Groups summed in SQL: thousands of units x 21 scores stay in the database.
+    groups: dict[str, dict] = {"u": {}, "l": {}, "d": {}}
     people: dict[str, Counter] = {"u": Counter(), "l": Counter()}
-    for kind, label, score, n in s.execute(
-            select(ScoreTally.kind, ScoreTally.label, ScoreTally.score, ScoreTally.n)
-            .where(ScoreTally.contest_id == contest.id, ScoreTally.scope == scope, ScoreTally.n != 0)):
+    for kind, label, n, points, perfect in s.execute(
+            select(ScoreTally.kind, ScoreTally.label, func.sum(ScoreTally.n), func.sum(ScoreTally.n * ScoreTally.score),
+                   func.sum(case((ScoreTally.score == total, ScoreTally.n), else_=0)))
+            .where(*mine, ScoreTally.kind.in_(("a", "p")), ScoreTally.label != "")
+            .group_by(ScoreTally.kind, ScoreTally.label)):
+        if not n:
+            continue
         if kind == "p":
-            people[label[0]][label[2:]] += n
-        elif label == "":
-            (hist if kind == "a" else best_hist)[score] += n
+            people[label[0]][label[2:]] += int(n)
         else:
-            groups[label[0]].setdefault(label[2:], Counter())[score] += n
+            groups[label[0]][label[2:]] = (int(n), int(points), int(perfect))
     attempts = sum(hist.values())
     participants = sum(best_hist.values())
     mean, median, stdev = _moments(hist, attempts)
@@ -61,12 +68,10 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
     body["best_attempts"] = {"count": participants, **_summary(best_hist, participants, total, threshold),
                              "mean": bmean, "median": bmedian, "stdev": bstdev}
     for key, prefix in (("by_unit", "u"), ("by_locality", "l")):
-        rows = [{"name": name, "participants": people[prefix][name], "attempts": sum(h.values()),
-                 "mean": sum(sc * c for sc, c in h.items()) / sum(h.values()), "perfect": h.get(total, 0)}
-                for name, h in groups[prefix].items() if sum(h.values())]
+        rows = [{"name": name, "participants": people[prefix][name], "attempts": n, "mean": points / n,
+                 "perfect": perfect} for name, (n, points, perfect) in groups[prefix].items()]
         body[key] = sorted(rows, key=lambda r: (-r["participants"], r["name"]))
-    body["attempts_per_day"] = [{"date": day, "attempts": sum(h.values())} for day, h in sorted(groups["d"].items())
-                                if sum(h.values())]
+    body["attempts_per_day"] = [{"date": day, "attempts": n} for day, (n, _p, _pf) in sorted(groups["d"].items())]
     if with_items:
         body["items"], body["kr20"] = item_analysis(s, contest, scope, hist, attempts)
     return body
@@ -86,34 +91,34 @@ def item_analysis(s: Session, contest: Contest, scope: int, hist: Counter, attem
     k = max(1, round(attempts * 0.27))
     lower_cut = _nth(hist, k - 1)          # scores at or below: the lower group
     upper_cut = _nth(hist, attempts - k)   # scores at or above: the upper group
-    tally: dict[int, Counter] = {}  # version -> (score, choice) -> n
-    for vid, score, choice, n in s.execute(
-            select(ItemTally.version_id, ItemTally.score, ItemTally.choice, ItemTally.n)
-            .where(ItemTally.contest_id == contest.id, ItemTally.scope == scope, ItemTally.n != 0)):
-        tally.setdefault(vid, Counter())[(score, choice)] += n
+    # Per version and choice, summed in SQL: how often, and how often by the upper and the lower group.
+    tally: dict[int, dict[int, tuple[int, int, int]]] = {}
+    for vid, choice, n, upper, lower in s.execute(
+            select(ItemTally.version_id, ItemTally.choice, func.sum(ItemTally.n),
+                   func.sum(case((ItemTally.score >= upper_cut, ItemTally.n), else_=0)),
+                   func.sum(case((ItemTally.score <= lower_cut, ItemTally.n), else_=0)))
+            .where(ItemTally.contest_id == contest.id, ItemTally.scope == scope)
+            .group_by(ItemTally.version_id, ItemTally.choice)):
+        if n:
+            tally.setdefault(vid, {})[choice] = (int(n), int(upper), int(lower))
     versions = {v.id: (code, v) for code, v in s.execute(
         select(Question.code, QuestionVersion).join(Question, Question.id == QuestionVersion.question_id)
         .where(QuestionVersion.id.in_(tally))).all()} if tally else {}
     items, pq_sum, exposures_sum = [], 0.0, 0
-    for vid, counts in tally.items():
+    for vid, by_choice in tally.items():
         code, v = versions[vid]
-        shown = sum(counts.values())
-        chosen = Counter()
-        upper = upper_right = lower = lower_right = 0
-        for (score, choice), n in counts.items():
-            chosen[choice] += n
-            right = n if choice == v.correct else 0
-            if score >= upper_cut:
-                upper, upper_right = upper + n, upper_right + right
-            if score <= lower_cut:
-                lower, lower_right = lower + n, lower_right + right
-        facility = chosen[v.correct] / shown
+        shown = sum(n for n, _u, _l in by_choice.values())
+        upper = sum(u for _n, u, _l in by_choice.values())
+        lower = sum(lo for _n, _u, lo in by_choice.values())
+        chosen = {choice: n for choice, (n, _u, _l) in by_choice.items()}
+        right_n, upper_right, lower_right = by_choice.get(v.correct, (0, 0, 0))
+        facility = right_n / shown
         discrimination = (upper_right / upper if upper else 0.0) - (lower_right / lower if lower else 0.0)
         items.append({"question_id": str(v.question_id), "code": code, "version": v.version, "article": v.article,
                       "exposures": shown, "facility": facility, "discrimination": discrimination,
-                      "options": [{"text": t, "correct": i == v.correct, "chosen": chosen[i]}
+                      "options": [{"text": t, "correct": i == v.correct, "chosen": chosen.get(i, 0)}
                                   for i, t in enumerate(v.options)],
-                      "unanswered": shown - sum(chosen[i] for i in range(len(v.options)))})
+                      "unanswered": shown - sum(chosen.get(i, 0) for i in range(len(v.options)))})
         pq_sum += shown * facility * (1 - facility)
         exposures_sum += shown
     items.sort(key=lambda item: (item["facility"], item["code"]))
