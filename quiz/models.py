@@ -53,6 +53,10 @@ class User(UserMixin, db.Model):
     locality: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(12), default="participant")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Where the account was made, for the suspicious-pattern report (quiz.suspicious): the client's
+    # address and a keyed hash of its browser (quiz.fingerprint), never the raw User-Agent.
+    registered_ip: Mapped[str | None] = mapped_column(String(45))
+    registered_device: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (CheckConstraint("role in ('participant','organizer','judge','admin')", name="role"),)
 
@@ -236,6 +240,9 @@ class Attempt(db.Model):
     total: Mapped[int]
     duration_ms: Mapped[int | None]
     prediction: Mapped[int | None]
+    # Where it was started (as on user: address and browser hash); None for imported results.
+    ip: Mapped[str | None] = mapped_column(String(45))
+    device: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (
         UniqueConstraint("user_id", "contest_id", "number"),
