@@ -39,8 +39,11 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
 
 
 def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
-                unit: str = "", locality: str = "", role: str = "participant") -> User:
-    """Validate and create an account; 422 with fields, 409 ``email_taken``."""
+                unit: str = "", locality: str = "", role: str = "participant", ip: str | None = None,
+                device: str | None = None) -> User:
+    """Validate and create an account; 422 with fields, 409 ``email_taken``.
+
+    ``ip`` and ``device`` (quiz.fingerprint) say where it was made, for the suspicious-pattern report."""
     fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
                               need_password=password is not None)
     if role not in ROLES:
@@ -49,7 +52,8 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
         raise invalid(fields)
     user = User(full_name=full_name.strip(), email=normalise_email(email),
                 password_hash=generate_password_hash(password) if password else None,
-                phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role)
+                phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role,
+                registered_ip=ip, registered_device=device)
     s.add(user)
     commit_or_conflict(s, DomainError("email_taken", "Email này đã được đăng ký.", 409,
                                       {"email": "Email đã được dùng."}))

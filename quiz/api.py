@@ -10,6 +10,7 @@ from .api_csrf import check_csrf
 from .database import reading
 from .errors import DomainError, invalid
 from .extensions import db
+from .fingerprint import client_marks
 from .models import Contest, utcnow
 from .payloads import attempt_json, contest_json, result_json, user_json
 from .rounds import get_round
@@ -59,10 +60,11 @@ def csrf_token():
 def register():
     data = _json_body()
     password = data.get("password")
+    ip, device = client_marks()
     user = accounts.create_user(db.session, full_name=data.get("full_name"), email=data.get("email"),
                                 password=password if isinstance(password, str) else "",
                                 phone=data.get("phone") or "", unit=data.get("unit") or "",
-                                locality=data.get("locality") or "")
+                                locality=data.get("locality") or "", ip=ip, device=device)
     login_user(user)
     return jsonify(user=user_json(user)), 201
 
@@ -107,7 +109,8 @@ def start_attempt(slug: str):
     uid = _user_id()
     with reading(db.session):
         contest = contests.get_contest(db.session, slug)
-    attempt, created = attempts.start_attempt(db.session, uid, contest, grace_s=_grace())
+    ip, device = client_marks()
+    attempt, created = attempts.start_attempt(db.session, uid, contest, grace_s=_grace(), ip=ip, device=device)
     with reading(db.session):
         body = attempt_json(db.session, attempt, contest)
     return jsonify(attempt=body), 201 if created else 200

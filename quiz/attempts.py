@@ -42,8 +42,11 @@ def _closed_error() -> DomainError:
 
 
 def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | None = None,
-                  grace_s: float = 5.0) -> tuple[Attempt, bool]:
+                  grace_s: float = 5.0, ip: str | None = None, device: str | None = None) -> tuple[Attempt, bool]:
     """Return (attempt, created): the open attempt if there is one, else a new one.
+
+    ``ip`` and ``device`` (quiz.fingerprint) go into the new attempt's own insert (no extra query),
+    for the suspicious-pattern report; a resumed attempt keeps where it was started.
 
     The paper is drawn in a read transaction first, so the write transaction
     (and, on SQLite, the database's write lock) only covers the checks and the
@@ -75,7 +78,7 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
             _check_can_start(contest, now, used_in_scope, limit)
         attempt = Attempt(user_id=user_id, contest_id=contest.id, round_id=rnd.id if rnd else None, number=used + 1,
                           status=OPEN, started_at=now, deadline=now + timedelta(seconds=contest.time_limit_s),
-                          total=contest.question_count)
+                          total=contest.question_count, ip=ip, device=device)
         try:
             s.add(attempt)
             s.flush()

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 from . import accounts, attempts, contests
 from .errors import DomainError
 from .extensions import db
+from .fingerprint import client_marks
 from .forms import ActionForm, LoginForm, RegisterForm
 from .models import Contest, utcnow
 from .payloads import attempt_json
@@ -41,7 +42,8 @@ def register():
         _add_errors(form, problems)
         if valid and not problems:
             try:
-                user = accounts.create_user(db.session, **data)
+                ip, device = client_marks()
+                user = accounts.create_user(db.session, **data, ip=ip, device=device)
             except DomainError as exc:
                 _add_errors(form, exc.fields or {})
                 if exc.code == "email_taken":
@@ -101,8 +103,9 @@ def start(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     c = contests.get_contest(db.session, slug)
+    ip, device = client_marks()
     attempt, _created = attempts.start_attempt(db.session, current_user.id, c,
-                                               grace_s=current_app.config["ANSWER_GRACE_S"])
+                                               grace_s=current_app.config["ANSWER_GRACE_S"], ip=ip, device=device)
     return redirect(url_for("pages.attempt", attempt_id=attempt.id))
 
 
