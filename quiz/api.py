@@ -89,6 +89,18 @@ def me():
     return jsonify(user=user_json(current_user))
 
 
+@bp.get("/me/data")
+def my_data():
+    """Everything kept about the logged-in person, as a JSON file to keep (quiz.my_data)."""
+    from .my_data import my_data as build
+
+    uid = _user_id()
+    response = jsonify(build(db.session, uid))
+    response.headers["Content-Disposition"] = f'attachment; filename="du-lieu-cua-toi-{uid}.json"'
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache on the way
+    return response
+
+
 @bp.get("/contests")
 def list_contests():
     now = utcnow()

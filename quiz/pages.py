@@ -83,6 +83,15 @@ def logout():
     return redirect(url_for("pages.index"))
 
 
+@bp.get("/me")
+@login_required
+def me():
+    """The person's own profile and attempts, and the link to download all of it."""
+    from .my_data import my_attempts
+
+    return render_template("me.html", rows=my_attempts(db.session, current_user.id))
+
+
 @bp.get("/contests/<slug>")
 def contest(slug: str):
     c = contests.get_contest(db.session, slug)
