@@ -65,12 +65,14 @@ def register_blueprints(app: Flask) -> None:
     from .dashboard import bp as dashboard_bp
     from .organizer import bp as organizer_bp
     from .pages import bp as pages_bp
+    from .suspicious_pages import bp as suspicious_bp
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks its header token itself (quiz.api_csrf)
     app.register_blueprint(pages_bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(suspicious_bp)
 
 
 def register_protections(app: Flask) -> None:

@@ -303,6 +303,36 @@ def winners_command(slug, out, round_):
     click.echo(f"{what} written to {out}; ranking {state}, sha256 {result.digest}")
 
 
+@click.command("suspicious")
+@click.argument("slug")
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (the page's data).")
+@click.option("--round", "round_", default=None)
+def suspicious_command(slug, as_json, round_):
+    """Suspicious patterns to review (same address or device, too fast, identical answers)."""
+    import json
+    from zoneinfo import ZoneInfo
+
+    from .suspicious import Rules, build_report
+
+    contest = _contest_or_fail(slug)
+    rnd = _round_or_fail(contest, round_)
+    try:
+        rules = Rules.from_config(current_app.config)
+    except ValueError as exc:
+        fail(f"error: a SUSPICIOUS_* setting is not a number: {exc}")
+    report = build_report(db.session, contest, rnd, rules, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    if as_json:
+        click.echo(json.dumps(report, ensure_ascii=False, indent=2))
+        return
+    click.echo(f"{contest.title}" + (f", vòng {rnd.number}" if rnd else "") + f": {len(report['flags'])} dấu hiệu")
+    for number, flag in enumerate(report["flags"], start=1):
+        click.echo(f"{number}. [{flag['kind']}] {flag['reason']}")
+        for p in flag["people"]:
+            attempts = ", ".join(f"#{a}" for a in p["attempt_ids"])
+            click.echo(f"   - {p['full_name']} <{p['email']}> {p['unit'] or '(chưa ghi đơn vị)'}"
+                       + (f" lượt {attempts}" if attempts else ""))
+
+
 results_cli = AppGroup("results", help="Results from elsewhere.")
 
 
@@ -339,3 +369,4 @@ def init_app(app: Flask) -> None:
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)
+    app.cli.add_command(suspicious_command)

@@ -67,3 +67,20 @@ def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) 
             ["frozen_at", iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]]),
     ])
     return out.getvalue()
+
+
+SUSPICIOUS_COLUMNS = ["Dấu hiệu số", "Loại", "Mô tả", "Lý do", "Họ và tên", "Email", "Điện thoại", "Đơn vị",
+                      "Địa phương", "Lượt thi"]
+
+
+def suspicious_csv(report: dict) -> bytes:
+    """The suspicious-pattern report (quiz.suspicious), one row per person per flag, for Excel."""
+    out = io.StringIO()
+    w = csv.writer(out)
+    w.writerow(SUSPICIOUS_COLUMNS)
+    for number, flag in enumerate(report["flags"], start=1):
+        for p in flag["people"]:
+            w.writerow([number, flag["kind"], _cell(flag["title"]), _cell(flag["reason"]), _cell(p["full_name"]),
+                        _cell(p["email"]), _cell(p["phone"]), _cell(p["unit"]), _cell(p["locality"]),
+                        " ".join(map(str, p["attempt_ids"]))])
+    return ("\ufeff" + out.getvalue()).encode("utf-8")

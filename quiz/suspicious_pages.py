@@ -1,0 +1,66 @@
+"""The suspicious-pattern report (quiz.suspicious) as a page, a CSV file and a read-only view of one attempt.
+
+Organizers and admins run the contest; judges may look too, since they decide the prizes and a flag may
+bear on one. Nobody here can change anything: flags are for review, never automatic bans.
+"""
+from __future__ import annotations
+
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, current_app, render_template, request
+
+from . import contests
+from .access import restrict
+from .errors import not_found
+from .exports import suspicious_csv
+from .extensions import db
+from .models import Attempt, User
+from .rounds import get_round, rounds_of
+from .suspicious import KINDS, Rules, build_report
+
+bp = Blueprint("suspicious", __name__, url_prefix="/organizer/contests")
+ROLES = ("organizer", "judge", "admin")
+
+restrict(bp, ROLES)
+
+
+def _report(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    rnd = get_round(db.session, contest, request.args.get("round"))
+    report = build_report(db.session, contest, rnd, Rules.from_config(current_app.config),
+                          ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    return contest, rnd, report
+
+
+@bp.get("/<slug>/suspicious")
+def show(slug: str):
+    contest, rnd, report = _report(slug)
+    return render_template("organizer/suspicious.html", contest=contest, rnd=rnd, report=report, kinds=KINDS,
+                           rounds=rounds_of(db.session, contest.id))
+
+
+@bp.get("/<slug>/suspicious.csv")
+def download(slug: str):
+    contest, rnd, report = _report(slug)
+    response = current_app.response_class(suspicious_csv(report), mimetype="text/csv; charset=utf-8")
+    name = f"dau-hieu-bat-thuong-{contest.slug}" + (f"-vong-{rnd.number}" if rnd else "")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.get("/<slug>/attempts/<int:attempt_id>")
+def attempt(slug: str, attempt_id: int):
+    """One attempt as its taker saw it, with the key and where it was started: to judge a flag."""
+    from .database import reading
+    from .my_data import sheets
+
+    contest = contests.get_contest(db.session, slug)
+    with reading(db.session):
+        row = db.session.execute(db.select(Attempt, User).join(User, User.id == Attempt.user_id)
+                                 .where(Attempt.id == attempt_id, Attempt.contest_id == contest.id)).one_or_none()
+        if row is None:
+            raise not_found("Không tìm thấy lượt thi.")
+        questions = sheets(db.session, [attempt_id]).get(attempt_id, [])
+    return render_template("organizer/attempt.html", contest=contest, attempt=row[0], person=row[1],
+                           questions=questions)
