@@ -4,7 +4,8 @@ import pytest
 
 from .test_pages import token
 
-STAFF_PAGES = ["/results/", "/results/thi-thu", "/results/thi-thu?fragment=1"]
+STAFF_PAGES = ["/results/", "/results/thi-thu", "/results/thi-thu?fragment=1", "/organizer/contests/thi-thu/suspicious",
+               "/organizer/contests/thi-thu/suspicious.csv"]
 ORGANIZER_PAGES = ["/organizer/questions", "/organizer/questions/upload", "/organizer/questions/export?format=csv",
                    "/organizer/questions/HTX-1/edit", "/organizer/contests", "/organizer/contests/new",
                    "/organizer/contests/thi-thu/edit", "/organizer/contests/thi-thu/rounds"]

@@ -30,9 +30,9 @@ class Visitor:
         kw.setdefault("headers", {})["X-CSRFToken"] = self.token
         return getattr(self.c, method)(path, **kw)
 
-    def register(self, email, name="Người Thử", unit="HTX Thử"):
+    def register(self, email, name="Người Thử", unit="HTX Thử", phone="0911000000"):
         r = self.call("post", "/api/v1/auth/register", json={"full_name": name, "email": email, "unit": unit,
-                                                               "password": "mat-khau-123", "phone": "0911000000"})
+                                                               "password": "mat-khau-123", "phone": phone})
         assert r.status_code == 201, r.get_json()
         return r.get_json()["user"]["id"]
 
