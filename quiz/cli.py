@@ -316,11 +316,8 @@ def suspicious_command(slug, as_json, round_):
 
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
-    try:
-        rules = Rules.from_config(current_app.config)
-    except ValueError as exc:
-        fail(f"error: a SUSPICIOUS_* setting is not a number: {exc}")
-    report = build_report(db.session, contest, rnd, rules, ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    report = build_report(db.session, contest, rnd, Rules.from_config(current_app.config),
+                          ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return

@@ -54,8 +54,16 @@ class Rules:
     @classmethod
     def from_config(cls, config) -> Rules:
         """The thresholds set in the app's config (SUSPICIOUS_*, quiz.config), defaults otherwise."""
-        return cls(**{name: type(default)(config[f"SUSPICIOUS_{name.upper()}"])
-                      for name, default in asdict(cls()).items() if f"SUSPICIOUS_{name.upper()}" in config})
+        values = {}
+        for name, default in asdict(cls()).items():
+            key = f"SUSPICIOUS_{name.upper()}"
+            if key in config:
+                try:
+                    values[name] = type(default)(config[key])
+                except (TypeError, ValueError):
+                    kind = "a whole number" if isinstance(default, int) else "a number"
+                    raise ValueError(f"{key} must be {kind}, got {config[key]!r}") from None
+        return cls(**values)
 
     def explanations(self) -> dict[str, str]:
         """Each rule in Vietnamese, as the page shows it."""
@@ -135,11 +143,14 @@ def _source_flags(rows, kind: str, rules: Rules, zone: ZoneInfo, total: dict) ->
         lo, hi = found
         run = events[lo:hi + 1]
         people = list(dict.fromkeys(p for _w, p, _a in run))
-        what = "địa chỉ IP " + key if kind.endswith("_ip") else "một thiết bị (mã " + key + ")"
+        by_ip = kind.endswith("_ip")
+        what = "địa chỉ IP " + key if by_ip else "một thiết bị (mã " + key + ")"
         verb = "đăng ký tài khoản" if kind.startswith("registrations") else "bắt đầu làm bài"
-        span = _number(round((run[-1][0] - run[0][0]).total_seconds() / 60, 1))
-        reason = (f"{len(people)} người {verb} từ {what} trong {span} phút, từ {_vn_time(run[0][0], zone)} đến "
-                  f"{_vn_time(run[-1][0], zone)} (cả cuộc thi: {total[key]} người từ đây).")
+        minutes = (run[-1][0] - run[0][0]).total_seconds() / 60
+        span = "chưa đến 1 phút" if minutes < 1 else f"{_number(round(minutes))} phút"
+        reason = (f"{len(people)} người {verb} từ {what} trong {span}, từ {_vn_time(run[0][0], zone)} đến "
+                  f"{_vn_time(run[-1][0], zone)}; cả cuộc thi có {total[key]} người từ "
+                  f"{'địa chỉ' if by_ip else 'thiết bị'} này.")
         flags.append(Flag(kind, reason, people, [(p, a) for _w, p, a in run if a is not None],
                           {"key": key, "from": iso(run[0][0]), "to": iso(run[-1][0]), "people": len(people),
                            "people_from_here": total[key]}))

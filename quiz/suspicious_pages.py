@@ -24,6 +24,12 @@ ROLES = ("organizer", "judge", "admin")
 restrict(bp, ROLES)
 
 
+@bp.record_once
+def _check_rules(state) -> None:
+    """A SUSPICIOUS_* setting that is not a number stops the app at start, not the page at each request."""
+    Rules.from_config(state.app.config)
+
+
 def _report(slug: str):
     contest = contests.get_contest(db.session, slug)
     rnd = get_round(db.session, contest, request.args.get("round"))
