@@ -2,34 +2,35 @@
 
 A sheet is a finished attempt's answered questions (the version shown) with the option chosen. Two
 sheets of different people match when they share at least ``min_shared`` questions, chose the same option
-in at least ``min_share`` of them, and at least ``min_wrong`` of those same choices are wrong.
+in at least ``min_share`` of them, and at least ``min_wrong`` (>= 2) of those same choices are wrong.
 
-How candidates are found (one streamed query, then arrays sorted by numpy):
-
-* A matching pair has at least ``min_wrong`` (>= 2) identical wrong choices, so it has at least one
-  identical *pair* of wrong choices. Each sheet goes into one bucket per pair of its wrong choices (k
-  wrong answers: k(k-1)/2 buckets); only sheets sharing a bucket are compared. A given pair of mistakes
-  is rare unless copied, so buckets are small. A bucket larger than ``bucket_cap`` is a pair of common
-  mistakes and is not paired up: the work stays within cap x buckets, linear in the attempts.
-* Sheets identical as a whole are grouped first by a hash of the sheet, so a thousand copies of one
-  sheet are one group (not half a million pairs), found even when their mistakes are common ones.
-* Only the candidate pairs' sheets are then read again and checked exactly.
-
-Sheets with fewer than ``min_shared`` answers or fewer than ``min_wrong`` wrong ones cannot match and
-are skipped (in SQL too: attempts scoring above total - min_wrong are not read).
+1. One streamed query reads the sheets that can match (enough answers, at least ``min_wrong`` wrong:
+   attempts scoring above total - min_wrong are not even read). For each sheet it keeps a hash of the
+   whole sheet, a bitset of its questions, and one bucket key per *pair of its wrong choices* (k wrong
+   answers: k(k-1)/2 keys). A matching pair has two identical wrong choices, so it shares a bucket.
+2. Whole-sheet copies are grouped by their hash: a thousand copies of one sheet are one group, not half a
+   million pairs, and are found even when their mistakes are common ones.
+3. Pairs are made only inside buckets (numpy, by bucket size). A given pair of mistakes is rare unless
+   copied; a bucket of more than ``bucket_cap`` sheets is a pair of common mistakes and is skipped.
+4. Pairs sharing fewer than ``min_shared`` questions are dropped by AND-ing the question bitsets (numpy):
+   with the real bank two papers share about one question, so almost nothing survives to step 5.
+5. The survivors (at most ``max_checks``, those sharing the most mistake pairs first) are read again and
+   checked exactly; matching pairs are linked into clusters.
 """
 from __future__ import annotations
 
 import math
 from array import array
 from dataclasses import dataclass, field
-from itertools import combinations, groupby
+from itertools import groupby
 
 import numpy as np
 from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
 from .models import Answer, Attempt, AttemptQuestion, QuestionVersion
+
+_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
 
 
 @dataclass
@@ -50,7 +51,7 @@ class Cluster:
 
 
 def _sheet_rows(contest_id: int, round_id: int | None, min_wrong: int):
-    """(attempt, person, version, chosen option, right option) of finished attempts, by attempt."""
+    """(attempt, person, version, chosen option, right option) of finished attempts that may match."""
     where = [Attempt.contest_id == contest_id, Attempt.score.is_not(None), Attempt.score <= Attempt.total - min_wrong]
     if round_id is not None:
         where.append(Attempt.round_id == round_id)
@@ -72,17 +73,6 @@ def _sheets(s: Session, query):
                {v for _a, _u, v, o, c in group if o != c})
 
 
-def _runs(keys: np.ndarray):
-    """(start, end) of each run of equal values in sorted ``keys`` longer than one."""
-    if not len(keys):
-        return []
-    edges = np.flatnonzero(keys[1:] != keys[:-1]) + 1
-    starts = np.concatenate(([0], edges))
-    ends = np.concatenate((edges, [len(keys)]))
-    long = ends - starts > 1
-    return zip(starts[long].tolist(), ends[long].tolist())
-
-
 def compare(a: dict, wrong_a: set, b: dict) -> tuple[int, int, int]:
     """(shared, same, same_wrong) of two sheets."""
     shared = a.keys() & b.keys()
@@ -90,48 +80,94 @@ def compare(a: dict, wrong_a: set, b: dict) -> tuple[int, int, int]:
     return len(shared), len(same), sum(v in wrong_a for v in same)
 
 
+def _as_array(values: array) -> np.ndarray:
+    return np.frombuffer(values, dtype=np.int64).copy() if len(values) else np.empty(0, np.int64)
+
+
+def _runs(sorted_keys: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Start and length of each run of equal values in ``sorted_keys``."""
+    if not len(sorted_keys):
+        return np.empty(0, np.int64), np.empty(0, np.int64)
+    starts = np.concatenate(([0], np.flatnonzero(sorted_keys[1:] != sorted_keys[:-1]) + 1))
+    return starts, np.diff(np.concatenate((starts, [len(sorted_keys)])))
+
+
+def _bucket_pairs(keys: np.ndarray, members: np.ndarray, cap: int, stats: dict) -> np.ndarray:
+    """Every pair (i < j) of distinct sheets sharing a bucket of at most ``cap`` sheets, as an (m, 2) array."""
+    order = np.lexsort((members, keys))
+    keys, members = keys[order], members[order]
+    if len(keys):  # one sheet once per bucket (copies were folded into one sheet before)
+        fresh = np.concatenate(([True], (keys[1:] != keys[:-1]) | (members[1:] != members[:-1])))
+        keys, members = keys[fresh], members[fresh]
+    starts, lengths = _runs(keys)
+    stats["skipped_buckets"] = int((lengths > cap).sum())
+    parts = [np.empty((0, 2), np.int64)]
+    for size in np.unique(lengths[(lengths >= 2) & (lengths <= cap)]).tolist():
+        block = members[starts[lengths == size][:, None] + np.arange(size)]
+        i, j = np.triu_indices(size, 1)
+        parts.append(np.stack((block[:, i].ravel(), block[:, j].ravel()), axis=1))
+    return np.sort(np.concatenate(parts), axis=1)
+
+
 def similar_clusters(s: Session, contest_id: int, round_id: int | None, min_shared: int = 10,
-                     min_share: float = 0.9, min_wrong: int = 2, bucket_cap: int = 200,
+                     min_share: float = 0.9, min_wrong: int = 2, bucket_cap: int = 100, max_checks: int = 100_000,
                      stats: dict | None = None) -> list[Cluster]:
-    """Groups of people whose sheets match (linked pair by pair), largest first."""
-    min_wrong = max(1, min_wrong)
-    per_key = min(2, min_wrong)
+    """Groups of people whose sheets match (linked pair by pair), largest first. ``stats`` gets the counts."""
+    min_wrong = max(2, min_wrong)
+    stats = {} if stats is None else stats
     query = _sheet_rows(contest_id, round_id, min_wrong)
-    ids, people, sheet_hashes = array("q"), array("q"), array("q")
-    bucket_keys, bucket_members = array("q"), array("q")
+    bit_of: dict[int, int] = {}
+    ids, people, hashes, keys, members, masks = array("q"), array("q"), array("q"), array("q"), array("q"), []
     for attempt_id, person, answers, wrong in _sheets(s, query):
         if len(answers) < min_shared or len(wrong) < min_wrong:
             continue
+        index = len(ids)
         ids.append(attempt_id)
         people.append(person)
-        sheet_hashes.append(hash(tuple(sorted(answers.items()))))
-        for combo in combinations(sorted((v, answers[v]) for v in wrong), per_key):
-            bucket_keys.append(hash(combo))
-            bucket_members.append(attempt_id)
-    # Whole-sheet copies: one representative per group of identical sheets.
-    hashes = np.frombuffer(sheet_hashes, dtype=np.int64) if sheet_hashes else np.empty(0, np.int64)
-    attempt_ids = np.frombuffer(ids, dtype=np.int64) if ids else np.empty(0, np.int64)
-    order = np.argsort(hashes, kind="stable")
-    rep = {}  # attempt -> the first attempt with the same sheet hash
-    candidates = set()
-    for start, end in _runs(hashes[order]):
-        members = attempt_ids[order[start:end]].tolist()
-        for m in members[1:]:
-            rep[m] = members[0]
-        candidates.update((members[0], m) for m in members[1:])  # checked like any pair (hashes may collide)
-    # Pairs of identical wrong choices: sort the buckets, pair up the members of each small one.
-    keys = np.frombuffer(bucket_keys, dtype=np.int64) if bucket_keys else np.empty(0, np.int64)
-    members_all = np.frombuffer(bucket_members, dtype=np.int64) if bucket_members else np.empty(0, np.int64)
-    order = np.argsort(keys, kind="stable")
-    skipped = 0
-    for start, end in _runs(keys[order]):
-        members = sorted({rep.get(m, m) for m in members_all[order[start:end]].tolist()})
-        if len(members) > bucket_cap:
-            skipped += 1
-            continue
-        candidates.update(combinations(members, 2))
-    if stats is not None:
-        stats.update(sheets=len(ids), buckets=len(keys), candidate_pairs=len(candidates), skipped_buckets=skipped)
+        hashes.append(hash(tuple(sorted(answers.items()))))
+        mask = 0
+        for v in answers:
+            mask |= 1 << bit_of.setdefault(v, len(bit_of))
+        masks.append(mask)
+        mistakes = sorted((v, answers[v]) for v in wrong)
+        for x in range(len(mistakes)):
+            for y in range(x + 1, len(mistakes)):
+                keys.append(hash((mistakes[x], mistakes[y])))
+                members.append(index)
+    n = len(ids)
+    attempt_ids, person_of = _as_array(ids), _as_array(people)
+    # Whole-sheet copies: every copy is checked against its group's first sheet, and stands for it below.
+    order = np.argsort(_as_array(hashes), kind="stable")
+    starts, lengths = _runs(_as_array(hashes)[order])
+    rep = np.arange(n)
+    copies = []
+    for start, length in zip(starts[lengths > 1].tolist(), lengths[lengths > 1].tolist()):
+        group = order[start:start + length]
+        rep[group] = group[0]
+        copies += [(int(group[0]), int(m)) for m in group[1:]]
+    pairs = _bucket_pairs(_as_array(keys), rep[_as_array(members)] if n else _as_array(members), bucket_cap, stats)
+    pairs = pairs[pairs[:, 0] != pairs[:, 1]]
+    codes, shared_keys = np.unique(pairs[:, 0] * max(n, 1) + pairs[:, 1], return_counts=True)
+    a, b = codes // max(n, 1), codes % max(n, 1)
+    stats.update(sheets=n, buckets=len(keys), candidate_pairs=len(codes))
+    # Different people sharing enough questions (the bitsets, AND-ed and counted in chunks).
+    keep = person_of[a] != person_of[b]
+    a, b, shared_keys = a[keep], b[keep], shared_keys[keep]
+    width = (len(bit_of) + 7) // 8 or 1
+    bits = np.frombuffer(b"".join(m.to_bytes(width, "little") for m in masks), dtype=np.uint8).reshape(n, width) \
+        if n else np.empty((0, width), np.uint8)
+    keep = np.zeros(len(a), dtype=bool)
+    for lo in range(0, len(a), 200_000):
+        both = bits[a[lo:lo + 200_000]] & bits[b[lo:lo + 200_000]]
+        keep[lo:lo + 200_000] = _POPCOUNT[both].sum(axis=1, dtype=np.int32) >= min_shared
+    a, b, shared_keys = a[keep], b[keep], shared_keys[keep]
+    stats["overlapping_pairs"] = len(a)
+    if len(a) > max_checks:  # a small bank: papers overlap, honest mistakes coincide; the strongest first
+        strongest = np.argsort(-shared_keys, kind="stable")[:max_checks]
+        a, b = a[strongest], b[strongest]
+    stats["checked_pairs"] = len(a) + len(copies)
+    candidates = {(int(attempt_ids[x]), int(attempt_ids[y])) for x, y in copies}
+    candidates |= {(int(attempt_ids[x]), int(attempt_ids[y])) for x, y in zip(a.tolist(), b.tolist())}
     return _check(s, query, candidates, dict(zip(ids.tolist(), people.tolist())), min_shared, min_share, min_wrong)
 
 

@@ -47,9 +47,14 @@ class Rules:
     similar_min_shared: int = 10
     similar_min_share: float = 0.9
     similar_min_wrong: int = 2
-    # A pair of identical wrong choices made by more attempts than this is a common mistake: its bucket
-    # is not paired up (keeps the search linear; see quiz.similar_sheets).
-    similar_bucket_cap: int = 200
+    # A pair of identical wrong choices made by more sheets than this is a common mistake: its bucket is
+    # not paired up. At most this many pairs sharing enough questions are checked (quiz.similar_sheets).
+    similar_bucket_cap: int = 100
+    similar_max_checks: int = 100_000
+
+    def __post_init__(self):
+        if self.similar_min_wrong < 2:  # the search buckets sheets by pairs of mistakes
+            raise ValueError("SUSPICIOUS_SIMILAR_MIN_WRONG must be at least 2")
 
     @classmethod
     def from_config(cls, config) -> Rules:
@@ -63,7 +68,7 @@ class Rules:
                 except (TypeError, ValueError):
                     kind = "a whole number" if isinstance(default, int) else "a number"
                     raise ValueError(f"{key} must be {kind}, got {config[key]!r}") from None
-        return cls(**values)
+        return cls(**values)  # raises ValueError for a value out of range (__post_init__)
 
     def explanations(self) -> dict[str, str]:
         """Each rule in Vietnamese, as the page shows it."""
@@ -131,12 +136,13 @@ def densest_window(events: list[tuple[datetime, int, int | None]], window_s: flo
     return None if best is None else best[1:]
 
 
-def _source_flags(rows, kind: str, rules: Rules, zone: ZoneInfo, total: dict) -> list[Flag]:
+def _source_flags(rows, kind: str, rules: Rules, zone: ZoneInfo) -> list[Flag]:
     """One flag per address or device whose events (key, time, person, attempt; sorted) crowd a window."""
     flags, by_key = [], {}
     for key, when, person, attempt in rows:
         by_key.setdefault(key, []).append((when, person, attempt))
     for key, events in by_key.items():
+        total = len({p for _w, p, _a in events})
         found = densest_window(events, rules.window_s, rules.same_source_people)
         if found is None:
             continue
@@ -149,11 +155,11 @@ def _source_flags(rows, kind: str, rules: Rules, zone: ZoneInfo, total: dict) ->
         minutes = (run[-1][0] - run[0][0]).total_seconds() / 60
         span = "chưa đến 1 phút" if minutes < 1 else f"{_number(round(minutes))} phút"
         reason = (f"{len(people)} người {verb} từ {what} trong {span}, từ {_vn_time(run[0][0], zone)} đến "
-                  f"{_vn_time(run[-1][0], zone)}; cả cuộc thi có {total[key]} người từ "
+                  f"{_vn_time(run[-1][0], zone)}; cả cuộc thi có {total} người từ "
                   f"{'địa chỉ' if by_ip else 'thiết bị'} này.")
         flags.append(Flag(kind, reason, people, [(p, a) for _w, p, a in run if a is not None],
                           {"key": key, "from": iso(run[0][0]), "to": iso(run[-1][0]), "people": len(people),
-                           "people_from_here": total[key]}))
+                           "people_from_here": total}))
     return flags
 
 
@@ -164,30 +170,25 @@ def _vn_time(when: datetime, zone: ZoneInfo) -> str:
 def same_source_flags(s: Session, contest_id: int, round_id: int | None, rules: Rules, zone: ZoneInfo) -> list[Flag]:
     """Rule 1: registrations and attempt starts crowding one address or device.
 
-    SQL first keeps only the addresses and devices with enough people in the whole scope; only their
-    events come back, sorted, for the sliding window.
+    SQL keeps only the addresses and devices with enough people in the whole scope (a subquery, not a
+    list: there may be thousands); only their events come back, sorted, for the sliding window.
     """
     where = _where(contest_id, round_id)
     flags = []
     for kind, column in (("starts_ip", Attempt.ip), ("starts_device", Attempt.device)):
-        counted = (select(column, func.count(distinct(Attempt.user_id))).where(*where, column.is_not(None))
-                   .group_by(column).having(func.count(distinct(Attempt.user_id)) >= rules.same_source_people))
-        total = dict(s.execute(counted).all())
-        if total:
-            rows = s.execute(select(column, Attempt.started_at, Attempt.user_id, Attempt.id)
-                             .where(*where, column.in_(list(total)))
-                             .order_by(column, Attempt.started_at, Attempt.id)).all()
-            flags += _source_flags(rows, kind, rules, zone, total)
+        crowded = (select(column).where(*where, column.is_not(None)).group_by(column)
+                   .having(func.count(distinct(Attempt.user_id)) >= rules.same_source_people))
+        rows = s.execute(select(column, Attempt.started_at, Attempt.user_id, Attempt.id)
+                         .where(*where, column.in_(crowded)).order_by(column, Attempt.started_at, Attempt.id)).all()
+        flags += _source_flags(rows, kind, rules, zone)
     people = select(Attempt.user_id).where(*where).distinct()
     for kind, column in (("registrations_ip", User.registered_ip), ("registrations_device", User.registered_device)):
-        counted = (select(column, func.count()).where(User.id.in_(people), column.is_not(None))
-                   .group_by(column).having(func.count() >= rules.same_source_people))
-        total = dict(s.execute(counted).all())
-        if total:
-            rows = s.execute(select(column, User.created_at, User.id)
-                             .where(User.id.in_(people), column.in_(list(total)))
-                             .order_by(column, User.created_at, User.id)).all()
-            flags += _source_flags([(*row, None) for row in rows], kind, rules, zone, total)
+        crowded = (select(column).where(User.id.in_(people), column.is_not(None)).group_by(column)
+                   .having(func.count() >= rules.same_source_people))
+        rows = s.execute(select(column, User.created_at, User.id)
+                         .where(User.id.in_(people), column.in_(crowded))
+                         .order_by(column, User.created_at, User.id)).all()
+        flags += _source_flags([(*row, None) for row in rows], kind, rules, zone)
     _add_attempts(s, where, [f for f in flags if f.kind.startswith("registrations")])
     return flags
 
@@ -222,11 +223,22 @@ def fast_flags(s: Session, contest_id: int, round_id: int | None, rules: Rules) 
     return flags
 
 
-def similar_flags(s: Session, contest_id: int, round_id: int | None, rules: Rules) -> list[Flag]:
-    """Rule 3: clusters of people with nearly identical answer sheets (quiz.similar_sheets)."""
-    flags = []
-    for cluster in similar_clusters(s, contest_id, round_id, rules.similar_min_shared, rules.similar_min_share,
-                                    rules.similar_min_wrong, rules.similar_bucket_cap):
+def similar_flags(s: Session, contest_id: int, round_id: int | None, rules: Rules,
+                  notes: list | None = None) -> list[Flag]:
+    """Rule 3: clusters of people with nearly identical answer sheets (quiz.similar_sheets). Where the
+    search had to leave something out, ``notes`` gets a sentence saying what."""
+    flags, stats = [], {}
+    clusters = similar_clusters(s, contest_id, round_id, rules.similar_min_shared, rules.similar_min_share,
+                                rules.similar_min_wrong, rules.similar_bucket_cap, rules.similar_max_checks, stats)
+    if notes is not None and stats["skipped_buckets"]:
+        notes.append(f"{stats['skipped_buckets']} cặp lỗi sai phổ biến (hơn {rules.similar_bucket_cap} bài cùng "
+                     "mắc) không được dùng để ghép các bài giống nhau.")
+    if notes is not None and stats["overlapping_pairs"] > rules.similar_max_checks:
+        notes.append(f"Có {stats['overlapping_pairs']} cặp bài có chung từ {rules.similar_min_shared} câu và chung "
+                     f"lỗi sai; chỉ {rules.similar_max_checks} cặp chung nhiều lỗi sai nhất được so sánh. Đề của "
+                     "mọi người trùng nhau nhiều (ngân hàng câu hỏi nhỏ): có thể tăng số câu sai giống nhau "
+                     "cần có (SUSPICIOUS_SIMILAR_MIN_WRONG).")
+    for cluster in clusters:
         best = cluster.best
         share = _percent(best.same / best.shared)
         who = "Hai người" if len(cluster.user_ids) == 2 else f"{len(cluster.user_ids)} người"
@@ -255,16 +267,17 @@ def build_report(s: Session, contest: Contest, rnd: Round | None = None, rules: 
     rules = rules or Rules()
     zone = zone or ZoneInfo("Asia/Ho_Chi_Minh")
     round_id = rnd.id if rnd else None
+    notes: list[str] = []
     with reading(s):
         flags = (same_source_flags(s, contest.id, round_id, rules, zone)
-                 + fast_flags(s, contest.id, round_id, rules) + similar_flags(s, contest.id, round_id, rules))
+                 + fast_flags(s, contest.id, round_id, rules) + similar_flags(s, contest.id, round_id, rules, notes))
         people = _people(s, {uid for f in flags for uid in f.user_ids})
     order = list(KINDS)
     flags.sort(key=lambda f: (order.index(f.kind), -len(f.user_ids)))
     return {
         "contest": contest.slug, "title": contest.title, "round": rnd.number if rnd else None,
         "generated_at": iso(now or utcnow()), "rules": asdict(rules), "explanations": rules.explanations(),
-        "counts": {kind: sum(f.kind == kind for f in flags) for kind in KINDS},
+        "counts": {kind: sum(f.kind == kind for f in flags) for kind in KINDS}, "notes": notes,
         "flags": [_flag_json(f, people) for f in flags],
     }
 

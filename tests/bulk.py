@@ -18,9 +18,10 @@ def _naive(when):
 
 
 def insert_sheets(session, contest, people: int, ring: int = 0, rng: random.Random | None = None,
-                  right: float = 0.8) -> list[int]:
+                  right: float = 0.8, addresses: int = 0) -> list[int]:
     """Add ``people`` people with one finished attempt each, plus ``ring`` people copying one sheet with 4
     mistakes (the last copier also gets one right answer wrong: near-identical, not only identical).
+    With ``addresses``, attempts start from that many addresses and 50 devices over ten hours.
     Return the ring's attempt ids."""
     rng = rng or random.Random(1)
     bank = [(q, v, len(options), correct) for q, v, options, correct in session.execute(
@@ -53,9 +54,11 @@ def insert_sheets(session, contest, people: int, ring: int = 0, rng: random.Rand
         score = sum(chosen == correct for _q, _v, _s, correct, chosen in sheet)
         users.append((user_id, f"p{user_id}@bulk.vn", f"Người Thử {user_id}", "", "", "", "participant",
                       _naive(now)))
+        ip = f"10.{n % addresses // 65536}.{n % addresses // 256 % 256}.{n % addresses % 256}" if addresses else None
         attempts.append((attempt_id, user_id, contest.id, 1, "submitted", _naive(started),
                          _naive(started + timedelta(seconds=contest.time_limit_s)),
-                         _naive(started + timedelta(seconds=600)), score, contest.question_count, 600_000))
+                         _naive(started + timedelta(seconds=600)), score, contest.question_count, 600_000,
+                         ip, f"{rng.randrange(50):016x}" if addresses else None))
         for position, (q, v, size, _correct, chosen) in enumerate(sheet, start=1):
             order = list(range(size))
             rng.shuffle(order)
@@ -68,7 +71,7 @@ def insert_sheets(session, contest, people: int, ring: int = 0, rng: random.Rand
     dialect = conn.dialect.name
     _bulk(raw, dialect, "user", ["id", "email", "full_name", "phone", "unit", "locality", "role", "created_at"], users)
     _bulk(raw, dialect, "attempt", ["id", "user_id", "contest_id", "number", "status", "started_at", "deadline",
-                                    "submitted_at", "score", "total", "duration_ms"], attempts)
+                                    "submitted_at", "score", "total", "duration_ms", "ip", "device"], attempts)
     _bulk(raw, dialect, "attempt_question", ["attempt_id", "question_id", "version_id", "position", "options"],
           papers)
     _bulk(raw, dialect, "answer", ["attempt_id", "question_id", "option_id", "option_index", "saved_at"], answers)

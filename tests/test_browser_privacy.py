@@ -80,7 +80,7 @@ def test_participant_downloads_their_data(phone_page, server, session, bank, con
     page, base = phone_page, server.url
     register(page, base, "tai-du-lieu@example.vn")
     aid = start(page, base)
-    qid, right = answer(page, session, aid, 0)
+    qid, _right = answer(page, session, aid, 0)
     page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
     page.once("dialog", lambda d: d.accept())
     page.click("#submit")

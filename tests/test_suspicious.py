@@ -252,6 +252,12 @@ def test_candidate_search_is_far_from_all_pairs(session, bank, contest_factory, 
     clusters = similar_clusters(session, contest.id, None, stats=stats)
     assert any(set(ring) <= {a for _u, a in c.attempts} for c in clusters)
     assert stats["sheets"] > 400 and stats["candidate_pairs"] < 600 * 599 / 2 / 20, stats
+    assert stats["checked_pairs"] <= stats["overlapping_pairs"] + 3 and stats["skipped_buckets"] == 0
+    # Where the search leaves pairs out, the report says so.
+    rep = build_report(session, contest, rules=Rules(similar_bucket_cap=3, similar_max_checks=5))
+    assert len(rep["notes"]) == 2 and "SUSPICIOUS_SIMILAR_MIN_WRONG" in rep["notes"][1]
+    with pytest.raises(ValueError):
+        Rules(similar_min_wrong=1)
 
 
 @pytest.fixture
