@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from .models import Answer, Attempt, AttemptQuestion, QuestionVersion
 
-_POPCOUNT = np.array([bin(i).count("1") for i in range(256)], dtype=np.uint8)
+_POPCOUNT = np.array([i.bit_count() for i in range(256)], dtype=np.uint8)  # bits set in each byte
 
 
 @dataclass

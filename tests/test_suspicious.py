@@ -321,3 +321,25 @@ def test_command_line(staff_world, session):
     bad = runner.invoke(args=["suspicious", "khong-co"])
     assert bad.exit_code == 1 and "Không tìm thấy cuộc thi" in bad.output
     assert runner.invoke(args=["suspicious", "thi-thu", "--round", "9"]).exit_code == 1
+
+
+def test_report_for_one_round(client_app, session, bank, contest_factory, user_factory):
+    """?round=R and --round R look at that round's attempts only."""
+    from quiz.attempts import start_attempt
+    from quiz.rounds import create_round
+
+    now = utcnow()
+    contest = contest_factory("thi-thu", opens_at=now - timedelta(days=2), closes_at=now + timedelta(days=1))
+    create_round(session, contest, number=1, opens_at=now - timedelta(days=2), closes_at=now - timedelta(days=1))
+    create_round(session, contest, number=2, opens_at=now - timedelta(days=1), closes_at=now + timedelta(days=1))
+    for i in range(5):  # a crowd in round 1 only
+        start_attempt(session, user_factory().id, contest, now=now - timedelta(hours=36, minutes=i), ip="203.0.113.3")
+    user_factory(role="judge", email="bgk@example.vn")
+    c = login(client_app, "bgk@example.vn")
+    one = c.get("/organizer/contests/thi-thu/suspicious?round=1").get_data(as_text=True)
+    two = c.get("/organizer/contests/thi-thu/suspicious?round=2").get_data(as_text=True)
+    assert "5 người bắt đầu làm bài từ địa chỉ IP 203.0.113.3" in one and 'id="no-flags"' in two
+    assert c.get("/organizer/contests/thi-thu/suspicious?round=7").status_code == 404
+    runner = client_app.test_cli_runner()
+    assert json.loads(runner.invoke(args=["suspicious", "thi-thu", "--json", "--round", "2"]).output)["flags"] == []
+    assert json.loads(runner.invoke(args=["suspicious", "thi-thu", "--json", "--round", "1"]).output)["round"] == 1
