@@ -238,6 +238,13 @@ def test_identical_answer_sheets(client_app, session, bank, contest_factory):
     copy_of(src)
     rep = report(client_app, session, min_s_per_question=0)
     assert kinds(rep) == ["similar"] and len(rep["flags"][0]["people"]) == 2
+    # On the page: the reason and the pairs, each attempt a link.
+    from quiz.accounts import create_user
+
+    create_user(session, full_name="Ban Tổ Chức", email="btc@example.vn", password="mat-khau-123", role="organizer")
+    html = login(client_app, "btc@example.vn").get("/organizer/contests/thi-thu/suspicious").get_data(as_text=True)
+    assert "Hai người có bài làm giống nhau" in html and "câu cùng sai một phương án" in html
+    assert f'href="/organizer/contests/thi-thu/attempts/{b["id"]}"' in html
 
 
 def test_candidate_search_is_far_from_all_pairs(session, bank, contest_factory, user_factory):
