@@ -194,11 +194,16 @@ class ItemTally(db.Model):
 
 
 class PersonBest(db.Model):
-    """A person's best score in a contest (scope 0) or round: moves the ``b`` tallies when it improves."""
+    """A person's best score in a contest (scope 0) or round: moves the ``b`` tallies when it improves.
 
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    No foreign keys: rows are derived from attempts (which hold them) and a
+    results import writes 700,000 at once; checking each against user and
+    contest cost PostgreSQL seconds for nothing.
+    """
+
+    contest_id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
     best: Mapped[int]
 
 
