@@ -21,7 +21,7 @@ from sqlalchemy import create_engine, text
 ROOT = Path(__file__).resolve().parent.parent
 PG_BASE = os.environ.get("TEST_POSTGRES_URL", "postgresql+psycopg://127.0.0.1:5432/test")
 IN_CI = os.environ.get("CI", "").lower() == "true"
-TABLES = ["stats_snapshot", "ranking_entry", "ranking_freeze", "answer", "attempt_question", "attempt", "round", "contest", "question_version",
+TABLES = ["login_failure", "stats_snapshot", "ranking_entry", "ranking_freeze", "answer", "attempt_question", "attempt", "round", "contest", "question_version",
           "question", "user"]
 
 
@@ -92,7 +92,24 @@ def app(database_url):
                 c.execute(text("UPDATE question SET current_version_id = NULL"))
                 for t in TABLES:
                     c.execute(text(f'DELETE FROM "{t}"'))
+            clear_audit_log(c)
         db.engine.dispose()
+
+
+def clear_audit_log(c) -> None:
+    """Empty the append-only audit log between tests: its triggers are lifted for that moment only."""
+    if c.dialect.name == "postgresql":
+        c.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_truncate"))
+        c.execute(text("TRUNCATE audit_entry RESTART IDENTITY"))
+        c.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_no_truncate"))
+        return
+    triggers = c.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                              "AND tbl_name = 'audit_entry'")).all()
+    for name, _sql in triggers:
+        c.execute(text(f"DROP TRIGGER {name}"))
+    c.execute(text("DELETE FROM audit_entry"))
+    for _name, sql in triggers:
+        c.execute(text(sql))
 
 
 @pytest.fixture
