@@ -10,6 +10,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from .database import commit_or_conflict
 from .errors import DomainError, invalid
 from .models import ROLES, User
+from .passwords import password_problem
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,20}$")
@@ -28,8 +29,9 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
         fields["full_name"] = "Họ và tên từ 2 đến 120 ký tự."
     if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(normalise_email(email)):
         fields["email"] = "Địa chỉ email không hợp lệ."
-    if need_password and (not isinstance(password, str) or not 8 <= len(password) <= 200):
-        fields["password"] = "Mật khẩu cần từ 8 đến 200 ký tự."
+    if need_password and (problem := password_problem(password, email if isinstance(email, str) else "",
+                                                      full_name if isinstance(full_name, str) else "")):
+        fields["password"] = problem
     if not isinstance(phone, str) or (phone.strip() and not PHONE_RE.match(phone.strip())):
         fields["phone"] = "Số điện thoại không hợp lệ."
     for name, value, limit in (("unit", unit, 200), ("locality", locality, 120)):
