@@ -61,6 +61,10 @@ class User(UserMixin, db.Model):
 
     __table_args__ = (CheckConstraint("role in ('participant','organizer','judge','admin')", name="role"),)
 
+    def get_id(self) -> str:
+        """The login id kept in the session: the user's id and session version ("12:0")."""
+        return f"{self.id}:{self.session_version}"
+
 
 class LoginFailure(db.Model):
     """Failed logins per email (unknown emails too, so a lockout says nothing about who is registered).
