@@ -61,6 +61,7 @@ def _locale():
 
 def register_blueprints(app: Flask) -> None:
     from .account_pages import bp as account_bp
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .extensions import csrf
     from .dashboard import bp as dashboard_bp
@@ -73,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(account_bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp)
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -103,6 +103,8 @@ def set_password(s: Session, user: User, password: str) -> None:
 def change_password(s: Session, user: User, current, new) -> User:
     """The logged-in user's change: the current password (a wrong one counts towards the lockout) and a new
     one under the rules; every other session of the account ends. 422 with fields, 429 while locked."""
+    from . import audit
+
     try:
         authenticate(s, user.email, current)
     except DomainError as exc:
@@ -113,6 +115,7 @@ def change_password(s: Session, user: User, current, new) -> User:
     if problem:
         raise invalid({"new_password": problem})
     set_password(s, user, new)
+    audit.record(s, audit.Actor.of(user), "account.password_change", "user", user.email)
     s.commit()
     return user
 

@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from . import accounts, attempts, contests, exports, ranking, reset, session_version
+from . import accounts, attempts, audit, contests, exports, ranking, reset, session_version
 from .api_csrf import check_csrf
 from .database import reading
 from .errors import DomainError, invalid
@@ -235,7 +235,11 @@ def leaderboard(slug: str):
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
     _require_staff()
-    return jsonify(shared_stats(db.session, contest, _scope(contest), current_app.config["STATS_MAX_AGE_S"]))
+    rnd = _scope(contest)
+    body = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
+    audit.record_now(db.session, audit.web_actor(), "stats.export", "contest", contest.slug,
+                     after={"round": rnd.number if rnd else None, "format": "json"})
+    return jsonify(body)
 
 
 @bp.get("/contests/<slug>/winners")
@@ -254,6 +258,9 @@ def winners(slug: str):
         units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
         body, mime = exports.winners_xlsx(result, tiers, contest.title, units), \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # Names, emails and phone numbers leave the platform here: who took them is recorded.
+    audit.record_now(db.session, audit.web_actor(), "winners.export", "contest", contest.slug,
+                     after={"round": rnd.number if rnd else None, "format": fmt, "sha256": result.digest})
     response = current_app.response_class(body, mimetype=mime)
     name = f"winners-{contest.slug}" + (f"-round-{rnd.number}" if rnd else "")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

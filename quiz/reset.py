@@ -20,7 +20,7 @@ from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from . import mail
+from . import audit, mail
 from .accounts import EMAIL_RE, normalise_email, set_password
 from .errors import DomainError, invalid
 from .models import User, utcnow
@@ -112,5 +112,6 @@ def confirm_reset(s: Session, secret: str, token, password, max_age_s: int) -> U
         s.rollback()
         raise invalid({"password": problem})
     set_password(s, user, password)
+    audit.record(s, audit.Actor.of(user), "account.password_reset", "user", user.email)
     s.commit()
     return user

@@ -9,7 +9,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
 from quiz import reset
-from quiz.models import User
+from quiz.models import AuditEntry, User
 
 from .conftest import correct_option  # noqa: F401  (the same fixtures module)
 from .mailbox import PASSWORD, USER, mailbox, reset_path, start, wait_idle  # noqa: F401
@@ -60,6 +60,9 @@ def test_reset_by_mail_end_to_end(mail_app, mailbox, session, user_factory):
     assert login(api, "lan@example.vn").status_code == 401
     assert login(api, "lan@example.vn", NEW).status_code == 200
     assert other.get("/api/v1/me").status_code == 401  # the other session ended
+    entry = session.execute(select(AuditEntry).where(AuditEntry.action == "account.password_reset")).scalar_one()
+    assert entry.actor_email == "lan@example.vn" and entry.ip == "127.0.0.1"
+    session.commit()
 
 
 def test_unknown_email_same_answer_no_mail(mail_app, mailbox, session, user_factory):
