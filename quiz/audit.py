@@ -169,3 +169,12 @@ def state(obj, only: tuple[str, ...] | None = None) -> dict | None:
         return None
     names = only or tuple(c.key for c in obj.__table__.columns if c.key not in _NEVER)
     return _plain({name: getattr(obj, name) for name in names})
+
+
+def window_state(s: Session, contest) -> dict:
+    """A contest's end and its rounds' windows: what closing it early changes (it shortens them, or drops
+    rounds not begun)."""
+    from .rounds import rounds_of
+
+    return {"closes_at": state(contest, ("closes_at",))["closes_at"],
+            "rounds": [state(r, ("number", "opens_at", "closes_at")) for r in rounds_of(s, contest.id)]}

@@ -185,17 +185,12 @@ def contests_list():
 @by_option
 def contests_close(slug, by):
     """Close a contest now (its ranking is frozen on first use)."""
-    from .rounds import rounds_of
-
     actor = _actor(by)
     contest = _contest_or_fail(slug)
-
-    def window():
-        return {"closes_at": contest.closes_at.isoformat(),
-                "rounds": [audit.state(r, ("number", "opens_at", "closes_at")) for r in rounds_of(db.session, contest.id)]}
-
     try:
-        with audit.recording(db.session, actor, "contest.close", "contest", slug, before=window(), after=window):
+        with audit.recording(db.session, actor, "contest.close", "contest", slug,
+                             before=audit.window_state(db.session, contest),
+                             after=lambda: audit.window_state(db.session, contest)):
             contests.close_now(db.session, contest)
     except DomainError as exc:
         _domain_fail(exc)

@@ -246,7 +246,8 @@ def contest_close(slug: str):
         abort(400)
     contest = get_contest(db.session, slug)
     with audit.recording(db.session, audit.web_actor(), "contest.close", "contest", slug,
-                         before=_window(db.session, contest), after=lambda: _window(db.session, contest)):
+                         before=audit.window_state(db.session, contest),
+                         after=lambda: audit.window_state(db.session, contest)):
         close_now(db.session, contest)
     flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng được chốt khi xem lần đầu.", "success")
     return redirect(url_for("organizer.contests_list"))
@@ -285,11 +286,3 @@ def rounds(slug: str):
 def _question_state(version) -> dict:
     return audit.state(version, ("version", "chapter", "article", "text", "options", "correct", "explanation",
                                  "source_quote"))
-
-
-def _window(s, contest) -> dict:
-    """A contest's window and its rounds' windows (closing early shortens them, or drops rounds not begun)."""
-    from .rounds import rounds_of
-
-    return {"closes_at": audit.state(contest, ("closes_at",))["closes_at"],
-            "rounds": [audit.state(r, ("number", "opens_at", "closes_at")) for r in rounds_of(s, contest.id)]}
