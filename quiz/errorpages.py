@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         if _is_api():
-            return jsonify(exc.as_json()), exc.status
+            return jsonify(exc.as_json()), exc.status, getattr(exc, "headers", None) or {}
         if exc.status in (401,):
             return redirect("/login?next=" + request.path)
         if request.method == "POST" and exc.status in (403, 409):

@@ -62,15 +62,17 @@ def _add_errors(form, problems: dict) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(db.session, form.email.data, form.password.data)
         except DomainError as exc:
             form.password.errors = [exc.message]
+            status = exc.status  # 401 wrong, 429 locked: the same for registered and unknown emails
         else:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("pages.index")))
-    return render_template("login.html", form=form), 401 if form.errors else 200
+    return render_template("login.html", form=form), status if status != 200 else 401 if form.errors else 200
 
 
 @bp.post("/logout")

@@ -264,9 +264,13 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
     with reading(s):
         record = current_freeze(s, contest.id, round_id)
     if record is None and closed:
+        from . import audit
+
         # Lock the contest so two first readers after the close freeze it once.
         s.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
-        record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
+        with audit.recording(s, audit.SYSTEM, "ranking.freeze", "ranking", scope_name(contest, rnd),
+                             after=lambda: freeze_state(current_freeze(s, contest.id, round_id))):
+            record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
     # Reads in a read transaction: on SQLite a long ranking must not hold the lock answer saves need.
     if record is not None and for_export:
         def stream():
@@ -283,6 +287,19 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
         else:
             rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
     return Ranking(rows, truth, False, digest_of(rows))
+
+
+def scope_name(contest: Contest, rnd: Round | None) -> str:
+    """'slug' or 'slug/round number', as the audit log names a ranking."""
+    return contest.slug + (f"/{rnd.number}" if rnd else "")
+
+
+def freeze_state(record: RankingFreeze | None) -> dict | None:
+    """What the audit log keeps of a freeze."""
+    if record is None:
+        return None
+    return {"digest": record.digest, "rows": record.rows, "truth": record.truth,
+            "frozen_at": record.frozen_at.isoformat(), "frozen_by": record.frozen_by}
 
 
 def mask_name(full_name: str) -> str:

@@ -83,7 +83,8 @@ def app(database_url):
     with app.app_context():
         yield app
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]  # children before parents
+        # Children before parents; the append-only audit log is emptied by clear_audit_log.
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "audit_entry"]
         with db.engine.begin() as c:
             if db.engine.dialect.name == "postgresql":
                 c.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
@@ -91,7 +92,24 @@ def app(database_url):
                 c.execute(text("UPDATE question SET current_version_id = NULL"))
                 for t in tables:
                     c.execute(text(f'DELETE FROM "{t}"'))
+            clear_audit_log(c)
         db.engine.dispose()
+
+
+def clear_audit_log(c) -> None:
+    """Empty the append-only audit log between tests: its triggers are lifted for that moment only."""
+    if c.dialect.name == "postgresql":
+        c.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_truncate"))
+        c.execute(text("TRUNCATE audit_entry RESTART IDENTITY"))
+        c.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_no_truncate"))
+        return
+    triggers = c.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                              "AND tbl_name = 'audit_entry'")).all()
+    for name, _sql in triggers:
+        c.execute(text(f"DROP TRIGGER {name}"))
+    c.execute(text("DELETE FROM audit_entry"))
+    for _name, sql in triggers:
+        c.execute(text(sql))
 
 
 @pytest.fixture

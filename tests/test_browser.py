@@ -1,4 +1,5 @@
-"""The participant's whole flow in Debian's Chromium at phone size, reload and expiry included."""
+"""The participant's whole flow in Debian's Chromium at phone size, reload and expiry included; the forgotten
+password flow."""
 import re
 import time
 from pathlib import Path
@@ -6,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import IN_CI, LiveServer, correct_option
+from .mailbox import PASSWORD, USER, mailbox, reset_path  # noqa: F401  (mailbox: a fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -292,3 +294,51 @@ def test_pages_work_under_the_content_security_policy(browser, database_url, app
     finally:
         context.close()
         server.stop()
+
+
+NEW_PASSWORD = "Dong-lua-chin-vang-2026"
+
+
+@pytest.fixture
+def mail_server(app, database_url, mailbox):
+    s = LiveServer(database_url, extra_env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port),
+                                            "SMTP_USER": USER, "SMTP_PASSWORD": PASSWORD,
+                                            "SMTP_FROM": "btc@example.vn", "SMTP_STARTTLS": "false"})
+    yield s
+    s.stop()
+
+
+def test_forgotten_password_on_a_phone(page, mail_server, mailbox, session, user_factory):
+    """The link arrives by real SMTP, refuses a common password, works once."""
+    user_factory(email="hoa@example.vn", full_name="Lê Thị Hoa")
+    base = mail_server.url
+    page.goto(base + "/login")
+    page.click("text=Quên mật khẩu?")
+    page.wait_for_url(base + "/forgot-password")
+    page.fill("#email", "hoa@example.vn")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Nếu email đã đăng ký, chúng tôi đã gửi liên kết")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    link = reset_path(mailbox.wait(1)[0]["body"])
+    assert mailbox.messages[0]["to"] == ["hoa@example.vn"]
+    page.goto(base + link)
+    page.fill("#password", "iloveyou")
+    page.fill("#confirm", "iloveyou")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Mật khẩu này quá phổ biến")
+    page.fill("#password", NEW_PASSWORD)
+    page.fill("#confirm", NEW_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/login")
+    assert "Đã đặt mật khẩu mới" in page.inner_text("main")
+
+    page.fill("#email", "hoa@example.vn")
+    page.fill("#password", NEW_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    assert "Lê Thị Hoa" in page.inner_text("header")
+
+    # The link worked once.
+    page.goto(base + link)
+    assert "đã được dùng" in page.inner_text("main")

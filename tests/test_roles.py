@@ -10,6 +10,8 @@ ORGANIZER_PAGES = ["/organizer/questions", "/organizer/questions/upload", "/orga
                    "/organizer/contests/thi-thu/edit", "/organizer/contests/thi-thu/rounds"]
 STAFF_API = ["/api/v1/contests/thi-thu/stats", "/api/v1/contests/thi-thu/winners?format=csv",
              "/api/v1/contests/thi-thu/winners?format=xlsx"]
+ADMIN_PAGES = ["/admin/audit", "/admin/audit?actor=admin&action=contest.create&since=2026-01-01&until=2030-01-01",
+               "/admin/audit.csv"]
 
 
 @pytest.fixture
@@ -31,7 +33,7 @@ def client_as(app, role):
 
 def test_anonymous(world):
     c = client_as(world, None)
-    for path in STAFF_PAGES + ORGANIZER_PAGES:
+    for path in STAFF_PAGES + ORGANIZER_PAGES + ADMIN_PAGES:
         r = c.get(path)
         assert r.status_code == 302 and "/login" in r.headers["Location"], path
     for path in STAFF_API:
@@ -58,6 +60,27 @@ def test_each_role(world, role, staff, organizer):
     if not organizer:
         r = c.post("/organizer/contests/new", data={"slug": "x", "title": "x"})
         assert r.status_code in (400, 403)
+    for path in ADMIN_PAGES:
+        r = c.get(path)
+        if role == "admin":
+            assert r.status_code == 200, (role, path)
+        else:
+            body = r.get_data(as_text=True)
+            assert r.status_code == 403 and "Nhật ký" not in body and "actor_email" not in body, (role, path)
+
+
+def test_admin_sees_the_audit_log_and_its_link(world, session):
+    from quiz import audit
+
+    audit.record_now(session, audit.CLI, "contest.create", "contest", "thi-thu")
+    admin = client_as(world, "admin")
+    assert 'href="/admin/audit"' in admin.get("/").get_data(as_text=True)
+    assert "thi-thu" in admin.get("/admin/audit").get_data(as_text=True)
+    assert "thi-thu" in admin.get("/admin/audit.csv").get_data(as_text=True)
+    for role in ("participant", "organizer", "judge"):
+        c = client_as(world, role)
+        assert 'href="/admin/audit"' not in c.get("/").get_data(as_text=True)
+        assert "thi-thu" not in c.get("/admin/audit.csv").get_data(as_text=True)
 
 
 def test_dashboard_shows_vietnamese_numbers(world, session):
