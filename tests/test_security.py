@@ -1,17 +1,11 @@
 """Security headers on every kind of response, and the rate limits: per address, per account, in Redis."""
-import os
 import re
-import secrets
-
-import pytest
 
 from quiz.security_headers import CSP
 
-from .conftest import IN_CI, correct_option
+from .conftest import REDIS_URL, correct_option
 from .test_api import Client, error_code, register
 from .test_openapi import SPEC, check
-
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
 
 
 def make_app(database_url, **config):
@@ -200,26 +194,6 @@ def test_key_functions_survive_hostile_input(client_app):
 def test_disabled_limits_let_everything_through(database_url, app):
     web = make_app(database_url, RATELIMIT_ENABLED=False).test_client()  # 70 people, one address
     assert {form_login(web, f"xa-vien-{i}@example.vn").status_code for i in range(70)} == {401}
-
-
-@pytest.fixture
-def redis_prefix():
-    """A key prefix of this test's own in a Redis database for tests; its keys are deleted afterwards."""
-    import redis
-
-    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
-    try:
-        client.ping()
-    except redis.RedisError:
-        if IN_CI:
-            pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI=true: a missing Redis is a failure)")
-        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
-    prefix = f"test-{secrets.token_hex(6)}"
-    yield prefix, client
-    keys = list(client.scan_iter(match=f"*{prefix}*"))
-    if keys:
-        client.delete(*keys)
-    client.close()
 
 
 def test_limits_in_redis_hold_across_app_servers(database_url, app, redis_prefix):
