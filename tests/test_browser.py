@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from .conftest import IN_CI, LiveServer, correct_option
+from .test_hostile_text import hostile  # noqa: F401 (a fixture)
 from .mailbox import PASSWORD, USER, mailbox, reset_path  # noqa: F401  (mailbox: a fixture)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -342,3 +343,60 @@ def test_forgotten_password_on_a_phone(page, mail_server, mailbox, session, user
     # The link worked once.
     page.goto(base + link)
     assert "đã được dùng" in page.inner_text("main")
+
+
+def test_markup_in_names_and_questions_shows_as_text(browser, database_url, hostile, session):
+    """The quiz page (drawn by quiz.js), the review and the live dashboard: the payloads read literally, none runs."""
+    from .test_hostile_text import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
+
+    server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1", "STATS_MAX_AGE_S": "1"})
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    alerts = []  # an alert() would be a payload running; the submit's confirm() is the page's own
+
+    def on_dialog(dialog):
+        if dialog.type == "confirm":
+            dialog.accept()
+        else:
+            alerts.append(dialog.message)
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    injected = "() => document.querySelectorAll('img[src=\"x\"], script:not([src])').length"
+    try:
+        page.goto(server.url + "/login")
+        page.fill("#email", "lan@example.vn")
+        page.fill("#password", "mat-khau-123")
+        page.click("main button[type=submit]")
+        page.goto(server.url + "/contests/thi-thu")
+        assert page.inner_text("h1") == TITLE and NAME in page.inner_text("header")
+        aid = start(page, server.url)
+        page.check("#show-all")
+        assert STEM in page.locator("fieldset.question p.q").all_inner_texts()
+        assert set(OPTIONS) <= set(page.locator("label.option span").all_inner_texts())
+        assert page.evaluate(injected) == 0
+        for i in range(4):
+            fs = page.locator(f"fieldset.question[data-index='{i}']")
+            fs.locator(f"input[value='{correct_option(session, aid, fs.get_attribute('id')[2:])}']").check()
+        page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
+        page.click("#submit")
+        page.wait_for_selector("#result")
+        assert page.inner_text("#score") == "4/4"
+        assert STEM in page.locator(".review p.q").all_inner_texts()
+        assert EXPLANATION in page.inner_text(".review") and OPTIONS[1] in page.inner_text(".review")
+        assert page.evaluate(injected) == 0
+
+        # The organizer's dashboard, refreshed in place by dashboard.js (innerHTML of the server's escaped HTML).
+        page.context.clear_cookies()
+        page.goto(server.url + "/login")
+        page.fill("#email", "-btc@example.vn")
+        page.fill("#password", "mat-khau-123")
+        page.click("main button[type=submit]")
+        page.goto(server.url + "/results/thi-thu")
+        page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('cập nhật lúc')")
+        assert UNIT in page.inner_text("#dashboard") and "@C <b>đậm</b>" in page.inner_text("#dashboard")
+        assert page.evaluate(injected) == 0 and alerts == []
+    finally:
+        context.close()
+        server.stop()
