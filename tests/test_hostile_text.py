@@ -14,7 +14,6 @@ from markupsafe import escape
 from quiz.cells import FORMULA_START
 
 from .conftest import correct_option
-from .test_api import Client
 from .test_security import form_login, form_token
 
 NAME = "=Lê <script>alert(1)</script> Hoa"
