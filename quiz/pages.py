@@ -97,6 +97,24 @@ def contest(slug: str):
                            contest_has_rounds=bool(rounds_of(db.session, c.id)))
 
 
+LEADERBOARD_SIZE = 100
+
+
+@bp.get("/contests/<slug>/leaderboard")
+def leaderboard(slug: str):
+    """The public top of the ranking: names masked, no email or phone (PRODUCT.md)."""
+    from . import ranking
+    from .rounds import get_round, rounds_of
+
+    c = contests.get_contest(db.session, slug)
+    rnd = get_round(db.session, c, request.args.get("round"))
+    result = ranking.ranking(db.session, c, rnd, limit=LEADERBOARD_SIZE)
+    rows = [{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
+             "total": r.total, "duration_ms": r.duration_ms, "prediction": r.prediction} for r in result.rows]
+    return render_template("leaderboard.html", contest=c, round=rnd, rounds=rounds_of(db.session, c.id), rows=rows,
+                           frozen=result.frozen, truth=result.truth, size=LEADERBOARD_SIZE)
+
+
 @bp.post("/contests/<slug>/start")
 @login_required
 def start(slug: str):

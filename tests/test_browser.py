@@ -126,6 +126,13 @@ def test_whole_flow_on_a_phone(page, server, session, bank, contest_factory):
     assert "Giải thích" in page.inner_text(".review")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
+    # The public leaderboard, reached from the contest page, fits the phone too.
+    page.goto(server.url + "/contests/thi-thu")
+    page.click("text=Xem bảng xếp hạng")
+    page.wait_for_selector("table.leaderboard")
+    assert "12/20" in page.inner_text("table.leaderboard") and "Kết quả tạm tính" in page.inner_text("main")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
 
 def test_warns_before_leaving_with_unsaved_answers(page, server, session, bank, contest_factory):
     contest_factory("thi-thu")
