@@ -24,6 +24,7 @@ from .tallies import count_imported
 
 COLUMNS = ["email", "full_name", "unit", "locality", "score", "duration_s", "submitted_at", "prediction"]
 MAX_ERRORS_SHOWN = 1000
+IMPORT_CACHE_KIB = 512 * 1024
 
 
 class ResultsFileError(ValueError):
@@ -136,12 +137,15 @@ def _utc_stamp(dialect: str):
     """How a UTC time goes into a bulk row: a naive datetime for COPY (dumped in C), SQLAlchemy's text on SQLite."""
     if dialect == "postgresql":
         return lambda value: value.replace(tzinfo=None)  # read_results gives UTC already
-    return lambda value: value.strftime("%Y-%m-%d %H:%M:%S.%f")
+    return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def import_results(s: Session, contest: Contest, rows: list[tuple], progress=None) -> ResultsReport:
     """Write checked rows in one transaction; return how many rows and new people."""
     conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        # Index pages for a million rows stay in memory during the import (SQLite's default cache is 2 MB).
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     known, profiles = {}, {}
     for email, uid, unit, locality in conn.execute(select(User.email, User.id, User.unit, User.locality)):
         known[email], profiles[uid] = uid, (unit, locality)
@@ -182,6 +186,9 @@ def import_results(s: Session, contest: Contest, rows: list[tuple], progress=Non
     if progress:
         progress("statistics")
     s.commit()
+    if conn.dialect.name == "sqlite":
+        s.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # the pooled connection goes back as it was
+        s.commit()
     return ResultsReport(len(rows), len(new_people))
 
 
