@@ -87,3 +87,40 @@ def test_dashboard_shows_vietnamese_numbers(world, session):
     c = client_as(world, "judge")
     html = c.get("/results/thi-thu").get_data(as_text=True)
     assert "Người dự thi" in html and "0,00%" in html and 'id="histogram"' in html
+
+
+SAMPLE_ARGS = {"slug": "thi-thu", "code": "HTX-1", "number": "1", "attempt_id": "1", "user_id": "1", "filename": "x"}
+STAFF_PREFIXES = ("/organizer", "/results", "/admin")
+
+
+def staff_routes(app):
+    """Every (method, url) of a staff page or a staff-only API endpoint, built from the app's own routes."""
+    for rule in app.url_map.iter_rules():
+        api_staff = rule.rule.startswith("/api/") and rule.rule.endswith(("/stats", "/winners", "/suspicious"))
+        if not (rule.rule.startswith(STAFF_PREFIXES) or api_staff):
+            continue
+        url = rule.rule
+        for arg in rule.arguments:
+            url = url.replace(f"<{arg}>", SAMPLE_ARGS.get(arg, "1"))
+            for converter in ("int", "path", "string"):
+                url = url.replace(f"<{converter}:{arg}>", SAMPLE_ARGS.get(arg, "1"))
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            yield method, url
+
+
+def test_every_staff_route_refuses_the_wrong_people(world):
+    """Routes added later are covered too: the list comes from the URL map, not from this file."""
+    routes = list(staff_routes(world))
+    assert len(routes) >= len(STAFF_PAGES + ORGANIZER_PAGES + ADMIN_PAGES) - 4  # the map was read
+    anonymous, participant = client_as(world, None), client_as(world, "participant")
+    csrf = token(participant.get("/contests/thi-thu").get_data(as_text=True))
+    for method, url in routes:
+        r = anonymous.open(url, method=method, data={"csrf_token": "x"})
+        assert r.status_code in (302, 400, 401), (method, url, r.status_code)
+        if r.status_code == 302:
+            assert "/login" in r.headers["Location"], (method, url)
+        r = participant.open(url, method=method, data={"csrf_token": csrf})
+        body = r.get_data(as_text=True)
+        assert r.status_code == 403, (method, url, r.status_code)
+        for other in ("organizer@example.vn", "judge@example.vn", "admin@example.vn", "Vai trò organizer"):
+            assert other not in body, (method, url, other)
