@@ -44,10 +44,11 @@ def register_extensions(app: Flask) -> None:
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
 
     @login_manager.user_loader
-    def load_user(user_id: str):
-        from .models import User
+    def load_user(login_id: str):
+        # "id:session version": a password change ends the account's other sessions (quiz.session_version).
+        from .session_version import load_user
 
-        return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+        return load_user(db.session, login_id)
 
 
 def _locale():
@@ -60,6 +61,8 @@ def _locale():
 
 
 def register_blueprints(app: Flask) -> None:
+    from .account_pages import bp as account_bp
+    from .admin import bp as admin_bp
     from .api import bp as api_bp
     from .extensions import csrf
     from .dashboard import bp as dashboard_bp
@@ -70,8 +73,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks its header token itself (quiz.api_csrf)
     app.register_blueprint(pages_bp)
+    app.register_blueprint(account_bp)
     app.register_blueprint(organizer_bp)
     app.register_blueprint(dashboard_bp)
+    app.register_blueprint(admin_bp)
     app.register_blueprint(suspicious_bp)
 
 

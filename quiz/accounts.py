@@ -1,4 +1,4 @@
-"""Accounts: validation, registration, authentication. Hashing by Werkzeug (scrypt)."""
+"""Accounts: validation, registration, authentication, password change. Hashing by Werkzeug (scrypt)."""
 from __future__ import annotations
 
 import re
@@ -7,9 +7,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from .database import commit_or_conflict
+from . import lockout
+from .database import commit_or_conflict, reading
 from .errors import DomainError, invalid
-from .models import ROLES, User
+from .models import ROLES, User, utcnow
+from .passwords import password_problem
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,20}$")
@@ -28,8 +30,9 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
         fields["full_name"] = "Họ và tên từ 2 đến 120 ký tự."
     if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(normalise_email(email)):
         fields["email"] = "Địa chỉ email không hợp lệ."
-    if need_password and (not isinstance(password, str) or not 8 <= len(password) <= 200):
-        fields["password"] = "Mật khẩu cần từ 8 đến 200 ký tự."
+    if need_password and (problem := password_problem(password, email if isinstance(email, str) else "",
+                                                      full_name if isinstance(full_name, str) else "")):
+        fields["password"] = problem
     if not isinstance(phone, str) or (phone.strip() and not PHONE_RE.match(phone.strip())):
         fields["phone"] = "Số điện thoại không hợp lệ."
     for name, value, limit in (("unit", unit, 200), ("locality", locality, 120)):
@@ -60,16 +63,64 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
     return user
 
 
+WRONG = "Email hoặc mật khẩu không đúng."
+
+
 def authenticate(s: Session, email, password) -> User:
-    """Return the user whose email and password match; raise 401 ``invalid_credentials`` otherwise."""
-    user = None
-    if isinstance(email, str) and isinstance(password, str):
-        user = s.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+    """Return the user whose email and password match; raise 401 ``invalid_credentials`` otherwise, or 429
+    ``too_many_attempts`` while the email is locked (quiz.lockout). Unknown emails are answered alike."""
+    now = utcnow()
+    with reading(s):  # the password hash is checked outside any transaction: on SQLite no lock is held
+        user = None
+        if isinstance(email, str) and isinstance(password, str):
+            user = s.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+        failures = lockout.state(s, email)
+    wait = lockout.wait_seconds(failures, now)
+    if wait:
+        raise lockout.LockedOut(wait)
+    given = password if isinstance(password, str) else ""
     if user is None or not user.password_hash:
-        check_password_hash(_DUMMY_HASH, password if isinstance(password, str) else "")
-        raise DomainError("invalid_credentials", "Email hoặc mật khẩu không đúng.", 401)
-    if not check_password_hash(user.password_hash, password):
-        raise DomainError("invalid_credentials", "Email hoặc mật khẩu không đúng.", 401)
+        check_password_hash(_DUMMY_HASH, given)  # the same work as for a real account
+        user = None
+    elif not check_password_hash(user.password_hash, given):
+        user = None
+    if user is None:
+        wait = lockout.record_failure(s, email, now)
+        if wait:
+            raise lockout.LockedOut(wait)
+        raise DomainError("invalid_credentials", WRONG, 401)
+    if failures is not None:
+        lockout.clear(s, email)
+        s.commit()
+    return user
+
+
+def set_password(s: Session, user: User, password: str) -> None:
+    """Store a new password (already checked) and log out the account's other sessions; the caller commits."""
+    from .session_version import bump
+
+    user.password_hash = generate_password_hash(password)
+    bump(user)
+    lockout.clear(s, user.email)
+
+
+def change_password(s: Session, user: User, current, new) -> User:
+    """The logged-in user's change: the current password (a wrong one counts towards the lockout) and a new
+    one under the rules; every other session of the account ends. 422 with fields, 429 while locked."""
+    from . import audit
+
+    try:
+        authenticate(s, user.email, current)
+    except DomainError as exc:
+        if exc.status == 429:
+            raise
+        raise invalid({"current_password": "Mật khẩu hiện tại không đúng."}) from None
+    problem = password_problem(new, user.email, user.full_name)
+    if problem:
+        raise invalid({"new_password": problem})
+    set_password(s, user, new)
+    audit.record(s, audit.Actor.of(user), "account.password_change", "user", user.email)
+    s.commit()
     return user
 
 

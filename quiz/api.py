@@ -5,7 +5,7 @@ from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from . import accounts, attempts, contests, exports, ranking
+from . import accounts, attempts, audit, contests, exports, ranking, reset, session_version
 from .api_csrf import check_csrf
 from .database import reading
 from .errors import DomainError, invalid
@@ -35,14 +35,31 @@ def _json_body(required: bool = True) -> dict:
     return data
 
 
+def _not_logged_in() -> DomainError:
+    return DomainError("not_logged_in", "Vui lòng đăng nhập.", 401)
+
+
 def _user_id() -> int:
-    """The logged-in user's id, read from the session without loading the user (hot path)."""
-    uid = session.get("_user_id")
-    if not uid and current_user.is_authenticated:  # restored from the remember-me cookie
-        uid = current_user.get_id()
-    if not uid or not str(uid).isdigit():
-        raise DomainError("not_logged_in", "Vui lòng đăng nhập.", 401)
-    return int(uid)
+    """The logged-in user's id, read from the session without loading the user (hot path); a session
+    from before a password change is refused (quiz.session_version)."""
+    login_id = session.get("_user_id")
+    if not login_id and current_user.is_authenticated:  # restored from the remember-me cookie
+        login_id = current_user.get_id()
+    parsed = session_version.parse(login_id) if login_id else None
+    if parsed is None:
+        raise _not_logged_in()
+    if not session_version.is_current(db.session, *parsed):
+        session_version.end_stale_session()
+        raise _not_logged_in()
+    return parsed[0]
+
+
+def _current_user():
+    """The logged-in user, loaded (and checked) by Flask-Login; 401 when there is none."""
+    _user_id()
+    if not current_user.is_authenticated:
+        raise _not_logged_in()
+    return current_user._get_current_object()
 
 
 def _int_id(value: str, what: str) -> int:
@@ -83,10 +100,35 @@ def logout():
     return "", 204
 
 
+@bp.post("/auth/password")
+def change_password():
+    user = _current_user()
+    data = _json_body()
+    user = accounts.change_password(db.session, user, data.get("current_password"), data.get("new_password"))
+    # This session goes on under the new version (and its remember-me cookie); the account's others end.
+    login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
+    return "", 204
+
+
+@bp.post("/auth/password-reset")
+def password_reset():
+    data = _json_body()
+    base = current_app.config["PUBLIC_URL"] or request.host_url
+    reset.request_reset(current_app._get_current_object(), data.get("email"), base)
+    return jsonify(message=reset.SENT), 202
+
+
+@bp.post("/auth/password-reset/confirm")
+def password_reset_confirm():
+    data = _json_body()
+    reset.confirm_reset(db.session, current_app.secret_key, data.get("token"), data.get("password"),
+                        current_app.config["PASSWORD_RESET_MAX_AGE_S"])
+    return "", 204
+
+
 @bp.get("/me")
 def me():
-    _user_id()
-    return jsonify(user=user_json(current_user))
+    return jsonify(user=user_json(_current_user()))
 
 
 @bp.get("/me/data")
@@ -177,8 +219,7 @@ STAFF = ("organizer", "judge", "admin")
 
 
 def _require_staff() -> None:
-    _user_id()
-    if current_user.role not in STAFF:
+    if _current_user().role not in STAFF:
         raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.", 403)
 
 
@@ -209,7 +250,11 @@ def leaderboard(slug: str):
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
     _require_staff()
-    return jsonify(shared_stats(db.session, contest, _scope(contest), current_app.config["STATS_MAX_AGE_S"]))
+    rnd = _scope(contest)
+    body = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
+    audit.record_now(db.session, audit.web_actor(), "stats.export", "contest", contest.slug,
+                     after={"round": rnd.number if rnd else None, "format": "json"})
+    return jsonify(body)
 
 
 @bp.get("/contests/<slug>/winners")
@@ -228,6 +273,9 @@ def winners(slug: str):
         units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
         body, mime = exports.winners_xlsx(result, tiers, contest.title, units), \
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # Names, emails and phone numbers leave the platform here: who took them is recorded.
+    audit.record_now(db.session, audit.web_actor(), "winners.export", "contest", contest.slug,
+                     after={"round": rnd.number if rnd else None, "format": fmt, "sha256": result.digest})
     response = current_app.response_class(body, mimetype=mime)
     name = f"winners-{contest.slug}" + (f"-round-{rnd.number}" if rnd else "")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'

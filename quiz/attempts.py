@@ -326,6 +326,8 @@ def validate_prediction(value) -> int | None:
     """Return the prediction as a non-negative int (or None); raise 422 otherwise."""
     if value is None:
         return None
+    if isinstance(value, float) and value.is_integer():  # 63.0 is a whole number in JSON (and in the spec)
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
         raise invalid({"prediction": "must be a whole number from 0 to 1000000000"},
                       "Dự đoán phải là một số nguyên không âm.")

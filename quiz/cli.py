@@ -8,7 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, attempts, contests
+from . import accounts, attempts, audit, contests
 from .errors import DomainError
 from .extensions import db
 from .question_bank import ExportRow, bank_versions, import_questions
@@ -27,6 +27,24 @@ def _domain_fail(exc: DomainError) -> None:
     fail("\n".join(lines))
 
 
+def by_option(f):
+    """--by EMAIL: the account the audit log names for this command (default: "cli")."""
+    return click.option("--by", "by", default=None, help="email of the person running this, for the audit log")(f)
+
+
+def _actor(by: str | None) -> audit.Actor:
+    from sqlalchemy import select
+
+    from .models import User
+
+    if not by:
+        return audit.CLI
+    user = db.session.execute(select(User).where(User.email == accounts.normalise_email(by))).scalar_one_or_none()
+    if user is None:
+        fail(f"error: --by {by}: no such account")
+    return audit.Actor(user.id, user.email)
+
+
 users = AppGroup("users", help="Manage accounts.")
 questions = AppGroup("questions", help="Import and export the question bank.")
 contests_cli = AppGroup("contests", help="Create and list contests.")
@@ -43,11 +61,20 @@ attempts_cli = AppGroup("attempts", help="Maintain attempts.")
 @click.option("--unit", default="")
 @click.option("--locality", default="")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the email already exists.")
-def users_create(email, password, full_name, role, phone, unit, locality, if_missing):
+@by_option
+def users_create(email, password, full_name, role, phone, unit, locality, if_missing, by):
     """Make an account."""
+    from sqlalchemy import select
+
+    from .models import User
+
+    actor, address = _actor(by), accounts.normalise_email(email)
     try:
-        user = accounts.create_user(db.session, full_name=full_name, email=email, password=password, phone=phone,
-                                    unit=unit, locality=locality, role=role)
+        with audit.recording(db.session, actor, "user.create", "user", address, after=lambda: audit.state(
+                db.session.execute(select(User).where(User.email == address)).scalar_one_or_none(),
+                ("id", "email", "full_name", "role", "phone", "unit", "locality"))):
+            user = accounts.create_user(db.session, full_name=full_name, email=email, password=password,
+                                        phone=phone, unit=unit, locality=locality, role=role)
     except DomainError as exc:
         if if_missing and exc.code == "email_taken":
             click.echo(f"{email} already exists; unchanged")
@@ -58,7 +85,8 @@ def users_create(email, password, full_name, role, phone, unit, locality, if_mis
 
 @questions.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def questions_import(files):
+@by_option
+def questions_import(files, by):
     """Import .csv/.xlsx question files; all or nothing, every bad row reported."""
     parsed, errors = [], []
     with click.progressbar(files, label="Reading", file=sys.stderr) as bar:
@@ -72,8 +100,12 @@ def questions_import(files):
                 errors.extend(exc.errors)
     if errors:
         fail("\n".join(errors) + f"\n{len(errors)} problem(s); nothing imported")
+    actor = _actor(by)
     try:
-        report = import_questions(db.session, parsed)
+        with audit.recording(db.session, actor, "question.import", "question_file",
+                             ", ".join(Path(f).name for f in files),
+                             after={"questions": len(parsed), "codes": [q.code for q in parsed]}):
+            report = import_questions(db.session, parsed)
     except QuestionFileError as exc:
         fail("\n".join(exc.errors) + "\nnothing imported")
     click.echo(f"{len(parsed)} questions: {report.created} new, {report.updated} updated, "
@@ -116,15 +148,19 @@ def _when(value: str | None, name: str):
 @click.option("--blueprint", default=None, help='questions per chapter, e.g. "1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2"')
 @click.option("--prizes", default="", help='prize tiers, e.g. "1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích"')
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
+@by_option
 def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
-                    description, blueprint, prizes, if_missing):
+                    description, blueprint, prizes, if_missing, by):
     """Open a contest over the bank."""
+    actor = _actor(by)
     try:
-        c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
-                                    time_limit_s=time_limit_s, max_attempts=max_attempts,
-                                    opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
-                                    review_policy=review_policy, description=description, blueprint=blueprint,
-                                    prize_tiers=prizes)
+        with audit.recording(db.session, actor, "contest.create", "contest", slug,
+                             after=lambda: audit.state(contests.get_contest(db.session, slug))):
+            c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
+                                        time_limit_s=time_limit_s, max_attempts=max_attempts,
+                                        opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
+                                        review_policy=review_policy, description=description,
+                                        blueprint=blueprint, prize_tiers=prizes)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
             click.echo(f"contest {slug} already exists; unchanged")
@@ -146,11 +182,16 @@ def contests_list():
 
 @contests_cli.command("close")
 @click.argument("slug")
-def contests_close(slug):
+@by_option
+def contests_close(slug, by):
     """Close a contest now (its ranking is frozen on first use)."""
+    actor = _actor(by)
     contest = _contest_or_fail(slug)
     try:
-        contests.close_now(db.session, contest)
+        with audit.recording(db.session, actor, "contest.close", "contest", slug,
+                             before=audit.window_state(db.session, contest),
+                             after=lambda: audit.window_state(db.session, contest)):
+            contests.close_now(db.session, contest)
     except DomainError as exc:
         _domain_fail(exc)
     click.echo(f"contest {slug} closed at {contest.closes_at.isoformat()}")
@@ -167,14 +208,23 @@ rounds_cli = AppGroup("rounds", help="Rounds of a contest.")
 @click.option("--max-attempts", type=int, default=None, help="default: the contest's")
 @click.option("--prizes", default="", help='e.g. "1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích"')
 @click.option("--title", default="")
-def rounds_create(slug, number, opens, closes, max_attempts, prizes, title):
+@by_option
+def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, by):
     """Add a round (its own window, attempt limit, prizes and ranking)."""
+    from sqlalchemy import select
+
+    from .models import Round
     from .rounds import create_round
 
+    actor = _actor(by)
     contest = _contest_or_fail(slug)
     try:
-        r = create_round(db.session, contest, number=number, opens_at=_when(opens, "opens"),
-                         closes_at=_when(closes, "closes"), max_attempts=max_attempts, prize_tiers=prizes, title=title)
+        with audit.recording(db.session, actor, "round.create", "round", f"{slug}/{number}", after=lambda: audit.state(
+                db.session.execute(select(Round).where(Round.contest_id == contest.id, Round.number == number))
+                .scalar_one_or_none())):
+            r = create_round(db.session, contest, number=number, opens_at=_when(opens, "opens"),
+                             closes_at=_when(closes, "closes"), max_attempts=max_attempts, prize_tiers=prizes,
+                             title=title)
     except DomainError as exc:
         _domain_fail(exc)
     click.echo(f"created round {r.number} of {slug}: {r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
@@ -212,8 +262,12 @@ def ranking_freeze(slug, round_, by):
         fail(f"error: {by} is not an admin account")
     if (rnd or contest).status_at(attempts.utcnow()) != "closed":
         fail("error: the ranking is frozen only once it has closed; it is provisional until then")
-    before = ranking.current_freeze(db.session, contest.id, rnd.id if rnd else None)
-    record = ranking.freeze(db.session, contest.id, rnd.id if rnd else None, by=admin.email)
+    round_id = rnd.id if rnd else None
+    before = ranking.current_freeze(db.session, contest.id, round_id)
+    with audit.recording(db.session, audit.Actor(admin.id, admin.email), "ranking.freeze", "ranking",
+                         ranking.scope_name(contest, rnd), before=ranking.freeze_state(before),
+                         after=lambda: ranking.freeze_state(ranking.current_freeze(db.session, contest.id, round_id))):
+        record = ranking.freeze(db.session, contest.id, round_id, by=admin.email)
     click.echo(f"frozen {record.rows} rows, sha256 {record.digest}"
                + (f" (was {before.digest})" if before else ""))
 
@@ -247,7 +301,8 @@ def _round_or_fail(contest, round_):
 @click.option("--json", "as_json", is_flag=True, help="Print the same object as the stats endpoint.")
 @click.option("--round", "round_", default=None)
 @click.option("--recount", is_flag=True, help="Recount the report's counters from the attempts first.")
-def stats_command(slug, as_json, round_, recount):
+@by_option
+def stats_command(slug, as_json, round_, recount, by):
     """The statistics report of a contest."""
     import json
 
@@ -255,6 +310,7 @@ def stats_command(slug, as_json, round_, recount):
     from .stats import contest_stats
     from .tallies import rebuild
 
+    actor = _actor(by)
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
     if recount:
@@ -263,6 +319,8 @@ def stats_command(slug, as_json, round_, recount):
         db.session.commit()
     with reading(db.session):
         body = contest_stats(db.session, contest, rnd)
+    audit.record_now(db.session, actor, "stats.export", "contest", slug,
+                     after={"round": rnd.number if rnd else None, "format": "json" if as_json else "text"})
     if as_json:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
@@ -281,10 +339,12 @@ def stats_command(slug, as_json, round_, recount):
 @click.argument("slug")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
 @click.option("--round", "round_", default=None)
-def winners_command(slug, out, round_):
+@by_option
+def winners_command(slug, out, round_, by):
     """Write the winner list (.xlsx or .csv) in ranking order."""
     from . import exports, ranking
 
+    actor = _actor(by)
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
     suffix = Path(out).suffix.lower()
@@ -298,6 +358,9 @@ def winners_command(slug, out, round_):
         units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
         data = exports.winners_xlsx(result, tiers, contest.title, units)
     Path(out).write_bytes(data)
+    audit.record_now(db.session, actor, "winners.export", "contest", slug,
+                     after={"round": rnd.number if rnd else None, "format": suffix[1:], "file": Path(out).name,
+                            "sha256": result.digest})
     state = "frozen" if result.frozen else "provisional (still open)"
     what = "the whole ranking" if not tiers else f"the prize places ({sum(n for n, _name in tiers)})"
     click.echo(f"{what} written to {out}; ranking {state}, sha256 {result.digest}")
@@ -337,13 +400,15 @@ results_cli = AppGroup("results", help="Results from elsewhere.")
 @click.argument("slug")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--round", "round_", default=None, help="put every row in this round (default: by submitted_at)")
-def results_import(slug, file, round_):
+@by_option
+def results_import(slug, file, round_, by):
     """Import finished attempts (email,full_name,unit,locality,score,duration_s,submitted_at,prediction)."""
     import time
 
     from .results_import import ResultsFileError, import_results, read_results
     from .rounds import rounds_of
 
+    actor = _actor(by)
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
     started = time.monotonic()
@@ -354,7 +419,9 @@ def results_import(slug, file, round_):
     except ResultsFileError as exc:
         more = f" (first {len(exc.errors)} shown)" if exc.total > len(exc.errors) else ""
         fail("\n".join(exc.errors) + f"\n{exc.total} problem(s){more}; nothing imported")
-    with click.progressbar(length=len(rows), label=f"importing {len(rows):,} rows", file=sys.stderr) as bar:
+    with click.progressbar(length=len(rows), label=f"importing {len(rows):,} rows", file=sys.stderr) as bar, \
+            audit.recording(db.session, actor, "results.import", "contest", slug,
+                            after={"file": Path(file).name, "rows": len(rows), "round": rnd.number if rnd else None}):
         report = import_results(db.session, contest, rows,
                                 progress=lambda n: bar.update(n) if isinstance(n, int) else None)
     click.echo(f"imported {report.rows} attempts ({report.new_people} new people) into {slug} "

@@ -48,6 +48,7 @@ def from_env(instance: Path) -> dict:
     """Build the Flask config from environment variables."""
     instance.mkdir(parents=True, exist_ok=True)
     url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'quiz.db'}"
+    starttls = _flag("SMTP_STARTTLS", False)
     if url.startswith("postgres://"):  # the scheme Heroku-style URLs use
         url = "postgresql://" + url[len("postgres://"):]
     if url.startswith("postgresql://"):
@@ -77,4 +78,15 @@ def from_env(instance: Path) -> dict:
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # uploads (question files) up to 10 MB
         "BABEL_DEFAULT_LOCALE": "vi",
         "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        # Mail (password reset links). Without SMTP_HOST the link goes to the app log instead.
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT") or (587 if starttls else 25)),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_FROM": os.environ.get("SMTP_FROM") or "no-reply@localhost",
+        "SMTP_STARTTLS": starttls,
+        # The site's address as people reach it, for links in mail; unset: the address of the request
+        # (then a forged Host header could point a reset link elsewhere, so set it in production).
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "PASSWORD_RESET_MAX_AGE_S": int(os.environ.get("PASSWORD_RESET_MAX_AGE_S", "3600")),
     }

@@ -39,7 +39,7 @@ def init_app(app: Flask) -> None:
 
         db.session.rollback()
         if _is_api():
-            return jsonify(exc.as_json()), exc.status
+            return jsonify(exc.as_json()), exc.status, getattr(exc, "headers", None) or {}
         if exc.status in (401,):
             return redirect("/login?next=" + request.path)
         if request.method == "POST" and exc.status in (403, 409):
@@ -70,8 +70,15 @@ def init_app(app: Flask) -> None:
         status = exc.code or 500
         message = PAGE_MESSAGES.get(status, exc.description or "Lỗi.")
         if _is_api():
-            return jsonify({"error": {"code": CODES.get(status, "http_error"), "message": message}}), status
-        return _page(status, message)
+            response = app.make_response((jsonify({"error": {"code": CODES.get(status, "http_error"),
+                                                             "message": message}}), status))
+        else:
+            response = app.make_response(_page(status, message))
+        # Keep the exception's own headers: a 405 must say which methods are allowed (RFC 9110).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
 
     @app.errorhandler(Exception)
     def server_error(exc: Exception):

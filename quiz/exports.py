@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 
+from .cells import guard
 from .prizes import prize_for, prize_places
 from .ranking import Ranking
 from .timeutil import iso
@@ -11,14 +12,7 @@ from .timeutil import iso
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
            "prediction_error", "submitted_at", "attempt_id"]
 UNIT_COLUMNS = ["rank", "unit", "participants", "attempts"]
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _cell(value):
-    """Neutralise text a spreadsheet would run as a formula."""
-    if value and value.startswith(_FORMULA_START):
-        return "'" + value
-    return value
+_cell = guard  # text a spreadsheet would run as a formula gets an apostrophe in front (quiz.cells)
 
 
 def _tuples(ranking: Ranking):

@@ -87,3 +87,20 @@ class RoundForm(FlaskForm):
     max_attempts = IntegerField("Số lượt tối đa mỗi người (để trống: như cuộc thi)",
                                 validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000.")])
     prize_tiers = StringField("Cơ cấu giải của vòng (để trống: như cuộc thi)")
+
+
+class ForgotPasswordForm(FlaskForm):
+    email = EmailField("Email đã dùng để đăng ký", validators=[DataRequired("Vui lòng nhập email.")])
+
+
+class ResetPasswordForm(FlaskForm):
+    password = PasswordField("Mật khẩu mới (ít nhất 8 ký tự)", validators=[DataRequired("Vui lòng nhập mật khẩu mới.")])
+    confirm = PasswordField("Nhập lại mật khẩu mới", validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
+
+
+class ChangePasswordForm(FlaskForm):
+    current_password = PasswordField("Mật khẩu hiện tại",
+                                     validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")])
+    new_password = PasswordField("Mật khẩu mới (ít nhất 8 ký tự)",
+                                 validators=[DataRequired("Vui lòng nhập mật khẩu mới.")])
+    confirm = PasswordField("Nhập lại mật khẩu mới", validators=[EqualTo("new_password", "Hai mật khẩu không khớp.")])

@@ -53,12 +53,48 @@ class User(UserMixin, db.Model):
     locality: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[str] = mapped_column(String(12), default="participant")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # Raised by every password change or reset. Sessions and remember-me cookies carry it (get_id), so the
+    # account's other sessions stop working on every app server at once (quiz.session_version).
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
+    # When a reset link was last mailed: at most one a minute, so nobody can flood an inbox through us.
+    reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where the account was made, for the suspicious-pattern report (quiz.suspicious): the client's
     # address and a keyed hash of its browser (quiz.fingerprint), never the raw User-Agent.
     registered_ip: Mapped[str | None] = mapped_column(String(45))
     registered_device: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (CheckConstraint("role in ('participant','organizer','judge','admin')", name="role"),)
+
+    def get_id(self) -> str:
+        """The login id kept in the session: the user's id and session version ("12:0")."""
+        return f"{self.id}:{self.session_version}"
+
+
+class LoginFailure(db.Model):
+    """Failed logins per email (unknown emails too, so a lockout says nothing about who is registered).
+
+    Kept in the database so every app server sees the same count (quiz.lockout)."""
+
+    email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the normalised email
+    failures: Mapped[int] = mapped_column(default=0)
+    last_failed_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class AuditEntry(db.Model):
+    """One organizer, judge, admin or command-line action. Append-only: no route changes it, and database
+    triggers (see the migration) refuse UPDATE and DELETE."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    actor_id: Mapped[int | None]  # no foreign key: the record outlives any change to the account
+    actor_email: Mapped[str] = mapped_column(String(254), default="")  # "cli" or "system" without an account
+    action: Mapped[str] = mapped_column(String(40), index=True)
+    target_type: Mapped[str] = mapped_column(String(40), default="")
+    target_id: Mapped[str] = mapped_column(String(200), default="")
+    before: Mapped[dict | None] = mapped_column(JSON)
+    after: Mapped[dict | None] = mapped_column(JSON)
+    ip: Mapped[str | None] = mapped_column(String(45))
 
 
 class Question(db.Model):
@@ -198,11 +234,16 @@ class ItemTally(db.Model):
 
 
 class PersonBest(db.Model):
-    """A person's best score in a contest (scope 0) or round: moves the ``b`` tallies when it improves."""
+    """A person's best score in a contest (scope 0) or round: moves the ``b`` tallies when it improves.
 
-    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    No foreign keys: rows are derived from attempts (which hold them) and a
+    results import writes 700,000 at once; checking each against user and
+    contest cost PostgreSQL seconds for nothing.
+    """
+
+    contest_id: Mapped[int] = mapped_column(primary_key=True)
     scope: Mapped[int] = mapped_column(primary_key=True)
-    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(primary_key=True)
     best: Mapped[int]
 
 

@@ -5,11 +5,14 @@ import io
 from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from sqlalchemy import select
 
+from . import audit
 from .errors import DomainError
 from .access import restrict
 from .extensions import db
 from .forms import ActionForm, ContestForm, QuestionForm, RoundForm, UploadForm
+from .models import Round
 from .moodle_formats import parse_aiken, parse_gift
 from .question_bank import ExportRow, get_question, import_questions, search_bank, set_active
 from .question_files import LETTERS, OPTION_COLUMNS, QuestionFileError, parse_questions, parse_record, questions_bytes
@@ -47,8 +50,11 @@ def export():
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
         abort(400)
-    rows, _total = search_bank(db.session, **_filters(), limit=None)
+    filters = _filters()
+    rows, _total = search_bank(db.session, **filters, limit=None)
     data = questions_bytes([ExportRow(q, v) for q, v in rows], fmt)
+    audit.record_now(db.session, audit.web_actor(), "questions.export", "question_bank", "",
+                     after={"format": fmt, "rows": len(rows), **{k: v for k, v in filters.items() if v}})
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"ngan-hang-cau-hoi.{fmt}",
                      mimetype="text/csv" if fmt == "csv" else
                      "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
@@ -73,7 +79,10 @@ def edit(code: str):
             for p in problems:
                 flash(_vietnamese(p), "error")
         else:
-            report = import_questions(db.session, [parsed])
+            with audit.recording(db.session, audit.web_actor(), "question.edit", "question", code,
+                                 before=_question_state(version),
+                                 after=lambda: _question_state(get_question(db.session, code)[1])):
+                report = import_questions(db.session, [parsed])
             flash("Đã lưu phiên bản mới của câu hỏi." if report.updated else "Không có thay đổi nào.", "success")
             return redirect(url_for("organizer.questions", q=code))
     return render_template("organizer/edit.html", form=form, question=question, version=version), \
@@ -85,7 +94,10 @@ def toggle(code: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    set_active(db.session, code, active)
+    question, _version = get_question(db.session, code)
+    with audit.recording(db.session, audit.web_actor(), "question.reactivate" if active else "question.deactivate",
+                         "question", code, before={"active": question.active}, after={"active": active}):
+        set_active(db.session, code, active)
     flash(f"Đã {'dùng lại' if active else 'ngừng dùng'} câu {code}.", "success")
     return redirect(request.referrer or url_for("organizer.questions"))
 
@@ -111,7 +123,9 @@ def upload():
                     raise QuestionFileError([f"{name}: tệp không phải văn bản UTF-8"])
                 reader = parse_gift if suffix == ".gift" or form.kind.data == "gift" else parse_aiken
                 parsed = reader(name, text, form.chapter.data, form.article.data.strip(), Path(name).stem[:20])
-            report = import_questions(db.session, parsed)
+            with audit.recording(db.session, audit.web_actor(), "question.upload", "question_file", name,
+                                 after={"questions": len(parsed), "codes": [q.code for q in parsed]}):
+                report = import_questions(db.session, parsed)
         except QuestionFileError as exc:
             errors = [_vietnamese(e) for e in exc.errors]
         else:
@@ -176,12 +190,15 @@ def _contest_settings(form) -> dict:
 
 @bp.route("/contests/new", methods=["GET", "POST"])
 def contest_new():
-    from .contests import create_contest
+    from .contests import create_contest, get_contest
 
     form = ContestForm()
     if form.validate_on_submit():
+        slug = form.slug.data.strip()
         try:
-            contest = create_contest(db.session, slug=form.slug.data.strip(), **_contest_settings(form))
+            with audit.recording(db.session, audit.web_actor(), "contest.create", "contest", slug,
+                                 after=lambda: audit.state(get_contest(db.session, slug))):
+                contest = create_contest(db.session, slug=slug, **_contest_settings(form))
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
         else:
@@ -209,7 +226,9 @@ def contest_edit(slug: str):
         form.prize_tiers.data = format_tiers(contest.prize_tiers)
     elif form.validate_on_submit():
         try:
-            update_contest(db.session, contest, **_contest_settings(form))
+            with audit.recording(db.session, audit.web_actor(), "contest.edit", "contest", slug,
+                                 before=audit.state(contest), after=lambda: audit.state(contest)):
+                update_contest(db.session, contest, **_contest_settings(form))
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
         else:
@@ -226,7 +245,10 @@ def contest_close(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     contest = get_contest(db.session, slug)
-    close_now(db.session, contest)
+    with audit.recording(db.session, audit.web_actor(), "contest.close", "contest", slug,
+                         before=audit.window_state(db.session, contest),
+                         after=lambda: audit.window_state(db.session, contest)):
+        close_now(db.session, contest)
     flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng được chốt khi xem lần đầu.", "success")
     return redirect(url_for("organizer.contests_list"))
 
@@ -242,9 +264,14 @@ def rounds(slug: str):
     if form.validate_on_submit():
         zone = _zone()
         try:
-            create_round(db.session, contest, number=form.number.data, title=form.title.data or "",
-                         opens_at=form.opens_at.data.replace(tzinfo=zone), closes_at=form.closes_at.data.replace(tzinfo=zone),
-                         max_attempts=form.max_attempts.data, prize_tiers=form.prize_tiers.data or "")
+            with audit.recording(db.session, audit.web_actor(), "round.create", "round",
+                                 f"{slug}/{form.number.data}", after=lambda: audit.state(db.session.execute(
+                                     select(Round).where(Round.contest_id == contest.id,
+                                                         Round.number == form.number.data)).scalar_one_or_none())):
+                create_round(db.session, contest, number=form.number.data, title=form.title.data or "",
+                             opens_at=form.opens_at.data.replace(tzinfo=zone),
+                             closes_at=form.closes_at.data.replace(tzinfo=zone),
+                             max_attempts=form.max_attempts.data, prize_tiers=form.prize_tiers.data or "")
         except DomainError as exc:
             _show_errors(form, exc)
         else:
@@ -254,3 +281,8 @@ def rounds(slug: str):
 
     return render_template("organizer/rounds.html", contest=contest, rounds=rounds_of(db.session, contest.id),
                            form=form, now=utcnow(), tiers=format_tiers), 422 if form.is_submitted() else 200
+
+
+def _question_state(version) -> dict:
+    return audit.state(version, ("version", "chapter", "article", "text", "options", "correct", "explanation",
+                                 "source_quote"))

@@ -64,15 +64,17 @@ def _add_errors(form, problems: dict) -> None:
 @bp.route("/login", methods=["GET", "POST"])
 def login():
     form = LoginForm()
+    status = 200
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(db.session, form.email.data, form.password.data)
         except DomainError as exc:
             form.password.errors = [exc.message]
+            status = exc.status  # 401 wrong, 429 locked: the same for registered and unknown emails
         else:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("pages.index")))
-    return render_template("login.html", form=form), 401 if form.errors else 200
+    return render_template("login.html", form=form), status if status != 200 else 401 if form.errors else 200
 
 
 @bp.post("/logout")
@@ -104,6 +106,24 @@ def contest(slug: str):
     return render_template("contest.html", contest=c, attempts=mine, left=left, now=utcnow(), form=ActionForm(),
                            current_round=round_at(db.session, c.id, utcnow()),
                            contest_has_rounds=bool(rounds_of(db.session, c.id)))
+
+
+LEADERBOARD_SIZE = 100
+
+
+@bp.get("/contests/<slug>/leaderboard")
+def leaderboard(slug: str):
+    """The public top of the ranking: names masked, no email or phone (PRODUCT.md)."""
+    from . import ranking
+    from .rounds import get_round, rounds_of
+
+    c = contests.get_contest(db.session, slug)
+    rnd = get_round(db.session, c, request.args.get("round"))
+    result = ranking.ranking(db.session, c, rnd, limit=LEADERBOARD_SIZE)
+    rows = [{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
+             "total": r.total, "duration_ms": r.duration_ms, "prediction": r.prediction} for r in result.rows]
+    return render_template("leaderboard.html", contest=c, round=rnd, rounds=rounds_of(db.session, c.id), rows=rows,
+                           frozen=result.frozen, truth=result.truth, size=LEADERBOARD_SIZE)
 
 
 @bp.post("/contests/<slug>/start")

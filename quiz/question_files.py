@@ -13,6 +13,8 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from .cells import guard, unguard
+
 LETTERS = "ABCDEF"
 OPTION_COLUMNS = [f"option_{c.lower()}" for c in LETTERS]
 REQUIRED_COLUMNS = ["code", "chapter", "article", "question", "option_a", "option_b", "correct", "explanation"]
@@ -65,7 +67,7 @@ def read_table(path: str | Path, data: bytes | None = None) -> tuple[list[str], 
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
             raise QuestionFileError([f"{name}: not a readable .xlsx file ({exc.__class__.__name__})"]) from exc
         sheet = book.worksheets[0]
-        table = [[_clean(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+        table = [[unguard(_clean(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
         book.close()
     elif suffix == ".csv":
         try:
@@ -73,7 +75,7 @@ def read_table(path: str | Path, data: bytes | None = None) -> tuple[list[str], 
         except UnicodeDecodeError as exc:
             raise QuestionFileError([f"{name}: not UTF-8 text (byte {exc.start})"]) from exc
         try:
-            table = [[_clean(v) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
+            table = [[unguard(_clean(v)) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
         except csv.Error as exc:
             raise QuestionFileError([f"{name}: not a readable CSV file ({exc})"]) from exc
     else:
@@ -171,11 +173,15 @@ def parse_record(values: dict, rownum: int = 0) -> tuple[ParsedQuestion | None, 
 
 
 def question_rows(questions) -> list[list[str]]:
-    """Rows (header first) for writing questions; each needs code, chapter, article, text, options, correct, explanation, source_quote."""
+    """Rows (header first) for writing questions; each needs code, chapter, article, text, options, correct, explanation, source_quote.
+
+    Text that Excel would run as a formula (``=``, ``+``, ``-``, ``@`` first) is guarded; ``read_table`` unguards it.
+    """
     rows = [COLUMNS]
     for q in questions:
         opts = list(q.options) + [""] * (6 - len(q.options))
-        rows.append([q.code, str(q.chapter), q.article, q.text, *opts, LETTERS[q.correct], q.explanation, q.source_quote or ""])
+        rows.append([guard(v) for v in (q.code, str(q.chapter), q.article, q.text, *opts, LETTERS[q.correct],
+                                         q.explanation, q.source_quote or "")])
     return rows
 
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 
 from sqlalchemy import case, func, insert, literal, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session
 
 from .database import reading
 from .models import Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, utcnow
@@ -215,26 +215,27 @@ def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> R
 _FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit, locality, score, total, duration_ms, '
                'submitted_at, prediction, prediction_error FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
 _EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, prediction_error, '
-               'submitted_at, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
-
-
-def _utc_text(value) -> str:
-    """ISO 8601 in UTC from what the driver gives: SQLite's 'YYYY-MM-DD HH:MM:SS.ffffff', or a datetime."""
-    if isinstance(value, str):
-        return f"{value[:10]}T{value[11:23]}+00:00" if len(value) >= 23 else \
-            datetime.fromisoformat(value).replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds")
-    return value.replace(tzinfo=timezone.utc).isoformat(timespec="milliseconds")
+               '{when}, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+# The time as ISO 8601 in UTC, written by the database: no datetime object per row.
+_EXPORT_WHEN = {"postgresql": "to_char(submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')",
+                "sqlite": "strftime('%Y-%m-%dT%H:%M:%f+00:00', submitted_at)"}
 
 
 def frozen_export_rows(s: Session, freeze_id: int, limit: int | None = None):
     """Export tuples (rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time,
-    attempt id) of a frozen ranking, streamed from the driver: no object per person."""
+    attempt id) of a frozen ranking, streamed from the driver's own cursor: no object per person."""
     conn = s.connection()
-    sql = _EXPORT_SQL.format(p="%s" if conn.dialect.name == "postgresql" else "?")
+    dialect = conn.dialect.name
+    sql = _EXPORT_SQL.format(when=_EXPORT_WHEN[dialect], p="%s" if dialect == "postgresql" else "?")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
-    for r in conn.exec_driver_sql(sql, (freeze_id,)):
-        yield (*r[:10], _utc_text(r[10]), r[11])
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(sql, (freeze_id,))
+        while chunk := cur.fetchmany(10000):
+            yield from chunk
+    finally:
+        cur.close()
 
 
 def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[RankRow]:
@@ -263,9 +264,13 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
     with reading(s):
         record = current_freeze(s, contest.id, round_id)
     if record is None and closed:
+        from . import audit
+
         # Lock the contest so two first readers after the close freeze it once.
         s.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
-        record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
+        with audit.recording(s, audit.SYSTEM, "ranking.freeze", "ranking", scope_name(contest, rnd),
+                             after=lambda: freeze_state(current_freeze(s, contest.id, round_id))):
+            record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
     # Reads in a read transaction: on SQLite a long ranking must not hold the lock answer saves need.
     if record is not None and for_export:
         def stream():
@@ -284,6 +289,19 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
     return Ranking(rows, truth, False, digest_of(rows))
 
 
+def scope_name(contest: Contest, rnd: Round | None) -> str:
+    """'slug' or 'slug/round number', as the audit log names a ranking."""
+    return contest.slug + (f"/{rnd.number}" if rnd else "")
+
+
+def freeze_state(record: RankingFreeze | None) -> dict | None:
+    """What the audit log keeps of a freeze."""
+    if record is None:
+        return None
+    return {"digest": record.digest, "rows": record.rows, "truth": record.truth,
+            "frozen_at": record.frozen_at.isoformat(), "frozen_by": record.frozen_by}
+
+
 def mask_name(full_name: str) -> str:
     """'Phạm Thị Hồng Nhung' -> 'Phạm T. H. N.': enough to recognise oneself, not to identify."""
     words = full_name.split()
@@ -296,15 +314,16 @@ def units_by_participants(s: Session, contest_id: int, round_id: int | None = No
     """Collective prizes: units with the most distinct participants (then most attempts, then name).
 
     Read from the statistics' counters (quiz.tallies): people are counted in
-    the unit they belonged to at their first finished attempt."""
-    people, attempts = aliased(ScoreTally), ScoreTally
-    counted = (select(attempts.label, func.sum(attempts.n).label("attempts"))
-               .where(attempts.contest_id == contest_id, attempts.scope == (round_id or 0), attempts.kind == "a",
-                      attempts.label.like("u:%"), attempts.label != "u:")
-               .group_by(attempts.label).subquery())
-    q = (select(func.substr(people.label, 3), people.n, counted.c.attempts)
-         .join(counted, counted.c.label == people.label)
-         .where(people.contest_id == contest_id, people.scope == (round_id or 0), people.kind == "p", people.n > 0)
-         .order_by(people.n.desc(), counted.c.attempts.desc(), people.label).limit(limit))
+    the unit they belonged to at their first finished attempt. Two grouped
+    reads merged here (a join of the two made PostgreSQL take seconds)."""
+    def per_unit(kind: str) -> dict:
+        return dict(s.execute(select(ScoreTally.label, func.sum(ScoreTally.n))
+                              .where(ScoreTally.contest_id == contest_id, ScoreTally.scope == (round_id or 0),
+                                     ScoreTally.kind == kind, ScoreTally.label.like("u:%"), ScoreTally.label != "u:")
+                              .group_by(ScoreTally.label)).all())
+
     with reading(s):
-        return [(unit, n, int(a)) for unit, n, a in s.execute(q).all()]
+        people, attempts = per_unit("p"), per_unit("a")
+    ranked = sorted(((label[2:], int(n), int(attempts.get(label, 0))) for label, n in people.items() if n),
+                    key=lambda u: (-u[1], -u[2], u[0]))
+    return ranked[:limit]

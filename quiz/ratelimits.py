@@ -20,6 +20,7 @@ from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 
 from .accounts import normalise_email
+from .session_version import parse as parse_login_id
 
 # endpoint -> [(config key of the limit, key function name, shared scope, limited methods)]
 # A scope shared by the API and the page counts both ways in together.
@@ -66,8 +67,9 @@ def login_account() -> str:
 
 
 def _user_id() -> str | None:
-    uid = session.get("_user_id")
-    return str(uid) if isinstance(uid, (str, int)) and str(uid).isdigit() else None
+    """The person's id from the session's login id ("id:version", see quiz.session_version)."""
+    parsed = parse_login_id(session.get("_user_id"))
+    return str(parsed[0]) if parsed else None
 
 
 def person() -> str:

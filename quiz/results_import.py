@@ -24,6 +24,7 @@ from .tallies import count_imported
 
 COLUMNS = ["email", "full_name", "unit", "locality", "score", "duration_s", "submitted_at", "prediction"]
 MAX_ERRORS_SHOWN = 1000
+IMPORT_CACHE_KIB = 512 * 1024
 
 
 class ResultsFileError(ValueError):
@@ -132,9 +133,19 @@ def _naive(value: datetime) -> str:
     return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
 
 
+def _utc_stamp(dialect: str):
+    """How a UTC time goes into a bulk row: a naive datetime for COPY (dumped in C), SQLAlchemy's text on SQLite."""
+    if dialect == "postgresql":
+        return lambda value: value.replace(tzinfo=None)  # read_results gives UTC already
+    return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
 def import_results(s: Session, contest: Contest, rows: list[tuple], progress=None) -> ResultsReport:
     """Write checked rows in one transaction; return how many rows and new people."""
     conn = s.connection()
+    if conn.dialect.name == "sqlite":
+        # Index pages for a million rows stay in memory during the import (SQLite's default cache is 2 MB).
+        conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     known, profiles = {}, {}
     for email, uid, unit, locality in conn.execute(select(User.email, User.id, User.unit, User.locality)):
         known[email], profiles[uid] = uid, (unit, locality)
@@ -158,13 +169,14 @@ def import_results(s: Session, contest: Contest, rows: list[tuple], progress=Non
     numbers = dict(conn.execute(select(Attempt.user_id, func.max(Attempt.number))
                                 .where(Attempt.contest_id == contest.id).group_by(Attempt.user_id)).all())
     limit = timedelta(seconds=contest.time_limit_s)
+    stamp = _utc_stamp(dialect)
     attempts = []
     for email, _n, _u, _l, score, duration_ms, when, pred, round_id in rows:
         uid = known[email]
         numbers[uid] = numbers.get(uid, 0) + 1
         started = when - timedelta(milliseconds=duration_ms)
-        attempts.append((uid, contest.id, round_id, numbers[uid], "submitted", _naive(started), _naive(started + limit),
-                         _naive(when), score, contest.question_count, duration_ms, pred))
+        attempts.append((uid, contest.id, round_id, numbers[uid], "submitted", stamp(started), stamp(started + limit),
+                         stamp(when), score, contest.question_count, duration_ms, pred))
     attempt_cols = ["user_id", "contest_id", "round_id", "number", "status", "started_at", "deadline", "submitted_at",
                     "score", "total", "duration_ms", "prediction"]
     _bulk(raw, dialect, "attempt", attempt_cols, attempts, progress)
@@ -174,6 +186,9 @@ def import_results(s: Session, contest: Contest, rows: list[tuple], progress=Non
     if progress:
         progress("statistics")
     s.commit()
+    if conn.dialect.name == "sqlite":
+        s.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # the pooled connection goes back as it was
+        s.commit()
     return ResultsReport(len(rows), len(new_people))
 
 

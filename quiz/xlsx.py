@@ -6,13 +6,14 @@ Strings are inline (no shared-string table), which every spreadsheet reads.
 """
 from __future__ import annotations
 
+import queue
 import re
+import threading
 import zipfile
 from typing import IO, Iterable
 from xml.sax.saxutils import escape
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-_LETTERS = [chr(65 + i) for i in range(26)] + [chr(65 + i // 26 - 1) + chr(65 + i % 26) for i in range(26, 702)]
 
 _CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -41,46 +42,42 @@ _STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '</styleSheet>')
 
 
-def _cell(ref: str, value, style: str = "") -> str:
+def _cell(value, style: str = "") -> str:
+    """One cell. No ``r`` reference: cells without one follow each other (an empty one is ``<c/>``)."""
     if value is None or value == "":
-        return ""
+        return "<c/>"
     if isinstance(value, bool):
-        return f'<c r="{ref}"{style} t="b"><v>{int(value)}</v></c>'
+        return f'<c{style} t="b"><v>{int(value)}</v></c>'
     if isinstance(value, (int, float)):
-        return f'<c r="{ref}"{style}><v>{value}</v></c>'
+        return f"<c{style}><v>{value}</v></c>"
     text = escape(_ILLEGAL.sub("", str(value)))
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}"{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
+    return f'<c{style} t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
 def _sheet(out: IO[bytes], header: list, rows: Iterable[list]) -> None:
-    letters = _LETTERS[: max(len(header), 1)]
     out.write(b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetViews>'
               b'<sheetView workbookViewId="0"><pane ySplit="1" topLeftCell="A2" activePane="bottomLeft" '
               b'state="frozen"/></sheetView></sheetViews><sheetData>')
-    out.write(('<row r="1">' + "".join(_cell(f"{letters[i]}1", v, ' s="1"') for i, v in enumerate(header))
-               + "</row>").encode())
+    out.write(("<row>" + "".join(_cell(v, ' s="1"') for v in header) + "</row>").encode())
     buffer = []
-    for n, row in enumerate(rows, start=2):
+    for row in rows:
         # The hot loop of big exports: _cell's work inlined, escaping only what needs it.
-        parts = [f'<row r="{n}">']
-        for letter, v in zip(letters, row):
-            if v is None or v == "":
-                continue
+        parts = ["<row>"]
+        for v in row:
             kind = type(v)
             if kind is int or kind is float:
-                parts.append(f'<c r="{letter}{n}"><v>{v}</v></c>')
-                continue
-            if kind is not str:
-                parts.append(_cell(f"{letter}{n}", v))
-                continue
-            if not v.isprintable():
-                v = _ILLEGAL.sub("", v)
-            if "&" in v or "<" in v or ">" in v:
-                v = escape(v)
-            space = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
-            parts.append(f'<c r="{letter}{n}" t="inlineStr"><is><t{space}>{v}</t></is></c>')
+                parts.append(f"<c><v>{v}</v></c>")
+            elif kind is not str or not v:
+                parts.append(_cell(v))
+            else:
+                if not v.isprintable():
+                    v = _ILLEGAL.sub("", v)
+                if "&" in v or "<" in v or ">" in v:
+                    v = escape(v)
+                space = ' xml:space="preserve"' if v[:1].isspace() or v[-1:].isspace() else ""
+                parts.append(f'<c t="inlineStr"><is><t{space}>{v}</t></is></c>')
         parts.append("</row>")
         buffer.append("".join(parts))
         if len(buffer) >= 5000:
@@ -88,6 +85,34 @@ def _sheet(out: IO[bytes], header: list, rows: Iterable[list]) -> None:
             buffer.clear()
     out.write("".join(buffer).encode())
     out.write(b"</sheetData></worksheet>")
+
+
+class _Deflater:
+    """Writes to a zip entry from a thread of its own: zlib compresses without the GIL,
+    so a big sheet is compressed on the second core while the next rows are built."""
+
+    def __init__(self, out: IO[bytes]):
+        self.queue: queue.Queue = queue.Queue(maxsize=16)
+        self.error: BaseException | None = None
+        self.thread = threading.Thread(target=self._run, args=(out,), daemon=True)
+        self.thread.start()
+
+    def _run(self, out: IO[bytes]) -> None:
+        while (chunk := self.queue.get()) is not None:
+            if self.error is None:
+                try:
+                    out.write(chunk)
+                except BaseException as exc:  # reported by close(), in the caller's thread
+                    self.error = exc
+
+    def write(self, chunk: bytes) -> None:
+        self.queue.put(chunk)
+
+    def close(self) -> None:
+        self.queue.put(None)
+        self.thread.join()
+        if self.error is not None:
+            raise self.error
 
 
 def write_workbook(target: IO[bytes], sheets: list[tuple[str, list, Iterable[list]]]) -> None:
@@ -111,4 +136,8 @@ def write_workbook(target: IO[bytes], sheets: list[tuple[str, list, Iterable[lis
                       'officeDocument/2006/relationships/styles" Target="styles.xml"/></Relationships>')
         for n, (_name, header, rows) in enumerate(sheets, start=1):
             with zf.open(f"xl/worksheets/sheet{n}.xml", "w", force_zip64=True) as out:
-                _sheet(out, header, rows)
+                deflater = _Deflater(out)
+                try:
+                    _sheet(deflater, header, rows)
+                finally:
+                    deflater.close()

@@ -83,7 +83,8 @@ def app(database_url):
     with app.app_context():
         yield app
         db.session.remove()
-        tables = [t.name for t in reversed(db.metadata.sorted_tables)]  # children before parents
+        # Children before parents; the append-only audit log is emptied by clear_audit_log.
+        tables = [t.name for t in reversed(db.metadata.sorted_tables) if t.name != "audit_entry"]
         with db.engine.begin() as c:
             if db.engine.dialect.name == "postgresql":
                 c.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
@@ -91,7 +92,24 @@ def app(database_url):
                 c.execute(text("UPDATE question SET current_version_id = NULL"))
                 for t in tables:
                     c.execute(text(f'DELETE FROM "{t}"'))
+            clear_audit_log(c)
         db.engine.dispose()
+
+
+def clear_audit_log(c) -> None:
+    """Empty the append-only audit log between tests: its triggers are lifted for that moment only."""
+    if c.dialect.name == "postgresql":
+        c.execute(text("ALTER TABLE audit_entry DISABLE TRIGGER audit_entry_no_truncate"))
+        c.execute(text("TRUNCATE audit_entry RESTART IDENTITY"))
+        c.execute(text("ALTER TABLE audit_entry ENABLE TRIGGER audit_entry_no_truncate"))
+        return
+    triggers = c.execute(text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' "
+                              "AND tbl_name = 'audit_entry'")).all()
+    for name, _sql in triggers:
+        c.execute(text(f"DROP TRIGGER {name}"))
+    c.execute(text("DELETE FROM audit_entry"))
+    for _name, sql in triggers:
+        c.execute(text(sql))
 
 
 @pytest.fixture
@@ -225,20 +243,62 @@ def live_server(app, database_url):
     server.stop()
 
 
-class ApiClient:
-    """A requests session that logs in and carries the CSRF token, like the quiz page."""
+class SourceAddressAdapter(requests.adapters.HTTPAdapter):
+    """Connect from a given loopback address (127.0.0.2, ...): several clients, each with an address of its own."""
 
-    def __init__(self, base: str):
+    def __init__(self, source: str, **kw):
+        self.source = (source, 0)
+        super().__init__(**kw)
+
+    def init_poolmanager(self, *args, **kw):
+        kw["source_address"] = self.source
+        super().init_poolmanager(*args, **kw)
+
+
+class ApiClient:
+    """A requests session that logs in and carries the CSRF token, like the quiz page.
+
+    ``source`` makes it connect from that loopback address; ``call(..., base=URL)``
+    sends one request to another server with the same cookies (cookies do not
+    depend on the port).
+    """
+
+    def __init__(self, base: str, source: str | None = None):
         self.base = base
         self.http = requests.Session()
+        if source:
+            self.http.mount("http://", SourceAddressAdapter(source))
         self.token = self.http.get(base + "/api/v1/csrf").json()["csrf_token"]
 
-    def call(self, method: str, path: str, **kw):
+    def call(self, method: str, path: str, base: str | None = None, **kw):
         headers = kw.pop("headers", {})
         headers.setdefault("X-CSRFToken", self.token)
-        return self.http.request(method, self.base + path, headers=headers, timeout=30, **kw)
+        return self.http.request(method, (base or self.base) + path, headers=headers, timeout=30, **kw)
 
     def login(self, email: str, password: str = "mat-khau-123"):
         r = self.call("POST", "/api/v1/auth/login", json={"email": email, "password": password})
         assert r.status_code == 200, r.text
         return self
+
+
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/9")
+
+
+@pytest.fixture
+def redis_prefix():
+    """A key prefix of this test's own in a Redis database for tests; its keys are deleted afterwards."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2)
+    try:
+        client.ping()
+    except redis.RedisError:
+        if IN_CI:
+            pytest.fail(f"Redis is not reachable at {REDIS_URL} (CI=true: a missing Redis is a failure)")
+        pytest.skip(f"Redis is not reachable at {REDIS_URL}")
+    prefix = f"test-{secrets.token_hex(6)}"
+    yield prefix, client
+    keys = list(client.scan_iter(match=f"*{prefix}*"))
+    if keys:
+        client.delete(*keys)
+    client.close()

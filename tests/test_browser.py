@@ -1,5 +1,5 @@
-"""The participant's whole flow in Debian's Chromium at phone size, reload and expiry included; the
-suspicious-pattern report and a participant's data download."""
+"""The participant's whole flow in Debian's Chromium at phone size, reload and expiry included; the forgotten
+password flow; the suspicious-pattern report and a participant's data download."""
 import csv
 import io
 import json
@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 
 from .conftest import IN_CI, LiveServer, correct_option
+from .test_hostile_text import hostile  # noqa: F401 (a fixture)
+from .mailbox import PASSWORD, USER, mailbox, reset_path  # noqa: F401  (mailbox: a fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -125,6 +127,13 @@ def test_whole_flow_on_a_phone(page, server, session, bank, contest_factory):
     assert "Đã nộp bài" in page.inner_text("#result")
     assert page.locator(".review > li").count() == 20
     assert "Giải thích" in page.inner_text(".review")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    # The public leaderboard, reached from the contest page, fits the phone too.
+    page.goto(server.url + "/contests/thi-thu")
+    page.click("text=Xem bảng xếp hạng")
+    page.wait_for_selector("table.leaderboard")
+    assert "12/20" in page.inner_text("table.leaderboard") and "Kết quả tạm tính" in page.inner_text("main")
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
 
@@ -293,6 +302,111 @@ def test_pages_work_under_the_content_security_policy(browser, database_url, app
         page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('cập nhật lúc')")
         assert page.evaluate("window.__csp") == []
         assert not [text for text in console if "Content Security Policy" in text], console
+    finally:
+        context.close()
+        server.stop()
+
+
+NEW_PASSWORD = "Dong-lua-chin-vang-2026"
+
+
+@pytest.fixture
+def mail_server(app, database_url, mailbox):
+    s = LiveServer(database_url, extra_env={"SMTP_HOST": "127.0.0.1", "SMTP_PORT": str(mailbox.port),
+                                            "SMTP_USER": USER, "SMTP_PASSWORD": PASSWORD,
+                                            "SMTP_FROM": "btc@example.vn", "SMTP_STARTTLS": "false"})
+    yield s
+    s.stop()
+
+
+def test_forgotten_password_on_a_phone(page, mail_server, mailbox, session, user_factory):
+    """The link arrives by real SMTP, refuses a common password, works once."""
+    user_factory(email="hoa@example.vn", full_name="Lê Thị Hoa")
+    base = mail_server.url
+    page.goto(base + "/login")
+    page.click("text=Quên mật khẩu?")
+    page.wait_for_url(base + "/forgot-password")
+    page.fill("#email", "hoa@example.vn")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Nếu email đã đăng ký, chúng tôi đã gửi liên kết")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+
+    link = reset_path(mailbox.wait(1)[0]["body"])
+    assert mailbox.messages[0]["to"] == ["hoa@example.vn"]
+    page.goto(base + link)
+    page.fill("#password", "iloveyou")
+    page.fill("#confirm", "iloveyou")
+    page.click("button[type=submit]")
+    page.wait_for_selector("text=Mật khẩu này quá phổ biến")
+    page.fill("#password", NEW_PASSWORD)
+    page.fill("#confirm", NEW_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/login")
+    assert "Đã đặt mật khẩu mới" in page.inner_text("main")
+
+    page.fill("#email", "hoa@example.vn")
+    page.fill("#password", NEW_PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    assert "Lê Thị Hoa" in page.inner_text("header")
+
+    # The link worked once.
+    page.goto(base + link)
+    assert "đã được dùng" in page.inner_text("main")
+
+
+def test_markup_in_names_and_questions_shows_as_text(browser, database_url, hostile, session):
+    """The quiz page (drawn by quiz.js), the review and the live dashboard: the payloads read literally, none runs."""
+    from .test_hostile_text import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
+
+    server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1", "STATS_MAX_AGE_S": "1"})
+    context = browser.new_context(viewport=PHONE, locale="vi-VN")
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    alerts = []  # an alert() would be a payload running; the submit's confirm() is the page's own
+
+    def on_dialog(dialog):
+        if dialog.type == "confirm":
+            dialog.accept()
+        else:
+            alerts.append(dialog.message)
+            dialog.dismiss()
+
+    page.on("dialog", on_dialog)
+    injected = "() => document.querySelectorAll('img[src=\"x\"], script:not([src])').length"
+    try:
+        page.goto(server.url + "/login")
+        page.fill("#email", "lan@example.vn")
+        page.fill("#password", "mat-khau-123")
+        page.click("main button[type=submit]")
+        page.goto(server.url + "/contests/thi-thu")
+        assert page.inner_text("h1") == TITLE and NAME in page.inner_text("header")
+        aid = start(page, server.url)
+        page.check("#show-all")
+        assert STEM in page.locator("fieldset.question p.q").all_inner_texts()
+        assert set(OPTIONS) <= set(page.locator("label.option span").all_inner_texts())
+        assert page.evaluate(injected) == 0
+        for i in range(4):
+            fs = page.locator(f"fieldset.question[data-index='{i}']")
+            fs.locator(f"input[value='{correct_option(session, aid, fs.get_attribute('id')[2:])}']").check()
+        page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
+        page.click("#submit")
+        page.wait_for_selector("#result")
+        assert page.inner_text("#score") == "4/4"
+        assert STEM in page.locator(".review p.q").all_inner_texts()
+        assert EXPLANATION in page.inner_text(".review") and OPTIONS[1] in page.inner_text(".review")
+        assert page.evaluate(injected) == 0
+
+        # The organizer's dashboard, refreshed in place by dashboard.js (innerHTML of the server's escaped HTML).
+        page.context.clear_cookies()
+        page.goto(server.url + "/login")
+        page.fill("#email", "-btc@example.vn")
+        page.fill("#password", "mat-khau-123")
+        page.click("main button[type=submit]")
+        page.goto(server.url + "/results/thi-thu")
+        page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('cập nhật lúc')")
+        assert UNIT in page.inner_text("#dashboard") and "@C <b>đậm</b>" in page.inner_text("#dashboard")
+        assert page.evaluate(injected) == 0 and alerts == []
     finally:
         context.close()
         server.stop()

@@ -4,7 +4,7 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from quiz.models import User
+from quiz.models import AttemptQuestion, User
 
 
 @pytest.fixture
@@ -70,3 +70,40 @@ def test_login_next_only_goes_to_this_site(web, user_factory):
     r = web.post("/login?next=https://evil.example/x", data={"csrf_token": token(page), "email": "a@example.vn",
                                                               "password": "mat-khau-123"})
     assert r.status_code == 302 and r.headers["Location"] == "/"
+
+
+def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, session, bank, contest_factory,
+                                                                      user_factory):
+    from datetime import timedelta
+
+    from quiz.attempts import start_attempt, submit
+    from quiz.models import utcnow
+    from quiz.rounds import create_round
+
+    from .conftest import correct_option
+
+    contest = contest_factory("xep-hang", question_count=4, blueprint="1-12:4")
+    now = utcnow()
+    create_round(session, contest, number=1, opens_at=contest.opens_at, closes_at=now + timedelta(hours=2))
+    people = [user_factory(full_name="Phạm Thị Hồng Nhung", email="nhung@example.vn", phone="0912345678",
+                           unit="HTX <b>Bình Minh</b>"),
+              user_factory(full_name="Lê Văn An", email="an@example.vn", phone="0987654321", unit="HTX Hoà Bình")]
+    for person, right in zip(people, (4, 2)):
+        attempt, _ = start_attempt(session, person.id, contest)
+        answers = {}
+        for q in session.execute(select(AttemptQuestion.question_id).where(AttemptQuestion.attempt_id == attempt.id)
+                                 .order_by(AttemptQuestion.position).limit(right)).scalars():
+            answers[q] = correct_option(session, attempt.id, str(q))
+        submit(session, attempt.id, person.id, answers, prediction=1)
+    html = web.get("/contests/xep-hang/leaderboard").get_data(as_text=True)
+    assert "Kết quả tạm tính" in html and "Phạm T. H. N." in html and "Lê V. A." in html
+    assert html.index("Phạm T. H. N.") < html.index("Lê V. A.")  # 4/4 before 2/4
+    assert "HTX &lt;b&gt;Bình Minh&lt;/b&gt;" in html and "<b>Bình" not in html
+    for private in ("Hồng Nhung", "nhung@example.vn", "0912345678", "an@example.vn", "0987654321"):
+        assert private not in html
+    assert "Vòng 1" in web.get("/contests/xep-hang/leaderboard?round=1").get_data(as_text=True)
+    assert web.get("/contests/xep-hang/leaderboard?round=9").status_code == 404
+    assert web.get("/contests/khong-co/leaderboard").status_code == 404
+    contest.closes_at = utcnow() - timedelta(seconds=1)
+    session.commit()
+    assert "Kết quả chính thức" in web.get("/contests/xep-hang/leaderboard").get_data(as_text=True)

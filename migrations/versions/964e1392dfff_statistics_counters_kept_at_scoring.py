@@ -23,8 +23,6 @@ def upgrade():
     sa.Column('scope', sa.Integer(), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('best', sa.Integer(), nullable=False),
-    sa.ForeignKeyConstraint(['contest_id'], ['contest.id'], name=op.f('fk_person_best_contest_id_contest')),
-    sa.ForeignKeyConstraint(['user_id'], ['user.id'], name=op.f('fk_person_best_user_id_user')),
     sa.PrimaryKeyConstraint('contest_id', 'scope', 'user_id', name=op.f('pk_person_best'))
     )
     op.create_table('score_tally',

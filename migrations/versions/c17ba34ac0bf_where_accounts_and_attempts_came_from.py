@@ -4,7 +4,7 @@ Nullable columns, no default: adding them rewrites no rows, and rows from
 before (and imported results) simply have no address or device.
 
 Revision ID: c17ba34ac0bf
-Revises: 7a937a46c806
+Revises: 6516f0aeee45
 Create Date: 2026-11-23 22:54:32.534737
 
 """
@@ -14,7 +14,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = 'c17ba34ac0bf'
-down_revision = '7a937a46c806'
+down_revision = '6516f0aeee45'
 branch_labels = None
 depends_on = None
 
