@@ -370,17 +370,22 @@ def winners_command(slug, out, round_, by):
 @click.argument("slug")
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON (the page's data).")
 @click.option("--round", "round_", default=None)
-def suspicious_command(slug, as_json, round_):
+@by_option
+def suspicious_command(slug, as_json, round_, by):
     """Suspicious patterns to review (same address or device, too fast, identical answers)."""
     import json
     from zoneinfo import ZoneInfo
 
     from .suspicious import Rules, build_report
 
+    actor = _actor(by)
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
     report = build_report(db.session, contest, rnd, Rules.from_config(current_app.config),
                           ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
+    audit.record_now(db.session, actor, "suspicious.export", "contest", slug,
+                     after={"round": rnd.number if rnd else None, "format": "json" if as_json else "text",
+                            "flags": len(report["flags"])})
     if as_json:
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
         return

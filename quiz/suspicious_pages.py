@@ -47,8 +47,14 @@ def show(slug: str):
 
 @bp.get("/<slug>/suspicious.csv")
 def download(slug: str):
+    from . import audit
+
     contest, rnd, report = _report(slug)
-    response = current_app.response_class(suspicious_csv(report), mimetype="text/csv; charset=utf-8")
+    body = suspicious_csv(report)
+    # Names, emails and phone numbers leave the platform here: who took them is recorded (quiz.audit).
+    audit.record_now(db.session, audit.web_actor(), "suspicious.export", "contest", contest.slug,
+                     after={"round": rnd.number if rnd else None, "format": "csv", "flags": len(report["flags"])})
+    response = current_app.response_class(body, mimetype="text/csv; charset=utf-8")
     name = f"dau-hieu-bat-thuong-{contest.slug}" + (f"-vong-{rnd.number}" if rnd else "")
     response.headers["Content-Disposition"] = f'attachment; filename="{name}.csv"'
     response.headers["Cache-Control"] = "no-store"

@@ -302,6 +302,11 @@ def test_page_csv_and_attempt_view(staff_world, session):
     assert len(rows) == 1 + 10  # 5 people x (registrations, starts) from one address
     names = [row[4] for row in rows[1:]]
     assert "'=HYPERLINK(\"http://x\")" in names and not any(n.startswith("=") for n in names)
+    from quiz.models import AuditEntry
+
+    logged = session.execute(select(AuditEntry.action, AuditEntry.actor_email, AuditEntry.target_id)).all()
+    session.commit()
+    assert ("suspicious.export", "organizer@example.vn", "thi-thu") in logged  # contacts left the platform
     # The attempt behind a flag, with where it was started and the key.
     attempt_id = int(rows[-1][9].split()[0])
     page = c.get(f"/organizer/contests/thi-thu/attempts/{attempt_id}").get_data(as_text=True)
@@ -325,6 +330,15 @@ def test_command_line(staff_world, session):
     assert body["rules"]["same_source_people"] == 5
     text = runner.invoke(args=["suspicious", "thi-thu"])
     assert text.exit_code == 0 and "2 dấu hiệu" in text.output and "hoi-truong-1@example.vn" in text.output
+    by = runner.invoke(args=["suspicious", "thi-thu", "--by", "judge@example.vn"])
+    assert by.exit_code == 0
+    from quiz.models import AuditEntry
+
+    assert [tuple(r) for r in session.execute(select(AuditEntry.actor_email, AuditEntry.after)
+                                              .where(AuditEntry.action == "suspicious.export")).all()] == [
+        ("cli", {"round": None, "format": "json", "flags": 2}), ("cli", {"round": None, "format": "text", "flags": 2}),
+        ("judge@example.vn", {"round": None, "format": "text", "flags": 2})]
+    session.commit()
     bad = runner.invoke(args=["suspicious", "khong-co"])
     assert bad.exit_code == 1 and "Không tìm thấy cuộc thi" in bad.output
     assert runner.invoke(args=["suspicious", "thi-thu", "--round", "9"]).exit_code == 1
