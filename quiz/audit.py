@@ -140,24 +140,18 @@ CSV_COLUMNS = ["id", "at", "actor_id", "actor_email", "action", "target_type", "
 
 
 def csv_bytes(entries) -> bytes:
-    """The entries as CSV for Excel: UTF-8 with BOM, text cells guarded against formulas (quiz.exports)."""
-    import csv
-    import io
+    """The entries as CSV for Excel: UTF-8 with BOM, text cells guarded against formulas (quiz.cells)."""
     import json
 
-    from .exports import _cell
+    from .cells import excel_csv, guard
 
     def js(value):
         return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
 
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(CSV_COLUMNS)
-    for e in entries:
-        w.writerow([e.id, e.at.isoformat(timespec="seconds"), e.actor_id if e.actor_id is not None else "",
-                    _cell(e.actor_email), _cell(e.action), _cell(e.target_type), _cell(e.target_id),
-                    _cell(js(e.before)), _cell(js(e.after)), _cell(e.ip or "")])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv([CSV_COLUMNS, *([e.id, e.at.isoformat(timespec="seconds"),
+                                      e.actor_id if e.actor_id is not None else "", guard(e.actor_email),
+                                      guard(e.action), guard(e.target_type), guard(e.target_id), guard(js(e.before)),
+                                      guard(js(e.after)), guard(e.ip or "")] for e in entries)])
 
 
 _NEVER = {"password_hash", "search_text", "created_at"}  # secrets, and noise that no one needs in the log

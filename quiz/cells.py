@@ -8,6 +8,10 @@ exported bank re-imports unchanged.
 """
 from __future__ import annotations
 
+import csv
+import io
+from typing import Iterable
+
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
@@ -16,6 +20,13 @@ def guard(value):
     if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
+
+
+def excel_csv(rows: Iterable[list]) -> bytes:
+    """Rows (the header first) as CSV in UTF-8 with a BOM, so Excel reads Vietnamese text correctly."""
+    out = io.StringIO()
+    csv.writer(out).writerows(rows)
+    return ("\ufeff" + out.getvalue()).encode("utf-8")
 
 
 def unguard(value: str) -> str:

@@ -1,10 +1,10 @@
 """Winner lists as CSV (UTF-8 with BOM, for Excel) and XLSX (header, frozen panes, digest, collective prizes)."""
 from __future__ import annotations
 
-import csv
 import io
+from itertools import chain
 
-from .cells import guard
+from .cells import excel_csv, guard
 from .prizes import prize_for, prize_places
 from .ranking import Ranking
 from .timeutil import iso
@@ -12,7 +12,6 @@ from .timeutil import iso
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
            "prediction_error", "submitted_at", "attempt_id"]
 UNIT_COLUMNS = ["rank", "unit", "participants", "attempts"]
-_cell = guard  # text a spreadsheet would run as a formula gets an apostrophe in front (quiz.cells)
 
 
 def _tuples(ranking: Ranking):
@@ -32,18 +31,14 @@ def winner_rows(ranking: Ranking, tiers: list | None):
         if places is not None:
             if rank > places:
                 return
-            prize = _cell(prize_for(rank, tiers))
-        # Text columns pass through _cell: a cell starting with = + - @ must not run as a formula.
-        yield [rank, prize, _cell(name), _cell(email), _cell(phone), _cell(unit), _cell(locality), score,
+            prize = guard(prize_for(rank, tiers))
+        # Text columns pass through guard: a cell starting with = + - @ must not run as a formula.
+        yield [rank, prize, guard(name), guard(email), guard(phone), guard(unit), guard(locality), score,
                ms / 1000, prediction, error, when, attempt]
 
 
 def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(COLUMNS)
-    w.writerows(winner_rows(ranking, tiers))
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv(chain([COLUMNS], winner_rows(ranking, tiers)))
 
 
 def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) -> bytes:
@@ -53,10 +48,10 @@ def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) 
     out = io.BytesIO()
     write_workbook(out, [
         ("winners", COLUMNS, winner_rows(ranking, tiers)),
-        ("collective", UNIT_COLUMNS, ([i, _cell(unit), participants, attempts]
+        ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts]
                                       for i, (unit, participants, attempts) in enumerate(units, start=1))),
         ("digest", ["field", "value"], [
-            ["contest", _cell(title)], ["sha256", ranking.digest],
+            ["contest", guard(title)], ["sha256", ranking.digest],
             ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
             ["frozen_at", iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]]),
     ])
@@ -69,12 +64,7 @@ SUSPICIOUS_COLUMNS = ["Dấu hiệu số", "Loại", "Mô tả", "Lý do", "Họ
 
 def suspicious_csv(report: dict) -> bytes:
     """The suspicious-pattern report (quiz.suspicious), one row per person per flag, for Excel."""
-    out = io.StringIO()
-    w = csv.writer(out)
-    w.writerow(SUSPICIOUS_COLUMNS)
-    for number, flag in enumerate(report["flags"], start=1):
-        for p in flag["people"]:
-            w.writerow([number, flag["kind"], _cell(flag["title"]), _cell(flag["reason"]), _cell(p["full_name"]),
-                        _cell(p["email"]), _cell(p["phone"]), _cell(p["unit"]), _cell(p["locality"]),
-                        " ".join(map(str, p["attempt_ids"]))])
-    return ("\ufeff" + out.getvalue()).encode("utf-8")
+    return excel_csv(chain([SUSPICIOUS_COLUMNS], (
+        [number, flag["kind"], guard(flag["title"]), guard(flag["reason"]), guard(p["full_name"]), guard(p["email"]),
+         guard(p["phone"]), guard(p["unit"]), guard(p["locality"]), " ".join(map(str, p["attempt_ids"]))]
+        for number, flag in enumerate(report["flags"], start=1) for p in flag["people"])))

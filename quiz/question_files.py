@@ -13,7 +13,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .cells import guard, unguard
+from .cells import excel_csv, guard, unguard
 
 LETTERS = "ABCDEF"
 OPTION_COLUMNS = [f"option_{c.lower()}" for c in LETTERS]
@@ -201,9 +201,7 @@ def questions_bytes(questions, fmt: str) -> bytes:
         book.save(out)
         return out.getvalue()
     if fmt == "csv":
-        out = io.StringIO()
-        csv.writer(out).writerows(rows)
-        return ("\ufeff" + out.getvalue()).encode("utf-8")
+        return excel_csv(rows)
     raise QuestionFileError([f"unsupported file type .{fmt}; use .csv or .xlsx"])
 
 

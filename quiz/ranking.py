@@ -177,19 +177,20 @@ def digest_of(rows) -> str:
     return h.hexdigest()
 
 
+def _freezes_of(contest_id: int, round_id: int | None) -> tuple:
+    """The freezes of a contest's whole ranking (round_id None) or of one round's."""
+    return (RankingFreeze.contest_id == contest_id,
+            RankingFreeze.round_id.is_(None) if round_id is None else RankingFreeze.round_id == round_id)
+
+
 def current_freeze(s: Session, contest_id: int, round_id: int | None) -> RankingFreeze | None:
-    return s.execute(select(RankingFreeze).where(RankingFreeze.contest_id == contest_id,
-                                                 RankingFreeze.round_id.is_(None) if round_id is None
-                                                 else RankingFreeze.round_id == round_id,
+    return s.execute(select(RankingFreeze).where(*_freezes_of(contest_id, round_id),
                                                  RankingFreeze.current.is_(True))).scalars().first()
 
 
 def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> RankingFreeze:
     """Copy the ranking as it is now into ranking_entry (one INSERT ... SELECT) and make it current."""
-    s.execute(update(RankingFreeze).where(RankingFreeze.contest_id == contest_id,
-                                          RankingFreeze.round_id.is_(None) if round_id is None
-                                          else RankingFreeze.round_id == round_id)
-              .values(current=False))
+    s.execute(update(RankingFreeze).where(*_freezes_of(contest_id, round_id)).values(current=False))
     truth = perfect_count(s, contest_id, round_id)
     record = RankingFreeze(contest_id=contest_id, round_id=round_id, frozen_at=utcnow(), frozen_by=by, truth=truth,
                            rows=0, digest="", current=True)

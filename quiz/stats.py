@@ -73,11 +73,11 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
         body[key] = sorted(rows, key=lambda r: (-r["participants"], r["name"]))
     body["attempts_per_day"] = [{"date": day, "attempts": n} for day, (n, _p, _pf) in sorted(groups["d"].items())]
     if with_items:
-        body["items"], body["kr20"] = item_analysis(s, contest, scope, hist, attempts)
+        body["items"], body["kr20"] = item_analysis(s, contest, scope, hist, attempts, stdev)
     return body
 
 
-def item_analysis(s: Session, contest: Contest, scope: int, hist: Counter, attempts: int
+def item_analysis(s: Session, contest: Contest, scope: int, hist: Counter, attempts: int, stdev: float | None
                   ) -> tuple[list[dict], float | None]:
     """Per question: facility (share right), discrimination (upper 27% minus lower 27%), choices; and KR-20.
 
@@ -123,7 +123,7 @@ def item_analysis(s: Session, contest: Contest, scope: int, hist: Counter, attem
         exposures_sum += shown
     items.sort(key=lambda item: (item["facility"], item["code"]))
     n_items = contest.question_count
-    variance = _moments(hist, attempts)[2] ** 2
+    variance = stdev ** 2
     kr20 = None
     if n_items > 1 and variance > 0 and exposures_sum:
         kr20 = n_items / (n_items - 1) * (1 - n_items * (pq_sum / exposures_sum) / variance)

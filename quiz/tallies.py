@@ -139,22 +139,14 @@ def count_imported(conn: Connection, contest_id: int, rows, profiles: dict[int, 
         for key in ((0, uid), (round_id, uid)) if round_id else ((0, uid),):
             if best.get(key, -1) < score:
                 best[key] = score
-    new_rows, better, moves = [], [], Counter()
+    new_rows, better = [], []
     for (scope, uid), score in best.items():
         before = old.get((scope, uid))
         if before is None:
             new_rows.append((contest_id, scope, uid, score))
-            unit, locality = profiles[uid]
-            moves[(scope, "p", "u:" + unit, 0)] += 1
-            moves[(scope, "p", "l:" + locality, 0)] += 1
         elif score > before:
             better.append({"c": contest_id, "s": scope, "u": uid, "b": score})
-            moves[(scope, "b", "", before)] -= 1
-        else:
-            continue
-        moves[(scope, "b", "", score)] += 1
-    for (scope, kind, label, score), n in moves.items():
-        delta.scores[(contest_id, scope, kind, label, score)] += n
+        delta.person(contest_id, scope, before, score, *profiles[uid])
     if better:
         conn.execute(_BETTER, better)
     delta.write(conn)
