@@ -64,21 +64,14 @@ def timed_in_process(url: str) -> dict:
         contest = get_contest(db.session, "big")
         fill_item_counters(db.session, contest.id)
 
-        def winners(fmt: str) -> bytes:  # as the API and `flask winners` do it
-            result = ranking.ranking(db.session, contest, for_export=True)
-            if fmt == "csv":
-                return exports.winners_csv(result, None)
-            units = ranking.units_by_participants(db.session, contest.id)
-            return exports.winners_xlsx(result, None, "big", units)
-
         for name, fn in (("stats", lambda: contest_stats(db.session, contest, with_items=False)),
                          ("stats_items", lambda: contest_stats(db.session, contest)),
                          ("top100", lambda: ranking.ranking(db.session, contest, limit=100)),
                          ("freeze", lambda: ranking.freeze(db.session, contest.id, None)),
                          ("frozen_top100", lambda: ranking.frozen_rows(
                              db.session, ranking.current_freeze(db.session, contest.id, None).id, 100)),
-                         ("winners_csv", lambda: winners("csv")),
-                         ("winners_xlsx", lambda: winners("xlsx")),
+                         ("winners_csv", lambda: exports.winner_list(db.session, contest, None, "csv")),
+                         ("winners_xlsx", lambda: exports.winner_list(db.session, contest, None, "xlsx")),
                          ("recount", lambda: rebuild(db.session.connection(), contest.id))):
             best = None
             for _ in range(1 if name.startswith(("winners", "freeze", "recount")) else 3):

@@ -228,10 +228,6 @@ def _scope(contest):
     return get_round(db.session, contest, request.args.get("round"))
 
 
-def _tiers(contest, rnd):
-    return (rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers)
-
-
 @bp.get("/contests/<slug>/leaderboard")
 def leaderboard(slug: str):
     contest = contests.get_contest(db.session, slug)
@@ -265,14 +261,9 @@ def winners(slug: str):
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
         raise invalid({"format": "csv or xlsx"}, "Định dạng phải là csv hoặc xlsx.")
-    result = ranking.ranking(db.session, contest, rnd, for_export=True)
-    tiers = _tiers(contest, rnd)
-    if fmt == "csv":
-        body, mime = exports.winners_csv(result, tiers), "text/csv; charset=utf-8"
-    else:
-        units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
-        body, mime = exports.winners_xlsx(result, tiers, contest.title, units), \
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    body, result, _tiers = exports.winner_list(db.session, contest, rnd, fmt)
+    mime = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # Names, emails and phone numbers leave the platform here: who took them is recorded.
     audit.record_now(db.session, audit.web_actor(), "winners.export", "contest", contest.slug,
                      after={"round": rnd.number if rnd else None, "format": fmt, "sha256": result.digest})

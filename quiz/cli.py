@@ -342,7 +342,7 @@ def stats_command(slug, as_json, round_, recount, by):
 @by_option
 def winners_command(slug, out, round_, by):
     """Write the winner list (.xlsx or .csv) in ranking order."""
-    from . import exports, ranking
+    from . import exports
 
     actor = _actor(by)
     contest = _contest_or_fail(slug)
@@ -350,13 +350,7 @@ def winners_command(slug, out, round_, by):
     suffix = Path(out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
         fail("error: --out must end in .csv or .xlsx")
-    result = ranking.ranking(db.session, contest, rnd, for_export=True)
-    tiers = rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
-    if suffix == ".csv":
-        data = exports.winners_csv(result, tiers)
-    else:
-        units = ranking.units_by_participants(db.session, contest.id, rnd.id if rnd else None)
-        data = exports.winners_xlsx(result, tiers, contest.title, units)
+    data, result, tiers = exports.winner_list(db.session, contest, rnd, suffix[1:])
     Path(out).write_bytes(data)
     audit.record_now(db.session, actor, "winners.export", "contest", slug,
                      after={"round": rnd.number if rnd else None, "format": suffix[1:], "file": Path(out).name,

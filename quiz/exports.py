@@ -41,6 +41,19 @@ def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:
     return excel_csv(chain([COLUMNS], winner_rows(ranking, tiers)))
 
 
+def winner_list(s, contest, rnd, fmt: str) -> tuple[bytes, Ranking, list | None]:
+    """The winner list file ("csv" or "xlsx") as the API and ``flask winners`` give it, with its ranking and
+    the prize tiers used (a round's own, else the contest's)."""
+    from . import ranking
+
+    result = ranking.ranking(s, contest, rnd, for_export=True)
+    tiers = rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
+    if fmt == "csv":
+        return winners_csv(result, tiers), result, tiers
+    units = ranking.units_by_participants(s, contest.id, rnd.id if rnd else None)
+    return winners_xlsx(result, tiers, contest.title, units), result, tiers
+
+
 def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) -> bytes:
     """The workbook: winners (bold frozen header), collective prizes, and the ranking's digest."""
     from .xlsx import write_workbook

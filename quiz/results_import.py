@@ -129,10 +129,6 @@ def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: 
     return out
 
 
-def _naive(value: datetime) -> str:
-    return value.astimezone(timezone.utc).replace(tzinfo=None).isoformat(sep=" ", timespec="microseconds")
-
-
 def _utc_stamp(dialect: str):
     """How a UTC time goes into a bulk row: a naive datetime for COPY (dumped in C), SQLAlchemy's text on SQLite."""
     if dialect == "postgresql":
@@ -143,19 +139,31 @@ def _utc_stamp(dialect: str):
 def import_results(s: Session, contest: Contest, rows: list[tuple], progress=None) -> ResultsReport:
     """Write checked rows in one transaction; return how many rows and new people."""
     conn = s.connection()
-    if conn.dialect.name == "sqlite":
-        # Index pages for a million rows stay in memory during the import (SQLite's default cache is 2 MB).
-        conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    if conn.dialect.name != "sqlite":
+        return _write(s, conn, contest, rows, progress)
+    # Index pages for a million rows stay in memory during the import (SQLite's default cache is 2 MB);
+    # the pooled connection goes back as it was, whatever happens.
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        return _write(s, conn, contest, rows, progress)
+    finally:
+        s.rollback()
+        s.connection().exec_driver_sql("PRAGMA cache_size = -2000")
+        s.commit()
+
+
+def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress) -> ResultsReport:
     known, profiles = {}, {}
     for email, uid, unit, locality in conn.execute(select(User.email, User.id, User.unit, User.locality)):
         known[email], profiles[uid] = uid, (unit, locality)
-    now = _naive(utcnow())
+    dialect = conn.dialect.name
+    stamp = _utc_stamp(dialect)
+    now = stamp(utcnow())
     new_people, seen = [], set()
     for email, full_name, unit, locality, *_rest in rows:
         if email not in known and email not in seen:
             seen.add(email)
             new_people.append((email, full_name, "", unit, locality, "participant", now))
-    dialect = conn.dialect.name
     raw = conn.connection.driver_connection
     user_cols = ["email", "full_name", "phone", "unit", "locality", "role", "created_at"]
     _bulk(raw, dialect, "user", user_cols, new_people)
@@ -169,7 +177,6 @@ def import_results(s: Session, contest: Contest, rows: list[tuple], progress=Non
     numbers = dict(conn.execute(select(Attempt.user_id, func.max(Attempt.number))
                                 .where(Attempt.contest_id == contest.id).group_by(Attempt.user_id)).all())
     limit = timedelta(seconds=contest.time_limit_s)
-    stamp = _utc_stamp(dialect)
     attempts = []
     for email, _n, _u, _l, score, duration_ms, when, pred, round_id in rows:
         uid = known[email]
@@ -186,9 +193,6 @@ def import_results(s: Session, contest: Contest, rows: list[tuple], progress=Non
     if progress:
         progress("statistics")
     s.commit()
-    if conn.dialect.name == "sqlite":
-        s.connection().exec_driver_sql("PRAGMA cache_size = -2000")  # the pooled connection goes back as it was
-        s.commit()
     return ResultsReport(len(rows), len(new_people))
 
 
