@@ -12,14 +12,13 @@ never be lost to the rate limiter's storage.
 """
 from __future__ import annotations
 
-import hashlib
 import math
 import time
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
 
-from .accounts import normalise_email
+from .lockout import key_for as email_key
 from .session_version import parse as parse_login_id
 
 # endpoint -> [(config key of the limit, key function name, shared scope, limited methods)]
@@ -47,10 +46,6 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-def _digest(value: str) -> str:
-    return hashlib.sha256(value.encode("utf-8", "replace")).hexdigest()[:32]
-
-
 def login_account() -> str:
     """The account a login names: the email of the JSON body or the form, hashed (no emails in Redis)."""
     try:
@@ -63,7 +58,7 @@ def login_account() -> str:
         email = None
     if not isinstance(email, str) or not email.strip():
         return "ip:" + client_ip()
-    return "email:" + _digest(normalise_email(email[:320]))
+    return "email:" + email_key(email[:320])[:32]
 
 
 def _user_id() -> str | None:

@@ -12,7 +12,7 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy import func, select
@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from .accounts import EMAIL_RE
 from .models import Attempt, Contest, Round, User, utcnow
 from .tallies import count_imported
+from .timeutil import parse_iso
 
 COLUMNS = ["email", "full_name", "unit", "locality", "score", "duration_s", "submitted_at", "prediction"]
 MAX_ERRORS_SHOWN = 1000
@@ -38,15 +39,6 @@ class ResultsFileError(ValueError):
 class ResultsReport:
     rows: int
     new_people: int
-
-
-def _parse_time(value: str) -> datetime:
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    parsed = datetime.fromisoformat(value)
-    if parsed.tzinfo is None:
-        raise ValueError
-    return parsed.astimezone(timezone.utc)
 
 
 def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: Round | None = None,
@@ -96,7 +88,7 @@ def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: 
             problems.append(f"duration_s must be 0..{limit_s} seconds, got {duration[:20]!r}")
         when = None
         try:
-            when = _parse_time(submitted)
+            when = parse_iso(submitted)
         except ValueError:
             problems.append(f"submitted_at must be ISO 8601 with a UTC offset, got {submitted[:40]!r}")
         round_id = None
