@@ -1,16 +1,16 @@
 """The yardstick: a bare Flask endpoint that only upserts one answer row, nothing else.
 
-Same database, same engine settings as the app (quiz.database), no login, no CSRF, no checks.
+Same database, same engine settings as the app (quiz.infra.database), no login, no CSRF, no checks.
 """
 import os
 from datetime import datetime, timezone
 
 from flask import Flask, request
 from flask_sqlalchemy import SQLAlchemy
-
-from quiz import database
-from quiz.extensions import NAMING
 from sqlalchemy import MetaData
+
+from quiz.infra import database
+from quiz.infra.extensions import NAMING
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")

@@ -5,7 +5,7 @@
 Writes a results file, times `flask results import` on it, then times the
 statistics report (item counters filled to their largest possible size), the
 top-100 leaderboard, the freeze, the full winner export as the API builds it,
-and a full recount of the statistics' counters (`quiz.tallies.rebuild`).
+and a full recount of the statistics' counters (`quiz.contest.tallies.rebuild`).
 """
 from __future__ import annotations
 
@@ -52,11 +52,13 @@ def flask(url: str, *args: str) -> tuple[float, str]:
 
 def timed_in_process(url: str) -> dict:
     """Stats, top-100 and export timed inside one process (no interpreter start-up in the figure)."""
-    from quiz import create_app, exports, ranking
-    from quiz.contests import get_contest
-    from quiz.extensions import db
-    from quiz.stats import contest_stats
-    from quiz.tallies import rebuild
+    from quiz import create_app
+    from quiz.contest import ranking
+    from quiz.contest.contests import get_contest
+    from quiz.contest.stats import contest_stats
+    from quiz.contest.tallies import rebuild
+    from quiz.files import exports
+    from quiz.infra.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://")})
     out = {}

@@ -34,12 +34,12 @@ def setup(url: str) -> None:
     from werkzeug.security import generate_password_hash
 
     from quiz import create_app
-    from quiz.bank_check import bank_files
-    from quiz.contests import create_contest
-    from quiz.extensions import db
+    from quiz.bank.check import bank_files
+    from quiz.bank.question_files import parse_questions
+    from quiz.bank.questions import import_questions
+    from quiz.contest.contests import create_contest
+    from quiz.infra.extensions import db
     from quiz.models import User, utcnow
-    from quiz.question_bank import import_questions
-    from quiz.question_files import parse_questions
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": url.replace("postgresql://", "postgresql+psycopg://")})
     with app.app_context():

@@ -29,11 +29,11 @@ def measure(kind: str, attempts: int, bank: str) -> dict:
     from sqlalchemy import create_engine, text
 
     from quiz import create_app
-    from quiz.contests import create_contest
-    from quiz.extensions import db
-    from quiz.question_bank import import_questions
-    from quiz.similar_sheets import similar_clusters
-    from quiz.suspicious import build_report
+    from quiz.bank.questions import import_questions
+    from quiz.contest.contests import create_contest
+    from quiz.contest.similar_sheets import similar_clusters
+    from quiz.contest.suspicious import build_report
+    from quiz.infra.extensions import db
     from tests.bulk import insert_sheets
     from tests.conftest import make_questions
 
@@ -50,8 +50,8 @@ def measure(kind: str, attempts: int, bank: str) -> dict:
         with app.app_context():
             upgrade()
             if bank == "real":
-                from quiz.bank_check import bank_files
-                from quiz.question_files import parse_questions
+                from quiz.bank.check import bank_files
+                from quiz.bank.question_files import parse_questions
 
                 import_questions(db.session, [q for f in bank_files() for q in parse_questions(f)])
             else:

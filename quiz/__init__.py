@@ -11,12 +11,12 @@ def create_app(config: dict | None = None) -> Flask:
     root = Path(__file__).resolve().parent.parent
     app = Flask(__name__, instance_path=str(root / "instance"), instance_relative_config=True,
                 template_folder=str(root / "templates"), static_folder=str(root / "static"))
-    from .config import from_env
+    from quiz.infra.settings import from_env
 
     app.config.from_mapping(from_env(Path(app.instance_path)))
     if config:
         app.config.update(config)
-    from .sessions import CachedCookieSessionInterface
+    from quiz.web.sessions import CachedCookieSessionInterface
 
     app.session_interface = CachedCookieSessionInterface()
     app.json.sort_keys = False  # key order is not part of the contract; sorting big payloads costs time
@@ -30,8 +30,8 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from . import database
-    from .extensions import babel, csrf, db, login_manager, migrate
+    from quiz.infra import database
+    from quiz.infra.extensions import babel, csrf, db, login_manager, migrate
 
     database.configure(app)
     db.init_app(app)
@@ -40,13 +40,13 @@ def register_extensions(app: Flask) -> None:
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
     login_manager.init_app(app)
-    login_manager.login_view = "pages.login"
+    login_manager.login_view = "account.login"
     login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
 
     @login_manager.user_loader
     def load_user(login_id: str):
-        # "id:session version": a password change ends the account's other sessions (quiz.session_version).
-        from .session_version import load_user
+        # "id:session version": a password change ends the account's other sessions (quiz.accounts.session_version).
+        from quiz.accounts.session_version import load_user
 
         return load_user(db.session, login_id)
 
@@ -61,17 +61,17 @@ def _locale():
 
 
 def register_blueprints(app: Flask) -> None:
-    from .account_pages import bp as account_bp
-    from .admin import bp as admin_bp
-    from .api import bp as api_bp
-    from .extensions import csrf
-    from .dashboard import bp as dashboard_bp
-    from .organizer import bp as organizer_bp
-    from .pages import bp as pages_bp
-    from .suspicious_pages import bp as suspicious_bp
+    from quiz.infra.extensions import csrf
+    from quiz.web.account import bp as account_bp
+    from quiz.web.admin import bp as admin_bp
+    from quiz.web.api import bp as api_bp
+    from quiz.web.dashboard import bp as dashboard_bp
+    from quiz.web.organizer import bp as organizer_bp
+    from quiz.web.pages import bp as pages_bp
+    from quiz.web.suspicious import bp as suspicious_bp
 
     app.register_blueprint(api_bp)
-    csrf.exempt(api_bp)  # the API checks its header token itself (quiz.api_csrf)
+    csrf.exempt(api_bp)  # the API checks its header token itself (quiz.web.api_csrf)
     app.register_blueprint(pages_bp)
     app.register_blueprint(account_bp)
     app.register_blueprint(organizer_bp)
@@ -82,19 +82,19 @@ def register_blueprints(app: Flask) -> None:
 
 def register_protections(app: Flask) -> None:
     """Security headers and rate limits (these wrap the views, so after the blueprints)."""
-    from . import ratelimits, security_headers
+    from quiz.infra import headers, limits
 
-    security_headers.init_app(app)
-    ratelimits.init_app(app)
+    headers.init_app(app)
+    limits.init_app(app)
 
 
 def register_errorhandlers(app: Flask) -> None:
-    from .errorpages import init_app
+    from quiz.web.errorpages import init_app
 
     init_app(app)
 
 
 def register_commands(app: Flask) -> None:
-    from .cli import init_app
+    from quiz.cli import init_app
 
     init_app(app)

@@ -8,12 +8,14 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
-from . import accounts, attempts, audit, contests
-from .errors import DomainError
-from .extensions import db
-from .question_bank import ExportRow, bank_versions, import_questions
-from .question_files import QuestionFileError, parse_questions, write_questions
-from .timeutil import parse_iso
+from quiz.accounts import users
+from quiz.bank.question_files import QuestionFileError, parse_questions, write_questions
+from quiz.bank.questions import ExportRow, bank_versions, import_questions
+from quiz.contest import attempts, contests
+from quiz.errors import DomainError
+from quiz.infra import audit
+from quiz.infra.extensions import db
+from quiz.timeutil import parse_iso
 
 
 def fail(message: str) -> None:
@@ -35,23 +37,23 @@ def by_option(f):
 def _actor(by: str | None) -> audit.Actor:
     from sqlalchemy import select
 
-    from .models import User
+    from quiz.models import User
 
     if not by:
         return audit.CLI
-    user = db.session.execute(select(User).where(User.email == accounts.normalise_email(by))).scalar_one_or_none()
+    user = db.session.execute(select(User).where(User.email == users.normalise_email(by))).scalar_one_or_none()
     if user is None:
         fail(f"error: --by {by}: no such account")
     return audit.Actor(user.id, user.email)
 
 
-users = AppGroup("users", help="Manage accounts.")
+users_cli = AppGroup("users", help="Manage accounts.")
 questions = AppGroup("questions", help="Import and export the question bank.")
 contests_cli = AppGroup("contests", help="Create and list contests.")
 attempts_cli = AppGroup("attempts", help="Maintain attempts.")
 
 
-@users.command("create")
+@users_cli.command("create")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", "full_name", required=True)
@@ -66,14 +68,14 @@ def users_create(email, password, full_name, role, phone, unit, locality, if_mis
     """Make an account."""
     from sqlalchemy import select
 
-    from .models import User
+    from quiz.models import User
 
-    actor, address = _actor(by), accounts.normalise_email(email)
+    actor, address = _actor(by), users.normalise_email(email)
     try:
         with audit.recording(db.session, actor, "user.create", "user", address, after=lambda: audit.state(
                 db.session.execute(select(User).where(User.email == address)).scalar_one_or_none(),
                 ("id", "email", "full_name", "role", "phone", "unit", "locality"))):
-            user = accounts.create_user(db.session, full_name=full_name, email=email, password=password,
+            user = users.create_user(db.session, full_name=full_name, email=email, password=password,
                                         phone=phone, unit=unit, locality=locality, role=role)
     except DomainError as exc:
         if if_missing and exc.code == "email_taken":
@@ -166,7 +168,7 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
             click.echo(f"contest {slug} already exists; unchanged")
             return
         _domain_fail(exc)
-    from .chapter_plan import format_plan, plan_from_json
+    from quiz.contest.chapter_plan import format_plan, plan_from_json
 
     click.echo(f"created contest {c.slug}: {c.question_count} questions "
                f"({format_plan(plan_from_json(c.blueprint, c.question_count))}), {c.time_limit_s} s, "
@@ -213,8 +215,8 @@ def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, by):
     """Add a round (its own window, attempt limit, prizes and ranking)."""
     from sqlalchemy import select
 
-    from .models import Round
-    from .rounds import create_round
+    from quiz.contest.rounds import create_round
+    from quiz.models import Round
 
     actor = _actor(by)
     contest = _contest_or_fail(slug)
@@ -234,7 +236,7 @@ def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, by):
 @click.argument("slug")
 def rounds_list(slug):
     """List a contest's rounds."""
-    from .rounds import rounds_of
+    from quiz.contest.rounds import rounds_of
 
     contest = _contest_or_fail(slug)
     for r in rounds_of(db.session, contest.id):
@@ -252,8 +254,8 @@ def ranking_freeze(slug, round_, by):
     """Freeze the ranking again from the attempts as they are now (an admin's explicit decision)."""
     from sqlalchemy import select
 
-    from . import ranking
-    from .models import User
+    from quiz.contest import ranking
+    from quiz.models import User
 
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
@@ -288,7 +290,7 @@ def _contest_or_fail(slug: str):
 
 
 def _round_or_fail(contest, round_):
-    from .rounds import get_round
+    from quiz.contest.rounds import get_round
 
     try:
         return get_round(db.session, contest, round_)
@@ -306,9 +308,9 @@ def stats_command(slug, as_json, round_, recount, by):
     """The statistics report of a contest."""
     import json
 
-    from .database import reading
-    from .stats import contest_stats
-    from .tallies import rebuild
+    from quiz.contest.stats import contest_stats
+    from quiz.contest.tallies import rebuild
+    from quiz.infra.database import reading
 
     actor = _actor(by)
     contest = _contest_or_fail(slug)
@@ -342,7 +344,7 @@ def stats_command(slug, as_json, round_, recount, by):
 @by_option
 def winners_command(slug, out, round_, by):
     """Write the winner list (.xlsx or .csv) in ranking order."""
-    from . import exports
+    from quiz.files import exports
 
     actor = _actor(by)
     contest = _contest_or_fail(slug)
@@ -370,7 +372,7 @@ def suspicious_command(slug, as_json, round_, by):
     import json
     from zoneinfo import ZoneInfo
 
-    from .suspicious import Rules, build_report
+    from quiz.contest.suspicious import Rules, build_report
 
     actor = _actor(by)
     contest = _contest_or_fail(slug)
@@ -404,8 +406,8 @@ def results_import(slug, file, round_, by):
     """Import finished attempts (email,full_name,unit,locality,score,duration_s,submitted_at,prediction)."""
     import time
 
-    from .results_import import ResultsFileError, import_results, read_results
-    from .rounds import rounds_of
+    from quiz.contest.rounds import rounds_of
+    from quiz.files.results_import import ResultsFileError, import_results, read_results
 
     actor = _actor(by)
     contest = _contest_or_fail(slug)
@@ -428,7 +430,7 @@ def results_import(slug, file, round_, by):
 
 
 def init_app(app: Flask) -> None:
-    for group in (users, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli):
+    for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)

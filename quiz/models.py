@@ -14,7 +14,7 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
-from .extensions import db
+from quiz.infra.extensions import db
 
 ROLES = ("participant", "organizer", "judge", "admin")
 REVIEW_POLICIES = ("never", "after_submit", "after_close")
@@ -54,12 +54,12 @@ class User(UserMixin, db.Model):
     role: Mapped[str] = mapped_column(String(12), default="participant")
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Raised by every password change or reset. Sessions and remember-me cookies carry it (get_id), so the
-    # account's other sessions stop working on every app server at once (quiz.session_version).
+    # account's other sessions stop working on every app server at once (quiz.accounts.session_version).
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     # When a reset link was last mailed: at most one a minute, so nobody can flood an inbox through us.
     reset_sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    # Where the account was made, for the suspicious-pattern report (quiz.suspicious): the client's
-    # address and a keyed hash of its browser (quiz.fingerprint), never the raw User-Agent.
+    # Where the account was made, for the suspicious-pattern report (quiz.contest.suspicious): the client's
+    # address and a keyed hash of its browser (quiz.web.fingerprint), never the raw User-Agent.
     registered_ip: Mapped[str | None] = mapped_column(String(45))
     registered_device: Mapped[str | None] = mapped_column(String(16))
 
@@ -73,7 +73,7 @@ class User(UserMixin, db.Model):
 class LoginFailure(db.Model):
     """Failed logins per email (unknown emails too, so a lockout says nothing about who is registered).
 
-    Kept in the database so every app server sees the same count (quiz.lockout)."""
+    Kept in the database so every app server sees the same count (quiz.accounts.lockout)."""
 
     email_hash: Mapped[str] = mapped_column(String(64), primary_key=True)  # SHA-256 of the normalised email
     failures: Mapped[int] = mapped_column(default=0)
@@ -139,9 +139,9 @@ class Contest(db.Model):
     time_limit_s: Mapped[int] = mapped_column(default=1200)
     max_attempts: Mapped[int] = mapped_column(default=3)
     review_policy: Mapped[str] = mapped_column(String(16), default="after_submit")
-    # [[[chapters...], count], ...] (quiz.chapter_plan); None: the default plan
+    # [[[chapters...], count], ...] (quiz.contest.chapter_plan); None: the default plan
     blueprint: Mapped[list | None] = mapped_column(JSON)
-    # [[how many, "prize name"], ...] in order (quiz.prizes); None: no tiers, the whole ranking
+    # [[how many, "prize name"], ...] in order (quiz.contest.prizes); None: no tiers, the whole ranking
     prize_tiers: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
@@ -208,7 +208,7 @@ class StatsSnapshot(db.Model):
 class ScoreTally(db.Model):
     """Counters the statistics report reads instead of scanning every attempt.
 
-    Kept by the transaction that scores an attempt (quiz.tallies). ``scope`` is
+    Kept by the transaction that scores an attempt (quiz.contest.tallies). ``scope`` is
     0 for the whole contest or a round's id. ``kind``: ``a`` finished attempts,
     ``b`` best attempt per person, ``p`` people (score 0); ``label``: '' for all,
     ``u:UNIT``, ``l:LOCALITY``, ``d:YYYY-MM-DD`` (a day in Viet Nam).

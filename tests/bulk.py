@@ -9,8 +9,8 @@ from datetime import timedelta
 
 from sqlalchemy import func, select, text
 
+from quiz.files.results_import import _bulk
 from quiz.models import Attempt, Question, QuestionVersion, User, utcnow
-from quiz.results_import import _bulk
 
 
 def _naive(when):

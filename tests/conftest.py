@@ -43,7 +43,7 @@ def _migrate(url: str) -> None:
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True})
     with app.app_context():
         upgrade()
-        from quiz.extensions import db
+        from quiz.infra.extensions import db
 
         db.engine.dispose()
 
@@ -77,7 +77,7 @@ def database_url(request, tmp_path_factory):
 def app(database_url):
     """The app on a clean database (every row deleted after each test)."""
     from quiz import create_app
-    from quiz.extensions import db
+    from quiz.infra.extensions import db
 
     app = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
     with app.app_context():
@@ -126,14 +126,14 @@ def client_app(app, database_url):
 
 @pytest.fixture
 def session(app):
-    from quiz.extensions import db
+    from quiz.infra.extensions import db
 
     return db.session
 
 
 def make_questions(n: int = 30, prefix: str = "T") -> list:
     """Synthetic questions; option 'đúng' is always the right one (index varies)."""
-    from quiz.question_files import ParsedQuestion
+    from quiz.bank.question_files import ParsedQuestion
 
     out = []
     for i in range(n):
@@ -148,7 +148,7 @@ def make_questions(n: int = 30, prefix: str = "T") -> list:
 @pytest.fixture
 def bank(session):
     """A bank of 30 synthetic questions."""
-    from quiz.question_bank import import_questions
+    from quiz.bank.questions import import_questions
 
     import_questions(session, make_questions())
     return 30
@@ -156,7 +156,7 @@ def bank(session):
 
 @pytest.fixture
 def contest_factory(session):
-    from quiz.contests import create_contest
+    from quiz.contest.contests import create_contest
     from quiz.models import utcnow
 
     def make(slug="thi-thu", **kw):
@@ -171,7 +171,7 @@ def contest_factory(session):
 
 @pytest.fixture
 def user_factory(session):
-    from quiz.accounts import create_user
+    from quiz.accounts.users import create_user
 
     counter = iter(range(1, 10**6))
 

@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from .conftest import free_port
+from tests.conftest import free_port
 
 USER, PASSWORD = "guithu", "mat-khau-smtp"
 
@@ -68,7 +68,7 @@ def reset_path(body: str) -> str:
 
 def wait_idle(timeout: float = 20.0) -> None:
     """Until no background mail job is queued or running."""
-    from quiz import mail
+    from quiz.infra import mail
 
     deadline = time.monotonic() + timeout
     while not mail.idle() and time.monotonic() < deadline:

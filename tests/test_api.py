@@ -1,7 +1,7 @@
 """The JSON API of API.md through the Flask test client, CSRF on, on both databases."""
 import pytest
 
-from .conftest import correct_option
+from tests.conftest import correct_option
 
 
 class Client:
@@ -49,7 +49,7 @@ def test_register_login_logout(api):
 
 
 def test_register_validation_lists_fields_and_creates_nothing(api, session):
-    from quiz.accounts import count_users
+    from quiz.accounts.users import count_users
 
     r = api.post("/api/v1/auth/register", json={"full_name": "", "email": "not-an-email", "password": "short",
                                                 "phone": "abc"})
@@ -191,8 +191,8 @@ def test_errors_are_json_never_500(api, method, path):
 def test_attempts_left_follows_the_open_round(api, session, bank, contest_factory):
     from datetime import timedelta
 
+    from quiz.contest.rounds import create_round
     from quiz.models import utcnow
-    from quiz.rounds import create_round
 
     contest = contest_factory("theo-vong", max_attempts=3)
     now = utcnow()

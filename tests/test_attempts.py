@@ -4,12 +4,11 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from quiz import attempts
+from quiz.contest import attempts
 from quiz.errors import DomainError
 from quiz.models import Answer, Attempt, AttemptQuestion, utcnow
-from quiz.payloads import attempt_json, result_json
-
-from .conftest import correct_option
+from quiz.web.payloads import attempt_json, result_json
+from tests.conftest import correct_option
 
 
 def start(session, user, contest, now=None):

@@ -8,11 +8,10 @@ import pytest
 from sqlalchemy import select, text
 from sqlalchemy.exc import DBAPIError
 
-from quiz import audit
+from quiz.infra import audit
 from quiz.models import AuditEntry, utcnow
-
-from .test_organizer import login, upload
-from .test_pages import token
+from tests.test_organizer import login, upload
+from tests.test_pages import token
 
 
 def entries(session, action=None):
@@ -138,7 +137,7 @@ def test_cli_actions(app, session, bank, tmp_path):
 
 
 def test_the_freeze_at_close_is_logged_as_the_system(app, session, bank, contest_factory, user_factory):
-    from quiz import ranking
+    from quiz.contest import ranking
 
     now = utcnow()
     contest = contest_factory("dong", opens_at=now - timedelta(days=2), closes_at=now - timedelta(seconds=1))
@@ -149,7 +148,7 @@ def test_the_freeze_at_close_is_logged_as_the_system(app, session, bank, contest
 
 
 def test_exports_by_judges_are_logged(client_app, session, bank, contest_factory, user_factory):
-    from .test_api import Client
+    from tests.test_api import Client
 
     contest_factory("thi-thu")
     user_factory(role="judge", email="gk@example.vn")
@@ -171,7 +170,7 @@ def test_exports_by_judges_are_logged(client_app, session, bank, contest_factory
 
 
 def test_password_changes_are_logged(client_app, session, user_factory):
-    from .test_api import Client
+    from tests.test_api import Client
 
     user_factory(role="organizer", email="doi@example.vn")
     api = Client(client_app)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import IN_CI, LiveServer, correct_option
-from .test_hostile_text import hostile  # noqa: F401 (a fixture)
-from .mailbox import PASSWORD, USER, mailbox, reset_path  # noqa: F401  (mailbox: a fixture)
+from tests.conftest import IN_CI, LiveServer, correct_option
+from tests.mailbox import PASSWORD, USER, mailbox, reset_path  # noqa: F401  (mailbox: a fixture)
+from tests.test_hostile_text import hostile  # noqa: F401 (a fixture)
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -176,9 +176,9 @@ def test_attempt_left_open_is_closed_with_saved_answers(page, server, session, b
 
 
 def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_path):
-    from quiz.bank_check import bank_files
-    from quiz.question_bank import import_questions
-    from quiz.question_files import parse_questions
+    from quiz.bank.check import bank_files
+    from quiz.bank.question_files import parse_questions
+    from quiz.bank.questions import import_questions
 
     import_questions(session, [q for f in bank_files() for q in parse_questions(f)])
     user_factory(role="organizer", email="btc@example.vn")
@@ -230,7 +230,7 @@ def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_
 
 
 def test_judge_watches_the_dashboard_live(browser, database_url, app, session, bank, contest_factory, user_factory):
-    from quiz.attempts import start_attempt, submit
+    from quiz.contest.attempts import start_attempt, submit
 
     server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1", "STATS_MAX_AGE_S": "1"})
     try:
@@ -259,9 +259,9 @@ def test_judge_watches_the_dashboard_live(browser, database_url, app, session, b
         assert "cập nhật lúc" in page.inner_text("#refreshed")
         with page.expect_download() as download:
             page.click("text=Excel (.xlsx)")
-        import openpyxl
-
         import io
+
+        import openpyxl
 
         book = openpyxl.load_workbook(io.BytesIO(Path(download.value.path()).read_bytes()))
         assert book["winners"]["A1"].value == "rank" and book["winners"].max_row == 3
@@ -357,7 +357,7 @@ def test_forgotten_password_on_a_phone(page, mail_server, mailbox, session, user
 
 def test_markup_in_names_and_questions_shows_as_text(browser, database_url, hostile, session):
     """The quiz page (drawn by quiz.js), the review and the live dashboard: the payloads read literally, none runs."""
-    from .test_hostile_text import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
+    from tests.test_hostile_text import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
 
     server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1", "STATS_MAX_AGE_S": "1"})
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
@@ -431,7 +431,7 @@ def phone_page(browser):
 
 def test_organizer_reads_the_report_and_downloads_the_csv(phone_page, server, session, bank, contest_factory,
                                                           user_factory):
-    from quiz.attempts import start_attempt
+    from quiz.contest.attempts import start_attempt
 
     contest = contest_factory("thi-thu", title="Cuộc thi tuần 1")
     user_factory(role="organizer", email="btc@example.vn")

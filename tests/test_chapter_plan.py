@@ -4,13 +4,13 @@ from collections import Counter
 import pytest
 from sqlalchemy import select
 
-from quiz.attempts import start_attempt, submit
-from quiz.bank_check import bank_files
-from quiz.chapter_plan import default_plan, format_plan, parse_plan
+from quiz.bank.check import bank_files
+from quiz.bank.question_files import parse_questions
+from quiz.bank.questions import import_questions
+from quiz.contest.attempts import start_attempt, submit
+from quiz.contest.chapter_plan import default_plan, format_plan, parse_plan
 from quiz.errors import DomainError
 from quiz.models import AttemptQuestion, Question
-from quiz.question_bank import import_questions
-from quiz.question_files import parse_questions
 
 
 def test_parse_and_format():

@@ -7,9 +7,8 @@ import openpyxl
 from sqlalchemy import func, select, text
 
 from quiz.models import Contest, Question, User
-
-from .conftest import ROOT
-from .test_question_files import GOOD, HEADER, write_csv
+from tests.conftest import ROOT
+from tests.test_question_files import GOOD, HEADER, write_csv
 
 
 def run(app, *args):
@@ -75,7 +74,7 @@ def test_contests_create(app, session, bank):
 
 
 def test_stats_winners_and_close_expired(app, session, bank, contest_factory, user_factory, tmp_path):
-    from quiz.attempts import start_attempt, submit
+    from quiz.contest.attempts import start_attempt, submit
 
     contest = contest_factory("thi-thu")
     for i in range(3):

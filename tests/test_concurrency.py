@@ -6,8 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.models import Answer, Attempt
-
-from .conftest import ROOT, ApiClient, LiveServer, correct_option
+from tests.conftest import ROOT, ApiClient, LiveServer, correct_option
 
 N = 12  # concurrent requests per burst
 
@@ -142,9 +141,8 @@ def test_saves_racing_a_submit_are_either_scored_or_refused(live_server, session
 def test_concurrent_submits_of_many_people_keep_the_counters_exact(live_server, session, bank, contest_factory,
                                                                    user_factory):
     """Every submit bumps the same hot counter rows: no deadlock, no lost update."""
-    from quiz.tallies import rebuild
-
-    from .test_tallies import counters
+    from quiz.contest.tallies import rebuild
+    from tests.test_tallies import counters
 
     contest = contest_factory("thi-thu")
     people = [ApiClient(live_server.url).login(user_factory(unit=f"HTX {i % 3}").email) for i in range(N)]

@@ -29,7 +29,7 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from .conftest import ROOT, _migrate, make_questions
+from tests.conftest import ROOT, _migrate, make_questions
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 SCHEMA = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml")
@@ -56,12 +56,12 @@ def flatmap_path_parameters(context, path_parameters):
 
 def _seed(session) -> None:
     """Two contests (one open, one closed with a round and frozen results), people, attempts in every state."""
-    from quiz.accounts import create_user
-    from quiz.attempts import start_attempt, submit
-    from quiz.contests import close_now, create_contest
+    from quiz.accounts.users import create_user
+    from quiz.bank.questions import import_questions
+    from quiz.contest.attempts import start_attempt, submit
+    from quiz.contest.contests import close_now, create_contest
+    from quiz.contest.rounds import create_round
     from quiz.models import utcnow
-    from quiz.question_bank import import_questions
-    from quiz.rounds import create_round
 
     import_questions(session, make_questions())
     now = utcnow()
@@ -87,7 +87,7 @@ def _seed(session) -> None:
 def fuzz_app(tmp_path_factory):
     """The app on a SQLite database of its own, limits off, seeded; ``KNOWN`` filled with its real ids."""
     from quiz import create_app
-    from quiz.extensions import db
+    from quiz.infra.extensions import db
     from quiz.models import AttemptQuestion
 
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'quiz.db'}"

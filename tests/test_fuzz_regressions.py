@@ -1,6 +1,6 @@
 """What the API fuzzer (test_fuzz_api) found, one regression test each."""
-from .test_api import Client, register
-from .test_openapi import SPEC, check
+from tests.test_api import Client, register
+from tests.test_openapi import SPEC, check
 
 
 def test_a_405_says_which_methods_are_allowed(client_app):

@@ -11,10 +11,9 @@ import openpyxl
 import pytest
 from markupsafe import escape
 
-from quiz.cells import FORMULA_START
-
-from .conftest import correct_option
-from .test_security import form_login, form_token
+from quiz.files.cells import FORMULA_START
+from tests.conftest import correct_option
+from tests.test_security import form_login, form_token
 
 NAME = "=Lê <script>alert(1)</script> Hoa"
 UNIT = '+HTX "><img src=x onerror=alert(2)>'
@@ -60,8 +59,8 @@ def csv_rows(data: bytes) -> list:
 @pytest.fixture
 def hostile(session, contest_factory, user_factory):
     """A bank of one hostile question and three plain ones, a contest drawing all four, hostile people."""
-    from quiz.question_bank import import_questions
-    from quiz.question_files import ParsedQuestion
+    from quiz.bank.question_files import ParsedQuestion
+    from quiz.bank.questions import import_questions
 
     questions = [ParsedQuestion("XSS-1", 1, ARTICLE, STEM, OPTIONS, 0, EXPLANATION, "")]
     questions += [ParsedQuestion(f"T-{i}", 1, "Điều 1", f"Câu thường {i}?", ["Có", "Không"], 0, "Vì vậy.", "")
@@ -135,7 +134,7 @@ def test_staff_pages_show_the_text_escaped(client_app, session, hostile):
 
 
 def test_exports_guard_every_cell(client_app, session, hostile):
-    from quiz.question_files import parse_questions
+    from quiz.bank.question_files import parse_questions
 
     take_attempt(client_app, session)
     btc = staff(client_app, "-btc@example.vn")
@@ -172,8 +171,8 @@ def test_exports_guard_every_cell(client_app, session, hostile):
 
 
 def test_the_cli_bank_export_guards_and_reads_back(tmp_path, session, hostile):
-    from quiz.question_bank import ExportRow, search_bank
-    from quiz.question_files import parse_questions, write_questions
+    from quiz.bank.question_files import parse_questions, write_questions
+    from quiz.bank.questions import ExportRow, search_bank
 
     rows, _total = search_bank(session, q="", chapter=None, article="", status="all", limit=None)
     for suffix in ("csv", "xlsx"):

@@ -6,11 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import update
 
-from quiz import lockout
+from quiz.accounts import lockout
 from quiz.models import LoginFailure, utcnow
-
-from .test_api import Client, error_code
-from .test_pages import token
+from tests.test_api import Client, error_code
+from tests.test_pages import token
 
 
 def login(api, email, password):
@@ -70,7 +69,7 @@ def test_the_count_is_shared_by_every_app_server(client_app, database_url, sessi
     assert login(b, "shared@example.vn", "sai-mat-khau").status_code == 429
     assert login(a, "shared@example.vn", "mat-khau-123").status_code == 429
     with other.app_context():
-        from quiz.extensions import db
+        from quiz.infra.extensions import db
 
         db.engine.dispose()
 

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from .conftest import IN_CI, PG_BASE, _pg_available
+from tests.conftest import IN_CI, PG_BASE, _pg_available
 
 
 def _app(url):
@@ -37,7 +37,7 @@ def empty_url(request, tmp_path):
 def test_upgrade_matches_the_models_and_downgrade_empties(empty_url):
     from flask_migrate import downgrade, upgrade
 
-    from quiz.extensions import db
+    from quiz.infra.extensions import db
 
     app = _app(empty_url)
     with app.app_context():

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 import requests
 
-from .conftest import IN_CI, REDIS_URL, ROOT, ApiClient, LiveServer, correct_option
-from .nginx import NGINX, PROXY_HEADERS, Nginx
+from tests.conftest import IN_CI, REDIS_URL, ROOT, ApiClient, LiveServer, correct_option
+from tests.nginx import NGINX, PROXY_HEADERS, Nginx
 
 pytestmark = pytest.mark.multiserver
 ON_POSTGRESQL = pytest.mark.parametrize("database_url", ["postgresql"], indirect=True)  # several servers need it

@@ -6,8 +6,8 @@ from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
 from referencing import Registry, Resource
 
-from .conftest import ROOT
-from .test_api import Client, register
+from tests.conftest import ROOT
+from tests.test_api import Client, register
 
 SPEC = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
 

@@ -6,12 +6,11 @@ import openpyxl
 import pytest
 from sqlalchemy import select
 
-from quiz.bank_check import bank_files
+from quiz.bank.check import bank_files
+from quiz.bank.question_files import parse_questions
+from quiz.bank.questions import import_questions
 from quiz.models import Question, QuestionVersion
-from quiz.question_bank import import_questions
-from quiz.question_files import parse_questions
-
-from .test_pages import token
+from tests.test_pages import token
 
 
 @pytest.fixture
@@ -174,7 +173,7 @@ def test_create_contest_with_blueprint_on_the_page(organizer, session, real_bank
 def test_edit_close_and_rounds_on_the_pages(organizer, session, real_bank):
     from datetime import timedelta
 
-    from quiz.contests import create_contest
+    from quiz.contest.contests import create_contest
     from quiz.models import Contest, Round, utcnow
 
     now = utcnow()

@@ -76,11 +76,10 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
                                                                       user_factory):
     from datetime import timedelta
 
-    from quiz.attempts import start_attempt, submit
+    from quiz.contest.attempts import start_attempt, submit
+    from quiz.contest.rounds import create_round
     from quiz.models import utcnow
-    from quiz.rounds import create_round
-
-    from .conftest import correct_option
+    from tests.conftest import correct_option
 
     contest = contest_factory("xep-hang", question_count=4, blueprint="1-12:4")
     now = utcnow()

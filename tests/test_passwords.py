@@ -1,9 +1,8 @@
 """Password rules: length, the shipped list of common passwords, not the person's own email or name."""
 import pytest
 
-from quiz.passwords import HAS_EMAIL, HAS_NAME, TOO_COMMON, TOO_SHORT, common_passwords, password_problem
-
-from .test_api import error_code
+from quiz.accounts.passwords import HAS_EMAIL, HAS_NAME, TOO_COMMON, TOO_SHORT, common_passwords, password_problem
+from tests.test_api import error_code
 
 
 def test_the_shipped_list():
@@ -33,7 +32,7 @@ def test_rules(password, email, name, problem):
 
 
 def test_registration_refuses_a_common_password_in_vietnamese(client_app, session):
-    from .test_api import Client, register
+    from tests.test_api import Client, register
 
     api = Client(client_app)
     r = register(api, password="iloveyou")
@@ -44,7 +43,7 @@ def test_registration_refuses_a_common_password_in_vietnamese(client_app, sessio
 
 
 def test_register_page_shows_the_rule(client_app, session):
-    from .test_pages import token
+    from tests.test_pages import token
 
     web = client_app.test_client()
     page = web.get("/register").get_data(as_text=True)

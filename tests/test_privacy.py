@@ -7,13 +7,12 @@ import re
 import pytest
 from sqlalchemy import select
 
+from quiz.contest.ranking import mask_name
 from quiz.models import AttemptQuestion, Contest
-from quiz.ranking import mask_name
-
-from .conftest import correct_option
-from .test_openapi import check
-from .test_pages import token
-from .test_suspicious import Visitor
+from tests.conftest import correct_option
+from tests.test_openapi import check
+from tests.test_pages import token
+from tests.test_suspicious import Visitor
 
 OTHERS = [  # name, email, phone, address
     ("Phạm Thị Hồng Nhung", "nhung.pham@example.vn", "0987 111 222", "203.0.113.21"),
@@ -188,7 +187,7 @@ def test_my_data_download(client_app, session, bank, contest_factory, user_facto
         assert not any(set(q) & {"correct_answer", "explanation", "article"} for q in a["questions"]), slug
     assert attempts["dang-lam"]["status"] == "in_progress" and attempts["dang-lam"]["score"] is None
     # Once the after_close contest has closed, its key is included too; "never" stays closed.
-    from quiz.contests import close_now
+    from quiz.contest.contests import close_now
 
     close_now(session, session.execute(select(Contest).where(Contest.slug == "sau-khi-dong")).scalar_one())
     attempts, _body = download()

@@ -1,7 +1,7 @@
 """The shipped bank is proven against the law's text; the checker itself catches what it should."""
-from quiz.bank_check import bank_files, chapter_counts, check_bank, duplicate_problems, law_problems
-from quiz.law import articles, cited_article, normalise
-from quiz.question_files import ParsedQuestion
+from quiz.bank.check import bank_files, chapter_counts, check_bank, duplicate_problems, law_problems
+from quiz.bank.law import articles, cited_article, normalise
+from quiz.bank.question_files import ParsedQuestion
 
 # Minimum questions per chapter (about in proportion to its articles).
 MINIMUM = {1: 42, 2: 34, 3: 21, 4: 47, 5: 44, 6: 50, 7: 34, 8: 6, 9: 8, 10: 6, 11: 6, 12: 6}

@@ -5,9 +5,9 @@ import openpyxl
 import pytest
 from sqlalchemy import func, select
 
+from quiz.bank.question_files import COLUMNS, QuestionFileError, parse_questions, write_questions
+from quiz.bank.questions import ExportRow, bank_versions, import_questions
 from quiz.models import AttemptQuestion, Question, QuestionVersion
-from quiz.question_bank import ExportRow, bank_versions, import_questions
-from quiz.question_files import COLUMNS, QuestionFileError, parse_questions, write_questions
 
 HEADER = ["code", "chapter", "article", "question", "option_a", "option_b", "option_c", "option_d", "correct",
           "explanation"]
@@ -91,10 +91,9 @@ def test_xlsx_round_trip_and_versions(tmp_path, session):
 
 
 def test_past_attempts_keep_the_wording_they_showed(tmp_path, session, bank, contest_factory, user_factory):
-    from quiz.attempts import start_attempt
-    from quiz.payloads import attempt_json
-
-    from .conftest import make_questions
+    from quiz.contest.attempts import start_attempt
+    from quiz.web.payloads import attempt_json
+    from tests.conftest import make_questions
 
     contest = contest_factory(question_count=30, blueprint="1-12:30")
     user = user_factory()

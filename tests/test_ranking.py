@@ -7,12 +7,12 @@ import openpyxl
 import pytest
 from sqlalchemy import event
 
-from quiz import ranking
-from quiz.contests import create_contest
-from quiz.exports import winners_csv, winners_xlsx
+from quiz.contest import ranking
+from quiz.contest.contests import create_contest
+from quiz.contest.rounds import create_round
+from quiz.contest.tallies import rebuild
+from quiz.files.exports import winners_csv, winners_xlsx
 from quiz.models import Attempt, utcnow
-from quiz.rounds import create_round
-from quiz.tallies import rebuild
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=3)
 
@@ -120,7 +120,7 @@ def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, use
 
 
 def test_rounds_have_their_own_limits_rankings_and_truth(session, contest, user_factory):
-    from quiz.attempts import start_attempt, submit
+    from quiz.contest.attempts import start_attempt, submit
     from quiz.errors import DomainError
 
     now = utcnow()
@@ -174,7 +174,7 @@ def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, us
 
 
 def test_streamed_workbook_reads_back_with_bold_frozen_header_and_escaped_text(tmp_path):
-    from quiz.xlsx import write_workbook
+    from quiz.files.xlsx import write_workbook
 
     path = tmp_path / "w.xlsx"
     with open(path, "wb") as fh:
@@ -206,7 +206,7 @@ def test_live_top_walk_equals_the_full_ranking(session, contest, user_factory, s
 
 
 def test_question_count_is_fixed_once_attempts_exist(session, contest, user_factory):
-    from quiz.contests import update_contest
+    from quiz.contest.contests import update_contest
     from quiz.errors import DomainError
 
     add(session, contest, user_factory(), 20, 100, 1)

@@ -8,13 +8,12 @@ import pytest
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 from sqlalchemy import select
 
-from quiz import reset
+from quiz.accounts import reset
 from quiz.models import AuditEntry, User
-
-from .conftest import correct_option  # noqa: F401  (the same fixtures module)
-from .mailbox import PASSWORD, USER, mailbox, reset_path, start, wait_idle  # noqa: F401
-from .test_api import Client, error_code
-from .test_pages import token
+from tests.conftest import correct_option  # noqa: F401  (the same fixtures module)
+from tests.mailbox import PASSWORD, USER, mailbox, reset_path, start, wait_idle  # noqa: F401
+from tests.test_api import Client, error_code
+from tests.test_pages import token
 
 NEW = "Cay-lua-xanh-2026"
 
@@ -190,7 +189,7 @@ def test_stale_sessions_cannot_save_answers(client_app, session, bank, contest_f
 
 def test_sessions_from_before_versions_still_work(client_app, session, user_factory):
     """A cookie holding only the user id (made before session versions) is version 0."""
-    from quiz.session_version import parse
+    from quiz.accounts.session_version import parse
 
     assert parse("12") == (12, 0) and parse("12:3") == (12, 3)
     assert parse("x:1") is None and parse("1:x") is None and parse("") is None
@@ -282,7 +281,7 @@ def test_starttls_and_login(tls_mailbox, monkeypatch):
     pointed at the test certificate) and the login happens inside it."""
     import ssl
 
-    from quiz import mail
+    from quiz.infra import mail
 
     monkeypatch.setenv("SSL_CERT_FILE", str(tls_mailbox.cert))
     assert ssl.get_default_verify_paths().openssl_cafile_env == "SSL_CERT_FILE"

@@ -3,9 +3,9 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from quiz.contests import create_contest
+from quiz.contest.contests import create_contest
+from quiz.contest.rounds import create_round
 from quiz.models import Attempt, User, utcnow
-from quiz.rounds import create_round
 
 HEADER = "email,full_name,unit,locality,score,duration_s,submitted_at,prediction\n"
 
@@ -46,7 +46,7 @@ def test_good_file(app, session, bank, user_factory, tmp_path):
                            .where(Attempt.user_id == new.id).order_by(Attempt.number)).all()
     session.commit()
     assert rows == [(1, 15, 1_200_000, None), (2, 18, 700_500, 90)]
-    from quiz import ranking
+    from quiz.contest import ranking
 
     top = ranking.ranking(session, c).rows
     assert [r.email for r in top] == ["co-san@example.vn", "moi@example.vn"]

@@ -2,7 +2,7 @@
 401, the wrong role 403, never data."""
 import pytest
 
-from .test_pages import token
+from tests.test_pages import token
 
 STAFF_PAGES = ["/results/", "/results/thi-thu", "/results/thi-thu?fragment=1", "/organizer/contests/thi-thu/suspicious",
                "/organizer/contests/thi-thu/suspicious.csv"]
@@ -71,7 +71,7 @@ def test_each_role(world, role, staff, organizer):
 
 
 def test_admin_sees_the_audit_log_and_its_link(world, session):
-    from quiz import audit
+    from quiz.infra import audit
 
     audit.record_now(session, audit.CLI, "contest.create", "contest", "thi-thu")
     admin = client_as(world, "admin")

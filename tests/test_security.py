@@ -1,11 +1,10 @@
 """Security headers on every kind of response, and the rate limits: per address, per account, in Redis."""
 import re
 
-from quiz.security_headers import CSP
-
-from .conftest import REDIS_URL, correct_option
-from .test_api import Client, error_code, register
-from .test_openapi import SPEC, check
+from quiz.infra.headers import CSP
+from tests.conftest import REDIS_URL, correct_option
+from tests.test_api import Client, error_code, register
+from tests.test_openapi import SPEC, check
 
 
 def make_app(database_url, **config):
@@ -85,7 +84,7 @@ def test_proxy_headers_are_trusted_only_when_configured(database_url, app, user_
     assert r.headers["Strict-Transport-Security"] and "; Secure" in r.headers["Set-Cookie"]
 
 
-# Below the lockout's 5 failures (quiz.lockout), so these tests see the rate limit itself.
+# Below the lockout's 5 failures (quiz.accounts.lockout), so these tests see the rate limit itself.
 PER_ACCOUNT = "3 per minute"
 
 
@@ -220,7 +219,7 @@ def test_a_missing_redis_falls_back_to_memory(database_url, app):
 
 
 def test_the_spec_documents_every_api_limit(client_app):
-    from quiz.ratelimits import RULES
+    from quiz.infra.limits import RULES
 
     for rule in client_app.url_map.iter_rules():
         if rule.endpoint in RULES and rule.rule.startswith("/api/"):

@@ -4,9 +4,9 @@ from datetime import timedelta
 
 import pytest
 
-from quiz.attempts import save_answer, start_attempt, submit
+from quiz.contest.attempts import save_answer, start_attempt, submit
+from quiz.contest.stats import contest_stats
 from quiz.models import AttemptQuestion, QuestionVersion, utcnow
-from quiz.stats import contest_stats
 
 
 def answer(session, attempt_id, user_id, right_count):
@@ -71,8 +71,8 @@ def test_item_analysis_and_kr20(session, scored):
 
 
 def test_shared_snapshot_is_reused_until_it_is_old(session, scored, user_factory):
+    from quiz.contest.stats import shared_stats
     from quiz.models import StatsSnapshot
-    from quiz.stats import shared_stats
 
     t0 = utcnow()
     first = shared_stats(session, scored, max_age_s=30, now=t0)
@@ -91,8 +91,8 @@ def test_shared_snapshot_is_reused_until_it_is_old(session, scored, user_factory
 def test_old_snapshot_is_served_while_one_refresh_runs_in_the_background(app, session, scored, user_factory):
     import time
 
+    from quiz.contest.stats import shared_stats
     from quiz.models import StatsSnapshot
-    from quiz.stats import shared_stats
 
     t0 = utcnow() - timedelta(minutes=5)
     assert shared_stats(session, scored, max_age_s=30, now=t0)["attempts"] == 5
@@ -114,7 +114,7 @@ def test_old_snapshot_is_served_while_one_refresh_runs_in_the_background(app, se
 
 
 def test_only_one_caller_takes_the_refresh_lease(session, scored):
-    from quiz.stats import _take_lease, shared_stats
+    from quiz.contest.stats import _take_lease, shared_stats
 
     now = utcnow()
     shared_stats(session, scored, max_age_s=30, now=now)

@@ -9,11 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from quiz.fingerprint import device_mark
+from quiz.contest.suspicious import Rules, build_report, densest_window
 from quiz.models import Attempt, AttemptQuestion, QuestionVersion, User, utcnow
-from quiz.suspicious import Rules, build_report, densest_window
-
-from .test_pages import token
+from quiz.web.fingerprint import device_mark
+from tests.test_pages import token
 
 PHONE_UA = "Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
 
@@ -57,7 +56,7 @@ def paper(session, attempt_id):
 
 
 def report(app, session, slug="thi-thu", **rules):
-    from quiz.contests import get_contest
+    from quiz.contest.contests import get_contest
 
     return build_report(session, get_contest(session, slug), rules=Rules(**rules))
 
@@ -148,7 +147,7 @@ def test_many_people_from_one_address_or_device_within_an_hour(client_app, sessi
 
 
 def test_starts_spread_over_more_than_the_window_are_not_flagged(session, bank, contest_factory, user_factory):
-    from quiz.attempts import start_attempt
+    from quiz.contest.attempts import start_attempt
 
     contest = contest_factory("thi-thu", opens_at=utcnow() - timedelta(days=1))
     t0 = utcnow() - timedelta(hours=10)
@@ -239,7 +238,7 @@ def test_identical_answer_sheets(client_app, session, bank, contest_factory):
     rep = report(client_app, session, min_s_per_question=0)
     assert kinds(rep) == ["similar"] and len(rep["flags"][0]["people"]) == 2
     # On the page: the reason and the pairs, each attempt a link.
-    from quiz.accounts import create_user
+    from quiz.accounts.users import create_user
 
     create_user(session, full_name="Ban Tổ Chức", email="btc@example.vn", password="mat-khau-123", role="organizer")
     html = login(client_app, "btc@example.vn").get("/organizer/contests/thi-thu/suspicious").get_data(as_text=True)
@@ -250,7 +249,7 @@ def test_identical_answer_sheets(client_app, session, bank, contest_factory):
 def test_candidate_search_is_far_from_all_pairs(session, bank, contest_factory, user_factory):
     """600 sheets over a 30-question bank, everyone with a few random mistakes, and a ring of 4 copying one
     sheet: the ring is found, and far fewer pairs than 600 x 599 / 2 are compared."""
-    from quiz.similar_sheets import similar_clusters
+    from quiz.contest.similar_sheets import similar_clusters
     from tests.bulk import insert_sheets
 
     contest = contest_factory("thi-thu")
@@ -346,8 +345,8 @@ def test_command_line(staff_world, session):
 
 def test_report_for_one_round(client_app, session, bank, contest_factory, user_factory):
     """?round=R and --round R look at that round's attempts only."""
-    from quiz.attempts import start_attempt
-    from quiz.rounds import create_round
+    from quiz.contest.attempts import start_attempt
+    from quiz.contest.rounds import create_round
 
     now = utcnow()
     contest = contest_factory("thi-thu", opens_at=now - timedelta(days=2), closes_at=now + timedelta(days=1))

@@ -4,12 +4,12 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
-from quiz.attempts import close_expired, save_answer, start_attempt, submit
+from quiz.contest.attempts import close_expired, save_answer, start_attempt, submit
+from quiz.contest.rounds import create_round, rounds_of
+from quiz.contest.stats import contest_stats
+from quiz.contest.tallies import rebuild
+from quiz.files.results_import import import_results, read_results
 from quiz.models import AttemptQuestion, ItemTally, PersonBest, ScoreTally, utcnow
-from quiz.results_import import import_results, read_results
-from quiz.rounds import create_round, rounds_of
-from quiz.stats import contest_stats
-from quiz.tallies import rebuild
 
 HEADER = "email,full_name,unit,locality,score,duration_s,submitted_at,prediction\n"
 

@@ -48,7 +48,7 @@ def upgrade():
     )
     # ### end Alembic commands ###
     # Count the attempts scored before the counters existed.
-    from quiz.tallies import rebuild
+    from quiz.contest.tallies import rebuild
 
     bind = op.get_bind()
     for (contest_id,) in bind.execute(sa.text("SELECT id FROM contest")).all():

@@ -1,0 +1,86 @@
+"""A participant's own data as one JSON document: the profile and every attempt as it was shown.
+
+The right answers (with explanations) are included only where the contest's review policy shows them at
+this moment, exactly as the result page would (quiz.web.payloads.review_allowed): never for an attempt still
+open, never under "never", and under "after_close" only once the contest has closed. A download must
+not become a way round the policy.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from quiz.errors import DomainError
+from quiz.infra.database import reading
+from quiz.models import Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, Round, User, utcnow
+from quiz.timeutil import iso
+from quiz.web.payloads import review_allowed
+
+
+def sheets(s: Session, attempt_ids: list[int]) -> dict[int, list[dict]]:
+    """Each attempt's questions in order, as shown: text, option texts in display order, the option
+    chosen (None: left blank), and the key (``correct_answer``, ``explanation``, ``article``): callers
+    decide whether the key may be shown. Two queries, whatever the number of attempts."""
+    out: dict[int, list[dict]] = {}
+    for i in range(0, len(attempt_ids), 500):
+        ids = attempt_ids[i:i + 500]
+        chosen = {(a, q): index for a, q, index in s.execute(
+            select(Answer.attempt_id, Answer.question_id, Answer.option_index).where(Answer.attempt_id.in_(ids)))}
+        rows = s.execute(
+            select(AttemptQuestion.attempt_id, AttemptQuestion.question_id, AttemptQuestion.position,
+                   AttemptQuestion.options, QuestionVersion.text, QuestionVersion.options, QuestionVersion.correct,
+                   QuestionVersion.explanation, QuestionVersion.article)
+            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
+            .where(AttemptQuestion.attempt_id.in_(ids))
+            .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)).all()
+        for attempt_id, qid, position, shown, text, texts, correct, explanation, article in rows:
+            index = chosen.get((attempt_id, qid))
+            out.setdefault(attempt_id, []).append({
+                "position": position, "question_id": str(qid), "text": text,
+                "options": [texts[i] for _oid, i in shown],
+                "your_answer": texts[index] if index is not None else None,
+                "correct_answer": texts[correct], "explanation": explanation, "article": article})
+    return out
+
+
+KEY_FIELDS = ("correct_answer", "explanation", "article")
+
+
+def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
+    """Everything the platform keeps about one person, for that person."""
+    now = now or utcnow()
+    with reading(s):
+        u = s.get(User, user_id)
+        if u is None:  # the session names an account that is gone
+            raise DomainError("not_logged_in", "Vui lòng đăng nhập.", 401)
+        rows = s.execute(select(Attempt, Contest, Round.number).join(Contest, Contest.id == Attempt.contest_id)
+                         .outerjoin(Round, Round.id == Attempt.round_id).where(Attempt.user_id == user_id)
+                         .order_by(Attempt.started_at, Attempt.id)).all()
+        papers = sheets(s, [a.id for a, _c, _r in rows])
+    attempts = []
+    for a, c, round_number in rows:
+        shown = review_allowed(a, c, now)
+        questions = [q if shown else {k: v for k, v in q.items() if k not in KEY_FIELDS}
+                     for q in papers.get(a.id, [])]
+        attempts.append({
+            "id": a.id, "contest": {"slug": c.slug, "title": c.title}, "round": round_number, "number": a.number,
+            "status": a.status, "started_at": iso(a.started_at), "deadline": iso(a.deadline),
+            "submitted_at": iso(a.submitted_at), "duration_ms": a.duration_ms, "score": a.score, "total": a.total,
+            "prediction": a.prediction, "ip": a.ip, "device": a.device, "answer_key_included": shown,
+            "questions": questions})
+    return {
+        "generated_at": iso(now),
+        "profile": {"id": u.id, "full_name": u.full_name, "email": u.email, "phone": u.phone, "unit": u.unit,
+                    "locality": u.locality, "role": u.role, "created_at": iso(u.created_at),
+                    "registered_ip": u.registered_ip, "registered_device": u.registered_device},
+        "attempts": attempts,
+    }
+
+
+def my_attempts(s: Session, user_id: int) -> list:
+    """(attempt, contest) of every attempt of the person, newest first, for the page."""
+    with reading(s):
+        return s.execute(select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
+                         .where(Attempt.user_id == user_id).order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()

@@ -1,0 +1,117 @@
+"""Password reset by mail: a signed link that expires (1 hour by default) and works once.
+
+The token is itsdangerous' URLSafeTimedSerializer over the app's SECRET_KEY (salt "password-reset"), so
+every app server can check it and none keeps state. It carries the user id and a fingerprint of the
+account's current password hash and session version: setting a password changes both, so a used token
+(and any older one) no longer matches.
+
+No account enumeration: asking for a link always gets the same answer, and the lookup, the token and the
+mail all happen on a background thread (quiz.infra.mail.later), so the answer also takes the same time whether
+or not the email is registered. At most one mail a minute goes to an account.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import timedelta
+
+from flask import Flask
+from itsdangerous import BadData, URLSafeTimedSerializer
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
+from quiz.accounts.passwords import password_problem
+from quiz.accounts.users import EMAIL_RE, normalise_email, set_password
+from quiz.errors import DomainError, invalid
+from quiz.infra import audit, mail
+from quiz.models import User, utcnow
+
+SALT = "password-reset"
+RESEND_AFTER = timedelta(minutes=1)
+SENT = ("Nếu email đã đăng ký, chúng tôi đã gửi liên kết đặt lại mật khẩu tới hộp thư đó. "
+        "Liên kết có hiệu lực trong 1 giờ và chỉ dùng được một lần.")
+BAD_LINK = ("Liên kết đặt lại mật khẩu không hợp lệ, đã hết hạn hoặc đã được dùng. "
+            "Vui lòng yêu cầu một liên kết mới.")
+
+
+def _serializer(secret: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=SALT)
+
+
+def fingerprint(user: User) -> str:
+    """Changes whenever the password (new salt each time) or the session version changes."""
+    raw = f"{user.id}\n{user.email}\n{user.password_hash or ''}\n{user.session_version}"
+    return hashlib.sha256(raw.encode()).hexdigest()[:24]
+
+
+def make_token(secret: str, user: User) -> str:
+    return _serializer(secret).dumps({"u": user.id, "f": fingerprint(user)})
+
+
+def user_for_token(s: Session, secret: str, token, max_age_s: int) -> User:
+    """The account a token is for; 422 ``invalid_token`` when it is forged, expired or used."""
+    error = DomainError("invalid_token", BAD_LINK, 422, {"token": "Liên kết không hợp lệ hoặc đã hết hạn."})
+    if not isinstance(token, str) or len(token) > 500:
+        raise error
+    try:
+        data = _serializer(secret).loads(token, max_age=max_age_s)
+    except BadData:
+        raise error from None
+    uid = data.get("u") if isinstance(data, dict) else None
+    user = s.get(User, uid) if isinstance(uid, int) else None
+    if user is None or not hmac.compare_digest(str(data.get("f")), fingerprint(user)):
+        raise error
+    return user
+
+
+def check_email(email) -> str:
+    """The normalised email, or 422 when it is not an email address at all."""
+    if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(normalise_email(email)):
+        raise invalid({"email": "Địa chỉ email không hợp lệ."})
+    return normalise_email(email)
+
+
+def request_reset(app: Flask, email, base_url: str) -> None:
+    """Start sending a reset link to ``email`` if it is registered; returns at once either way."""
+    mail.later(app, _send_link, check_email(email), base_url.rstrip("/"))
+
+
+def _send_link(email: str, base_url: str) -> None:
+    """Background job: look the account up, mail it a link (at most one a minute)."""
+    from flask import current_app
+
+    from quiz.infra.extensions import db
+
+    s = db.session
+    now = utcnow()
+    # One conditional UPDATE claims the minute: of requests racing on any servers, one sends.
+    claimed = s.execute(update(User).where(User.email == email, or_(User.reset_sent_at.is_(None),
+                                                                    User.reset_sent_at < now - RESEND_AFTER))
+                        .values(reset_sent_at=now)).rowcount
+    s.commit()
+    if claimed != 1:
+        return
+    user = s.execute(select(User).where(User.email == email)).scalar_one()
+    s.commit()
+    link = f"{base_url}/reset-password/{make_token(current_app.secret_key, user)}"
+    hours = current_app.config["PASSWORD_RESET_MAX_AGE_S"] / 3600
+    body = (f"Xin chào {user.full_name},\n\n"
+            "Chúng tôi nhận được yêu cầu đặt lại mật khẩu cho tài khoản của bạn tại Cuộc thi tìm hiểu "
+            "Luật Hợp tác xã 2023. Hãy mở liên kết sau để đặt mật khẩu mới:\n\n"
+            f"{link}\n\n"
+            f"Liên kết có hiệu lực trong {hours:g} giờ và chỉ dùng được một lần. Nếu bạn không yêu cầu, "
+            "hãy bỏ qua thư này: mật khẩu của bạn không thay đổi.\n")
+    mail.send(current_app.config, user.email, "Đặt lại mật khẩu", body, current_app.logger)
+
+
+def confirm_reset(s: Session, secret: str, token, password, max_age_s: int) -> User:
+    """Set the new password a valid token allows; the token (and every session of the account) then ends."""
+    user = user_for_token(s, secret, token, max_age_s)
+    problem = password_problem(password, user.email, user.full_name)
+    if problem:
+        s.rollback()
+        raise invalid({"password": problem})
+    set_password(s, user, password)
+    audit.record(s, audit.Actor.of(user), "account.password_reset", "user", user.email)
+    s.commit()
+    return user

@@ -1,0 +1,1 @@
+"""Contest rules: contests, rounds, attempts, drawing, ranking, prizes, statistics and their counters, suspicious patterns. No Flask here."""

@@ -1,0 +1,120 @@
+"""Creating contests and reading them; the same rules for the CLI and the pages."""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quiz.contest.chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
+from quiz.contest.prizes import parse_tiers
+from quiz.errors import DomainError, invalid, not_found
+from quiz.infra.database import commit_or_conflict
+from quiz.models import REVIEW_POLICIES, Attempt, Contest, Question, utcnow
+
+SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+
+
+def contest_values(s: Session, *, slug: str, title: str, question_count: int | None = None,
+                   time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
+                   closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
+                   blueprint: str | None = None, prize_tiers: str = "") -> dict:
+    """Check a contest's settings; return its column values or raise 422 listing every bad field (409 when
+    the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used."""
+    plan = parse_plan(blueprint) if blueprint else None
+    if question_count is None:
+        question_count = sum(n for _c, n in plan) if plan else 20
+    opens_at = opens_at or utcnow()
+    closes_at = closes_at or opens_at + timedelta(days=30)
+    fields = {}
+    if not SLUG_RE.match(slug or ""):
+        fields["slug"] = "chữ thường không dấu, số và dấu '-', tối đa 64 ký tự"
+    if not (title or "").strip():
+        fields["title"] = "không được để trống"
+    if not 1 <= question_count <= 200:
+        fields["question_count"] = "từ 1 đến 200"
+    if not 10 <= time_limit_s <= 24 * 3600:
+        fields["time_limit_s"] = "từ 10 giây đến 24 giờ"
+    if not 1 <= max_attempts <= 1000:
+        fields["max_attempts"] = "từ 1 đến 1000"
+    if closes_at <= opens_at:
+        fields["closes_at"] = "phải sau thời điểm mở"
+    if review_policy not in REVIEW_POLICIES:
+        fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
+    try:
+        tiers = parse_tiers(prize_tiers)
+    except DomainError as exc:
+        fields.update(exc.fields or {})
+        tiers = None
+    if plan and sum(n for _c, n in plan) != question_count:
+        fields["blueprint"] = f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, khác số câu hỏi {question_count}"
+    if fields:
+        raise invalid(fields, "Thông tin cuộc thi không hợp lệ.")
+    check_fillable(plan or default_plan(question_count), chapter_sizes(s))
+    return dict(slug=slug, title=title.strip(), description=description, question_count=question_count,
+                time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
+                review_policy=review_policy, blueprint=plan_to_json(plan), prize_tiers=tiers)
+
+
+def create_contest(s: Session, **settings) -> Contest:
+    """Validate and create a contest (settings as in ``contest_values``); 409 on a taken slug."""
+    contest = Contest(**contest_values(s, **settings))
+    s.add(contest)
+    commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {contest.slug}.", 409,
+                                      {"slug": "đã được dùng"}))
+    return contest
+
+
+def update_contest(s: Session, contest: Contest, **settings) -> Contest:
+    """Change a contest's settings under the same rules; attempts already taken keep theirs."""
+    values = contest_values(s, slug=contest.slug, **settings)
+    if values["question_count"] != contest.question_count and s.execute(
+            select(func.count()).select_from(Attempt).where(Attempt.contest_id == contest.id)).scalar_one():
+        raise DomainError("contest_has_attempts", "Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
+                          "các lượt sẽ không còn so sánh được với nhau.", 409,
+                          {"question_count": "không đổi được khi đã có lượt thi"})
+    for name, value in values.items():
+        setattr(contest, name, value)
+    s.commit()
+    return contest
+
+
+def close_now(s: Session, contest: Contest, now: datetime | None = None) -> Contest:
+    """Close a contest early: its window ends now (and any round still open with it)."""
+    from quiz.models import Round
+
+    now = now or utcnow()
+    if contest.status_at(now) != "open":
+        raise DomainError("not_open", "Chỉ đóng sớm được cuộc thi đang mở.", 409)
+    contest.closes_at = now
+    for r in s.execute(select(Round).where(Round.contest_id == contest.id, Round.closes_at > now)).scalars():
+        if r.opens_at < now:
+            r.closes_at = now
+        else:
+            s.delete(r)  # a round that had not begun cannot happen any more
+    s.commit()
+    return contest
+
+
+def chapter_sizes(s: Session) -> dict[int, int]:
+    """Active questions per chapter."""
+    return dict(s.execute(select(Question.chapter, func.count()).where(Question.active.is_(True))
+                          .group_by(Question.chapter)).all())
+
+
+def get_contest(s: Session, slug: str) -> Contest:
+    """Return the contest or raise 404."""
+    c = s.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
+    if c is None:
+        raise not_found("Không tìm thấy cuộc thi.")
+    return c
+
+
+def list_contests(s: Session) -> list[Contest]:
+    return list(s.execute(select(Contest).order_by(Contest.opens_at.desc(), Contest.id.desc())).scalars())
+
+
+def user_attempts(s: Session, user_id: int, contest_id: int) -> list[Attempt]:
+    return list(s.execute(select(Attempt).where(Attempt.user_id == user_id, Attempt.contest_id == contest_id)
+                          .order_by(Attempt.number)).scalars())

@@ -1,0 +1,43 @@
+"""Prize tiers: '1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích' gives ranks 1, 2-3, 4-6, 7-11 their prizes."""
+from __future__ import annotations
+
+import re
+
+from quiz.errors import invalid
+
+_ITEM = re.compile(r"^\s*(\d{1,5})\s*:\s*(.{1,80}?)\s*$")
+
+
+def parse_tiers(text: str) -> list[list] | None:
+    """Parse tiers in order (how many, prize name); None for an empty text; 422 when malformed."""
+    if not (text or "").strip():
+        return None
+    tiers, problems = [], []
+    for item in text.split(","):
+        m = _ITEM.match(item)
+        if not m or int(m.group(1)) < 1:
+            problems.append(f"'{item.strip()}' không đúng dạng số giải:tên giải (ví dụ 1:Giải Nhất)")
+        else:
+            tiers.append([int(m.group(1)), m.group(2)])
+    if problems:
+        raise invalid({"prize_tiers": "; ".join(problems)}, "Cơ cấu giải thưởng không hợp lệ.")
+    return tiers
+
+
+def format_tiers(tiers: list | None) -> str:
+    return ",".join(f"{n}:{name}" for n, name in tiers or [])
+
+
+def prize_for(rank: int, tiers: list | None) -> str:
+    """The prize of a rank (1-based), or '' outside the tiers."""
+    upto = 0
+    for count, name in tiers or []:
+        upto += count
+        if rank <= upto:
+            return name
+    return ""
+
+
+def prize_places(tiers: list | None) -> int | None:
+    """How many ranks win something; None when there are no tiers (everyone is listed)."""
+    return sum(n for n, _name in tiers) if tiers else None

@@ -1,0 +1,329 @@
+"""The ranking of PRODUCT.md: each person's best attempt, totally ordered, in one SQL query.
+
+Order: score desc; prediction closest to the number of perfect attempts in the
+round (no prediction last at that score); shorter time; earlier submission;
+attempt id. While a round (or a contest without rounds) is open the ranking is
+provisional and computed live. Once it has closed it is frozen on first use:
+the ordered rows are copied by one INSERT ... SELECT into ranking_entry with a
+SHA-256 digest, and every later read and export uses that copy until an admin
+freezes it again.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy.orm import Session
+
+from quiz.infra.database import reading
+from quiz.models import Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, utcnow
+
+TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
+
+
+@dataclass
+class RankRow:
+    rank: int
+    attempt_id: int
+    user_id: int
+    full_name: str
+    email: str
+    phone: str
+    unit: str
+    locality: str
+    score: int
+    total: int
+    duration_ms: int
+    submitted_at: datetime
+    prediction: int | None
+    prediction_error: int | None
+
+
+@dataclass
+class Ranking:
+    rows: list[RankRow] | None  # None: a frozen ranking read for export, row by row (see export_rows)
+    truth: int  # perfect attempts the predictions are measured against
+    frozen: bool
+    digest: str
+    frozen_at: datetime | None = None
+    export_rows: object = None  # callable giving export tuples in rank order (frozen exports stream them)
+
+
+def _scope(contest_id: int, round_id: int | None):
+    where = [Attempt.contest_id == contest_id, Attempt.score.is_not(None)]  # finished: it has a score
+    if round_id is not None:
+        where.append(Attempt.round_id == round_id)
+    return where
+
+
+def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> int:
+    """Finished attempts with every question right: the truth the predictions aim at.
+
+    Every attempt of a contest has its question count as total (the count cannot
+    change once attempts exist), so this is one range of the (contest, score) index.
+    """
+    question_count = select(Contest.question_count).where(Contest.id == contest_id).scalar_subquery()
+    return s.execute(select(func.count()).select_from(Attempt)
+                     .where(*_scope(contest_id, round_id), Attempt.score == question_count)).scalar_one()
+
+
+def _ordered(contest_id: int, round_id: int | None, truth):
+    """The best attempt per person with its rank, as a select (used live and to freeze)."""
+    no_prediction = case((Attempt.prediction.is_(None), 1), else_=0)
+    error = func.abs(Attempt.prediction - truth)
+    order = [Attempt.score.desc(), no_prediction, error, Attempt.duration_ms, Attempt.submitted_at, Attempt.id]
+    best = (select(Attempt.id.label("attempt_id"), Attempt.user_id, Attempt.score, Attempt.total,
+                   Attempt.duration_ms, Attempt.submitted_at, Attempt.prediction, no_prediction.label("no_pred"),
+                   error.label("pred_err"),
+                   func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"))
+            .where(*_scope(contest_id, round_id)).subquery())
+    final_order = [best.c.score.desc(), best.c.no_pred, best.c.pred_err, best.c.duration_ms, best.c.submitted_at,
+                   best.c.attempt_id]
+    return (select(func.row_number().over(order_by=final_order).label("rank"), best.c.attempt_id, best.c.user_id,
+                   best.c.score, best.c.total, best.c.duration_ms, best.c.prediction, best.c.pred_err,
+                   best.c.submitted_at)
+            .where(best.c.rn == 1).order_by(*final_order))
+
+
+def _people(q, limit: int | None):
+    ranked = q.subquery()
+    out = (select(ranked.c.rank, ranked.c.attempt_id, ranked.c.user_id, User.full_name, User.email, User.phone,
+                  User.unit, User.locality, ranked.c.score, ranked.c.total, ranked.c.duration_ms,
+                  ranked.c.submitted_at, ranked.c.prediction, ranked.c.pred_err)
+           .join(User, User.id == ranked.c.user_id).order_by(ranked.c.rank))
+    return out.limit(limit) if limit is not None else out
+
+
+def _rows(s: Session, q) -> list[RankRow]:
+    return [RankRow(*r) for r in s.execute(q)]
+
+
+def live_ranking(s: Session, contest_id: int, round_id: int | None = None, limit: int | None = None) -> list[RankRow]:
+    """The provisional ranking from the attempts as they are now; one query."""
+    truth = perfect_count(s, contest_id, round_id)
+    return _rows(s, _people(_ordered(contest_id, round_id, literal(truth)), limit))
+
+
+def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, truth: int) -> list[RankRow]:
+    """The first ``limit`` people of the live ranking without ranking everyone.
+
+    A person's best attempt is their first attempt in the ranking's order of
+    attempts, so the top people are the first distinct people met walking the
+    attempts in that order: score by score from the top (index on score,
+    prediction), and within a score the predictions nearest the truth, taken
+    in windows [truth - w, truth + w] that widen until they hold enough new
+    people; then the attempts without a prediction. A handful of index range
+    reads instead of a sort of every attempt.
+    """
+    scope = _scope(contest_id, round_id)
+    cols = (Attempt.id, Attempt.user_id, Attempt.score, Attempt.total, Attempt.duration_ms, Attempt.submitted_at,
+            Attempt.prediction)
+    picked: list = []
+    seen: set[int] = set()
+
+    def take(rows, key) -> None:
+        for r in sorted(rows, key=key):
+            if len(picked) < limit and r.user_id not in seen:
+                seen.add(r.user_id)
+                picked.append(r)
+
+    level = None
+    while len(picked) < limit:
+        # The next lower score present: one index seek.
+        below = [] if level is None else [Attempt.score < level]
+        level = s.execute(select(func.max(Attempt.score)).where(*scope, *below)).scalar_one()
+        if level is None:
+            break
+        at_level = [*scope, Attempt.score == level]
+        low, high = s.execute(select(func.min(Attempt.prediction), func.max(Attempt.prediction))
+                              .where(*at_level)).one()
+        width = 8
+        while low is not None:
+            rows = s.execute(select(*cols).where(*at_level, Attempt.prediction.between(truth - width, truth + width))).all()
+            covers_all = truth - width <= low and truth + width >= high
+            if covers_all or len({r.user_id for r in rows} - seen) >= limit - len(picked):
+                take(rows, lambda r: (abs(r.prediction - truth), r.duration_ms, r.submitted_at, r.id))
+                break
+            width *= 4
+        if len(picked) >= limit or low is not None and not covers_all:
+            continue
+        # Then this score's attempts without a prediction, fetched in order until enough people are met.
+        batch = limit - len(picked)
+        while True:
+            rows = s.execute(select(*cols).where(*at_level, Attempt.prediction.is_(None))
+                             .order_by(Attempt.duration_ms, Attempt.submitted_at, Attempt.id).limit(batch)).all()
+            if len(rows) < batch or len({r.user_id for r in rows} - seen) >= limit - len(picked):
+                take(rows, lambda r: (r.duration_ms, r.submitted_at, r.id))
+                break
+            batch *= 4
+    people = {u.id: u for u in s.execute(select(User).where(User.id.in_([r.user_id for r in picked]))).scalars()}
+    out = []
+    for rank, r in enumerate(picked, start=1):
+        u = people[r.user_id]
+        out.append(RankRow(rank, r.id, r.user_id, u.full_name, u.email, u.phone, u.unit, u.locality, r.score, r.total,
+                           r.duration_ms, r.submitted_at, r.prediction,
+                           None if r.prediction is None else abs(r.prediction - truth)))
+    return out
+
+
+def digest_of(rows) -> str:
+    """SHA-256 over (rank, attempt id, score, duration, prediction): equal digests, equal rankings."""
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(f"{r.rank},{r.attempt_id},{r.score},{r.duration_ms},{r.prediction}\n".encode())
+    return h.hexdigest()
+
+
+def _freezes_of(contest_id: int, round_id: int | None) -> tuple:
+    """The freezes of a contest's whole ranking (round_id None) or of one round's."""
+    return (RankingFreeze.contest_id == contest_id,
+            RankingFreeze.round_id.is_(None) if round_id is None else RankingFreeze.round_id == round_id)
+
+
+def current_freeze(s: Session, contest_id: int, round_id: int | None) -> RankingFreeze | None:
+    return s.execute(select(RankingFreeze).where(*_freezes_of(contest_id, round_id),
+                                                 RankingFreeze.current.is_(True))).scalars().first()
+
+
+def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> RankingFreeze:
+    """Copy the ranking as it is now into ranking_entry (one INSERT ... SELECT) and make it current."""
+    s.execute(update(RankingFreeze).where(*_freezes_of(contest_id, round_id)).values(current=False))
+    truth = perfect_count(s, contest_id, round_id)
+    record = RankingFreeze(contest_id=contest_id, round_id=round_id, frozen_at=utcnow(), frozen_by=by, truth=truth,
+                           rows=0, digest="", current=True)
+    s.add(record)
+    s.flush()
+    ordered = _ordered(contest_id, round_id, literal(truth)).subquery()
+    s.execute(insert(RankingEntry).from_select(
+        ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
+         "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality"],
+        select(literal(record.id), ordered.c.rank, ordered.c.attempt_id, ordered.c.user_id, ordered.c.score,
+               ordered.c.total, ordered.c.duration_ms, ordered.c.prediction, ordered.c.pred_err,
+               ordered.c.submitted_at, User.full_name, User.email, User.phone, User.unit, User.locality)
+        .join(User, User.id == ordered.c.user_id)))
+    entries = s.execute(select(RankingEntry.rank, RankingEntry.attempt_id, RankingEntry.score,
+                               RankingEntry.duration_ms, RankingEntry.prediction)
+                        .where(RankingEntry.freeze_id == record.id).order_by(RankingEntry.rank)).all()
+    record.rows, record.digest = len(entries), digest_of(entries)
+    s.commit()
+    return record
+
+
+# One table, read in its primary key's order: no join to the users (they were copied at the freeze).
+_FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit, locality, score, total, duration_ms, '
+               'submitted_at, prediction, prediction_error FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+_EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, prediction_error, '
+               '{when}, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+# The time as ISO 8601 in UTC, written by the database: no datetime object per row.
+_EXPORT_WHEN = {"postgresql": "to_char(submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')",
+                "sqlite": "strftime('%Y-%m-%dT%H:%M:%f+00:00', submitted_at)"}
+
+
+def frozen_export_rows(s: Session, freeze_id: int, limit: int | None = None):
+    """Export tuples (rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time,
+    attempt id) of a frozen ranking, streamed from the driver's own cursor: no object per person."""
+    conn = s.connection()
+    dialect = conn.dialect.name
+    sql = _EXPORT_SQL.format(when=_EXPORT_WHEN[dialect], p="%s" if dialect == "postgresql" else "?")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    cur = conn.connection.driver_connection.cursor()
+    try:
+        cur.execute(sql, (freeze_id,))
+        while chunk := cur.fetchmany(10000):
+            yield from chunk
+    finally:
+        cur.close()
+
+
+def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[RankRow]:
+    """A frozen ranking in order. Plain driver SQL: a 700,000-row winner list is read in seconds."""
+    conn = s.connection()
+    sql = _FROZEN_SQL.format(p="%s" if conn.dialect.name == "postgresql" else "?")
+    if limit is not None:
+        sql += f" LIMIT {int(limit)}"
+    rows = []
+    for r in conn.exec_driver_sql(sql, (freeze_id,)):
+        when = r[11]
+        when = (datetime.fromisoformat(when) if isinstance(when, str) else when).replace(tzinfo=timezone.utc)
+        rows.append(RankRow(*r[:11], when, r[12], r[13]))
+    return rows
+
+
+def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int | None = None,
+            now: datetime | None = None, for_export: bool = False) -> Ranking:
+    """The ranking of a contest (or of one of its rounds): frozen once closed, provisional while open.
+
+    ``for_export``: a frozen ranking comes without ``rows``; its ``export_rows()``
+    streams it from the database instead (hundreds of thousands of people)."""
+    now = now or utcnow()
+    round_id = rnd.id if rnd else None
+    closed = (rnd or contest).status_at(now) == "closed"
+    with reading(s):
+        record = current_freeze(s, contest.id, round_id)
+    if record is None and closed:
+        from quiz.infra import audit
+
+        # Lock the contest so two first readers after the close freeze it once.
+        s.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
+        with audit.recording(s, audit.SYSTEM, "ranking.freeze", "ranking", scope_name(contest, rnd),
+                             after=lambda: freeze_state(current_freeze(s, contest.id, round_id))):
+            record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
+    # Reads in a read transaction: on SQLite a long ranking must not hold the lock answer saves need.
+    if record is not None and for_export:
+        def stream():
+            with reading(s):
+                yield from frozen_export_rows(s, record.id, limit)
+
+        return Ranking(None, record.truth, True, record.digest, record.frozen_at, stream)
+    with reading(s):
+        if record is not None:
+            return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at)
+        truth = perfect_count(s, contest.id, round_id)
+        if limit is not None and limit <= TOP_WALK_MAX:
+            rows = live_top(s, contest.id, round_id, limit, truth)
+        else:
+            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
+    return Ranking(rows, truth, False, digest_of(rows))
+
+
+def scope_name(contest: Contest, rnd: Round | None) -> str:
+    """'slug' or 'slug/round number', as the audit log names a ranking."""
+    return contest.slug + (f"/{rnd.number}" if rnd else "")
+
+
+def freeze_state(record: RankingFreeze | None) -> dict | None:
+    """What the audit log keeps of a freeze."""
+    if record is None:
+        return None
+    return {"digest": record.digest, "rows": record.rows, "truth": record.truth,
+            "frozen_at": record.frozen_at.isoformat(), "frozen_by": record.frozen_by}
+
+
+def mask_name(full_name: str) -> str:
+    """'Phạm Thị Hồng Nhung' -> 'Phạm T. H. N.': enough to recognise oneself, not to identify."""
+    words = full_name.split()
+    if not words:
+        return ""
+    return " ".join([words[0], *(w[0].upper() + "." for w in words[1:])])
+
+
+def units_by_participants(s: Session, contest_id: int, round_id: int | None = None, limit: int = 10) -> list:
+    """Collective prizes: units with the most distinct participants (then most attempts, then name).
+
+    Read from the statistics' counters (quiz.contest.tallies): people are counted in
+    the unit they belonged to at their first finished attempt. Two grouped
+    reads merged here (a join of the two made PostgreSQL take seconds)."""
+    def per_unit(kind: str) -> dict:
+        return dict(s.execute(select(ScoreTally.label, func.sum(ScoreTally.n))
+                              .where(ScoreTally.contest_id == contest_id, ScoreTally.scope == (round_id or 0),
+                                     ScoreTally.kind == kind, ScoreTally.label.like("u:%"), ScoreTally.label != "u:")
+                              .group_by(ScoreTally.label)).all())
+
+    with reading(s):
+        people, attempts = per_unit("p"), per_unit("a")
+    ranked = sorted(((label[2:], int(n), int(attempts.get(label, 0))) for label, n in people.items() if n),
+                    key=lambda u: (-u[1], -u[2], u[0]))
+    return ranked[:limit]

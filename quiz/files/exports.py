@@ -1,0 +1,83 @@
+"""Winner lists as CSV (UTF-8 with BOM, for Excel) and XLSX (header, frozen panes, digest, collective prizes)."""
+from __future__ import annotations
+
+import io
+from itertools import chain
+
+from quiz.contest.prizes import prize_for, prize_places
+from quiz.contest.ranking import Ranking
+from quiz.files.cells import excel_csv, guard
+from quiz.timeutil import iso
+
+COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
+           "prediction_error", "submitted_at", "attempt_id"]
+UNIT_COLUMNS = ["rank", "unit", "participants", "attempts"]
+
+
+def _tuples(ranking: Ranking):
+    """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id)."""
+    if ranking.rows is None:
+        return ranking.export_rows()
+    return ((r.rank, r.full_name, r.email, r.phone, r.unit, r.locality, r.score, r.duration_ms, r.prediction,
+             r.prediction_error, r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id)
+            for r in ranking.rows)
+
+
+def winner_rows(ranking: Ranking, tiers: list | None):
+    """One row per person in ranking order (a generator); with prize tiers, only the prize places."""
+    places = prize_places(tiers)
+    prize = ""
+    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt in _tuples(ranking):
+        if places is not None:
+            if rank > places:
+                return
+            prize = guard(prize_for(rank, tiers))
+        # Text columns pass through guard: a cell starting with = + - @ must not run as a formula.
+        yield [rank, prize, guard(name), guard(email), guard(phone), guard(unit), guard(locality), score,
+               ms / 1000, prediction, error, when, attempt]
+
+
+def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:
+    return excel_csv(chain([COLUMNS], winner_rows(ranking, tiers)))
+
+
+def winner_list(s, contest, rnd, fmt: str) -> tuple[bytes, Ranking, list | None]:
+    """The winner list file ("csv" or "xlsx") as the API and ``flask winners`` give it, with its ranking and
+    the prize tiers used (a round's own, else the contest's)."""
+    from quiz.contest import ranking
+
+    result = ranking.ranking(s, contest, rnd, for_export=True)
+    tiers = rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
+    if fmt == "csv":
+        return winners_csv(result, tiers), result, tiers
+    units = ranking.units_by_participants(s, contest.id, rnd.id if rnd else None)
+    return winners_xlsx(result, tiers, contest.title, units), result, tiers
+
+
+def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) -> bytes:
+    """The workbook: winners (bold frozen header), collective prizes, and the ranking's digest."""
+    from quiz.files.xlsx import write_workbook
+
+    out = io.BytesIO()
+    write_workbook(out, [
+        ("winners", COLUMNS, winner_rows(ranking, tiers)),
+        ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts]
+                                      for i, (unit, participants, attempts) in enumerate(units, start=1))),
+        ("digest", ["field", "value"], [
+            ["contest", guard(title)], ["sha256", ranking.digest],
+            ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
+            ["frozen_at", iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]]),
+    ])
+    return out.getvalue()
+
+
+SUSPICIOUS_COLUMNS = ["Dấu hiệu số", "Loại", "Mô tả", "Lý do", "Họ và tên", "Email", "Điện thoại", "Đơn vị",
+                      "Địa phương", "Lượt thi"]
+
+
+def suspicious_csv(report: dict) -> bytes:
+    """The suspicious-pattern report (quiz.contest.suspicious), one row per person per flag, for Excel."""
+    return excel_csv(chain([SUSPICIOUS_COLUMNS], (
+        [number, flag["kind"], guard(flag["title"]), guard(flag["reason"]), guard(p["full_name"]), guard(p["email"]),
+         guard(p["phone"]), guard(p["unit"]), guard(p["locality"]), " ".join(map(str, p["attempt_ids"]))]
+        for number, flag in enumerate(report["flags"], start=1) for p in flag["people"])))

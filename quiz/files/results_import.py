@@ -1,0 +1,209 @@
+"""``flask results import``: finished attempts from a paper round or an earlier platform.
+
+Columns: email,full_name,unit,locality,score,duration_s,submitted_at,prediction.
+All or nothing: every row is checked first and every bad row reported as
+``FILE:ROW: problem``; only a clean file is written, in one transaction, with
+bulk statements (SQLite ``executemany``, PostgreSQL ``COPY``), so a million rows
+take seconds, not hours. People are matched by email and created without a
+password when new; their existing profiles are left as they are.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from quiz.accounts.users import EMAIL_RE
+from quiz.contest.tallies import count_imported
+from quiz.models import Attempt, Contest, Round, User, utcnow
+from quiz.timeutil import parse_iso
+
+COLUMNS = ["email", "full_name", "unit", "locality", "score", "duration_s", "submitted_at", "prediction"]
+MAX_ERRORS_SHOWN = 1000
+IMPORT_CACHE_KIB = 512 * 1024
+
+
+class ResultsFileError(ValueError):
+    def __init__(self, errors: list[str], total: int | None = None):
+        super().__init__("\n".join(errors))
+        self.errors = errors
+        self.total = total if total is not None else len(errors)
+
+
+@dataclass
+class ResultsReport:
+    rows: int
+    new_people: int
+
+
+def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: Round | None = None,
+                 progress=None) -> list[tuple]:
+    """Check every row; return (email, name, unit, locality, score, duration_ms, submitted_at, prediction, round_id)."""
+    name = Path(str(path)).name
+    try:
+        text = Path(path).read_bytes().decode("utf-8-sig")
+    except FileNotFoundError:
+        raise ResultsFileError([f"{name}: no such file"])
+    except UnicodeDecodeError as exc:
+        raise ResultsFileError([f"{name}: not UTF-8 text (byte {exc.start})"])
+    reader = csv.reader(io.StringIO(text, newline=""))
+    header = [h.strip().lower() for h in next(reader, [])]
+    missing = [c for c in COLUMNS if c not in header]
+    if missing:
+        raise ResultsFileError([f"{name}:1: missing column(s): {', '.join(missing)}"])
+    idx = [header.index(c) for c in COLUMNS]
+    limit_s, total = contest.time_limit_s, contest.question_count
+    scopes = [only] if only else rounds
+    out, errors, count = [], [], 0
+    width = len(header)
+    for rownum, row in enumerate(reader, start=2):
+        if progress and rownum % 50000 == 0:
+            progress(rownum)
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) < width:
+            row = row + [""] * (width - len(row))
+        email, full_name, unit, locality, score, duration, submitted, prediction = (row[i].strip() for i in idx)
+        problems = []
+        email = email.lower()
+        if not EMAIL_RE.match(email) or len(email) > 254:
+            problems.append(f"email {email[:60]!r} is not an email address")
+        if not full_name or len(full_name) > 120:
+            problems.append("full_name must be 1 to 120 characters")
+        if len(unit) > 200 or len(locality) > 120:
+            problems.append("unit (200) or locality (120) is too long")
+        if not score.isdigit() or int(score) > total:
+            problems.append(f"score must be a whole number 0..{total}, got {score[:20]!r}")
+        try:
+            duration_ms = round(float(duration) * 1000)
+            if not 0 <= duration_ms <= limit_s * 1000:
+                raise ValueError
+        except ValueError:
+            duration_ms = 0
+            problems.append(f"duration_s must be 0..{limit_s} seconds, got {duration[:20]!r}")
+        when = None
+        try:
+            when = parse_iso(submitted)
+        except ValueError:
+            problems.append(f"submitted_at must be ISO 8601 with a UTC offset, got {submitted[:40]!r}")
+        round_id = None
+        if when is not None:
+            if not contest.opens_at <= when <= contest.closes_at:
+                problems.append("submitted_at is outside the contest's window")
+            elif scopes:
+                match = next((r for r in scopes if r.opens_at <= when <= r.closes_at), None)
+                if match is None:
+                    problems.append("submitted_at is in no round" if not only else
+                                    f"submitted_at is outside round {only.number}")
+                else:
+                    round_id = match.id
+        pred = None
+        if prediction:
+            if prediction.isdigit() and len(prediction) < 10:
+                pred = int(prediction)
+            else:
+                problems.append(f"prediction must be a whole number or empty, got {prediction[:20]!r}")
+        if problems:
+            count += len(problems)
+            if len(errors) < MAX_ERRORS_SHOWN:
+                errors.extend(f"{name}:{rownum}: {p}" for p in problems)
+            continue
+        out.append((email, full_name, unit, locality, int(score), duration_ms, when, pred, round_id))
+    if errors:
+        raise ResultsFileError(errors[:MAX_ERRORS_SHOWN], count)
+    if not out:
+        raise ResultsFileError([f"{name}: no rows to import"])
+    return out
+
+
+def _utc_stamp(dialect: str):
+    """How a UTC time goes into a bulk row: a naive datetime for COPY (dumped in C), SQLAlchemy's text on SQLite."""
+    if dialect == "postgresql":
+        return lambda value: value.replace(tzinfo=None)  # read_results gives UTC already
+    return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def import_results(s: Session, contest: Contest, rows: list[tuple], progress=None) -> ResultsReport:
+    """Write checked rows in one transaction; return how many rows and new people."""
+    conn = s.connection()
+    if conn.dialect.name != "sqlite":
+        return _write(s, conn, contest, rows, progress)
+    # Index pages for a million rows stay in memory during the import (SQLite's default cache is 2 MB);
+    # the pooled connection goes back as it was, whatever happens.
+    conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+    try:
+        return _write(s, conn, contest, rows, progress)
+    finally:
+        s.rollback()
+        s.connection().exec_driver_sql("PRAGMA cache_size = -2000")
+        s.commit()
+
+
+def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress) -> ResultsReport:
+    known, profiles = {}, {}
+    for email, uid, unit, locality in conn.execute(select(User.email, User.id, User.unit, User.locality)):
+        known[email], profiles[uid] = uid, (unit, locality)
+    dialect = conn.dialect.name
+    stamp = _utc_stamp(dialect)
+    now = stamp(utcnow())
+    new_people, seen = [], set()
+    for email, full_name, unit, locality, *_rest in rows:
+        if email not in known and email not in seen:
+            seen.add(email)
+            new_people.append((email, full_name, "", unit, locality, "participant", now))
+    raw = conn.connection.driver_connection
+    user_cols = ["email", "full_name", "phone", "unit", "locality", "role", "created_at"]
+    _bulk(raw, dialect, "user", user_cols, new_people)
+    if progress:
+        progress("people")
+    if new_people:
+        fresh = dict(conn.execute(select(User.email, User.id).where(User.id > max(profiles, default=0))).all())
+        for email, _n, _p, unit, locality, *_r in new_people:
+            known[email] = fresh[email]
+            profiles[fresh[email]] = (unit, locality)
+    numbers = dict(conn.execute(select(Attempt.user_id, func.max(Attempt.number))
+                                .where(Attempt.contest_id == contest.id).group_by(Attempt.user_id)).all())
+    limit = timedelta(seconds=contest.time_limit_s)
+    attempts = []
+    for email, _n, _u, _l, score, duration_ms, when, pred, round_id in rows:
+        uid = known[email]
+        numbers[uid] = numbers.get(uid, 0) + 1
+        started = when - timedelta(milliseconds=duration_ms)
+        attempts.append((uid, contest.id, round_id, numbers[uid], "submitted", stamp(started), stamp(started + limit),
+                         stamp(when), score, contest.question_count, duration_ms, pred))
+    attempt_cols = ["user_id", "contest_id", "round_id", "number", "status", "started_at", "deadline", "submitted_at",
+                    "score", "total", "duration_ms", "prediction"]
+    _bulk(raw, dialect, "attempt", attempt_cols, attempts, progress)
+    # The statistics' counters, in the same transaction (quiz.contest.tallies).
+    bests = count_imported(conn, contest.id, [(a[0], a[8], row[6], a[2]) for a, row in zip(attempts, rows)], profiles)
+    _bulk(raw, dialect, "person_best", ["contest_id", "scope", "user_id", "best"], bests)
+    if progress:
+        progress("statistics")
+    s.commit()
+    return ResultsReport(len(rows), len(new_people))
+
+
+def _bulk(raw, dialect: str, table: str, columns: list[str], rows: list[tuple], progress=None,
+          chunk: int = 50000) -> None:
+    """Insert rows fast on the driver's own connection (inside the session's transaction)."""
+    if not rows:
+        return
+    quoted = f'"{table}"'
+    cols = ", ".join(columns)
+    cur = raw.cursor()
+    for start in range(0, len(rows), chunk):
+        part = rows[start:start + chunk]
+        if dialect == "postgresql":
+            with cur.copy(f"COPY {quoted} ({cols}) FROM STDIN") as copy:
+                for row in part:
+                    copy.write_row(row)
+        else:
+            cur.executemany(f"INSERT INTO {quoted} ({cols}) VALUES ({', '.join('?' * len(columns))})", part)
+        if progress:
+            progress(len(part))
+    cur.close()

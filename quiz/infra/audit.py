@@ -1,0 +1,174 @@
+"""The audit log: who did what to which record, with its state before and after, and from where.
+
+Entries are written in the transaction of the action itself, so an action and its record stand or fall
+together: ``recording`` adds the entry when the block commits (the domain functions commit once, at their
+end), and nothing when the action fails. Reads of personal data (exports) are logged on their own with
+``record_now``. Entries are never changed: there are no routes for it and database triggers refuse
+UPDATE and DELETE (see the migration).
+"""
+from __future__ import annotations
+
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from sqlalchemy import event
+from sqlalchemy.orm import Session
+
+from quiz.infra.database import current
+from quiz.models import AuditEntry, utcnow
+
+
+@dataclass(frozen=True)
+class Actor:
+    id: int | None
+    email: str
+    ip: str | None = None
+
+    @classmethod
+    def of(cls, user, ip: str | None = None) -> Actor:
+        """An account as actor; in a request, with the request's address."""
+        return cls(user.id, user.email, ip if ip is not None else _request_ip())
+
+
+CLI = Actor(None, "cli")  # the command line without --by
+SYSTEM = Actor(None, "system")  # the app by itself (a ranking frozen at its first read after the close)
+
+
+def _request_ip() -> str | None:
+    from flask import has_request_context, request
+
+    return (request.remote_addr or "")[:45] or None if has_request_context() else None
+
+
+def web_actor() -> Actor:
+    """The logged-in user of the current request."""
+    from flask_login import current_user
+
+    return Actor.of(current_user)
+
+
+def _plain(value):
+    """JSON-ready copy: times as ISO 8601 text in UTC, tuples as lists."""
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).isoformat() if value.tzinfo else value.isoformat()
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    return value
+
+
+def entry(actor: Actor, action: str, target_type: str = "", target_id="", before=None, after=None) -> AuditEntry:
+    return AuditEntry(at=utcnow(), actor_id=actor.id, actor_email=actor.email[:254], action=action,
+                      target_type=target_type, target_id=str(target_id)[:200], before=_plain(before),
+                      after=_plain(after), ip=actor.ip)
+
+
+def record(s: Session, actor: Actor, action: str, target_type: str = "", target_id="", before=None,
+           after=None) -> None:
+    """Add an entry to the session's current transaction; it is written when the caller commits."""
+    s.add(entry(actor, action, target_type, target_id, before, after))
+
+
+def record_now(s: Session, actor: Actor, action: str, target_type: str = "", target_id="", before=None,
+               after=None) -> None:
+    """Write an entry in a transaction of its own (for reads such as exports)."""
+    s = current(s)
+    if s.in_transaction():
+        s.commit()
+    record(s, actor, action, target_type, target_id, before, after)
+    s.commit()
+
+
+@contextmanager
+def recording(s: Session, actor: Actor, action: str, target_type: str = "", target_id="", before=None,
+              after=None):
+    """Log the action the block performs, in the transaction the block commits.
+
+    ``after`` may be a callable: it is called at that commit, so it sees the state the action leaves. No
+    entry when the block raises or commits nothing, nor when ``before`` and ``after`` are equal (no change).
+    """
+    session = current(s)
+    done = []
+
+    def add(sess):
+        if done:
+            return
+        done.append(True)
+        state = after() if callable(after) else after
+        if before is not None and _plain(state) == _plain(before):
+            return
+        sess.add(entry(actor, action, target_type, target_id, before, state))
+
+    event.listen(session, "before_commit", add)
+    try:
+        yield
+    finally:
+        event.remove(session, "before_commit", add)
+
+
+def search(s: Session, *, actor: str = "", action: str = "", since: datetime | None = None,
+           until: datetime | None = None, limit: int | None = 50, offset: int = 0) -> tuple[list[AuditEntry], int]:
+    """Entries newest first, filtered by actor (part of the email), action and time [since, until)."""
+    from sqlalchemy import func, select
+
+    query = select(AuditEntry)
+    if actor.strip():
+        query = query.where(func.lower(AuditEntry.actor_email).contains(actor.strip().lower(), autoescape=True))
+    if action:
+        query = query.where(AuditEntry.action == action)
+    if since is not None:
+        query = query.where(AuditEntry.at >= since)
+    if until is not None:
+        query = query.where(AuditEntry.at < until)
+    total = s.execute(select(func.count()).select_from(query.subquery())).scalar_one()
+    query = query.order_by(AuditEntry.at.desc(), AuditEntry.id.desc()).offset(offset)
+    if limit is not None:
+        query = query.limit(limit)
+    return list(s.execute(query).scalars()), total
+
+
+def actions(s: Session) -> list[str]:
+    """Every action the log holds, for the filter."""
+    from sqlalchemy import select
+
+    return list(s.execute(select(AuditEntry.action).distinct().order_by(AuditEntry.action)).scalars())
+
+
+CSV_COLUMNS = ["id", "at", "actor_id", "actor_email", "action", "target_type", "target_id", "before", "after", "ip"]
+
+
+def csv_bytes(entries) -> bytes:
+    """The entries as CSV for Excel: UTF-8 with BOM, text cells guarded against formulas (quiz.files.cells)."""
+    import json
+
+    from quiz.files.cells import excel_csv, guard
+
+    def js(value):
+        return "" if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)
+
+    return excel_csv([CSV_COLUMNS, *([e.id, e.at.isoformat(timespec="seconds"),
+                                      e.actor_id if e.actor_id is not None else "", guard(e.actor_email),
+                                      guard(e.action), guard(e.target_type), guard(e.target_id), guard(js(e.before)),
+                                      guard(js(e.after)), guard(e.ip or "")] for e in entries)])
+
+
+_NEVER = {"password_hash", "search_text", "created_at"}  # secrets, and noise that no one needs in the log
+
+
+def state(obj, only: tuple[str, ...] | None = None) -> dict | None:
+    """A row's columns as a JSON-ready dict (without secrets), for ``before`` and ``after``."""
+    if obj is None:
+        return None
+    names = only or tuple(c.key for c in obj.__table__.columns if c.key not in _NEVER)
+    return _plain({name: getattr(obj, name) for name in names})
+
+
+def window_state(s: Session, contest) -> dict:
+    """A contest's end and its rounds' windows: what closing it early changes (it shortens them, or drops
+    rounds not begun)."""
+    from quiz.contest.rounds import rounds_of
+
+    return {"closes_at": state(contest, ("closes_at",))["closes_at"],
+            "rounds": [state(r, ("number", "opens_at", "closes_at")) for r in rounds_of(s, contest.id)]}

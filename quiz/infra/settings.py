@@ -1,0 +1,92 @@
+"""Settings read from the environment, so one image runs anywhere."""
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+
+def _instance_secret(instance: Path) -> str:
+    """Return a secret key kept in instance/ so sessions survive restarts of a one-machine install."""
+    path = instance / "secret_key"
+    if not path.exists():
+        instance.mkdir(parents=True, exist_ok=True)
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def _flag(name: str, default: bool) -> bool:
+    value = os.environ.get(name, "").strip().lower()
+    return default if not value else value in ("1", "true", "yes", "on")
+
+
+# Rate limits (quiz.infra.limits), in Flask-Limiter's notation; several joined with ";".
+# Per address they are generous: an alliance office or a mobile carrier's NAT puts
+# many honest people behind one address. Per account they are tight.
+RATE_LIMITS = {
+    "RATELIMIT_LOGIN_PER_IP": "60 per minute",
+    "RATELIMIT_LOGIN_PER_ACCOUNT": "10 per minute",
+    "RATELIMIT_REGISTER_PER_IP": "20 per minute;200 per hour",
+    "RATELIMIT_START_PER_USER": "10 per minute",
+    "RATELIMIT_SAVE_PER_ATTEMPT": "120 per minute",
+}
+
+
+def rate_limits() -> dict:
+    """Our limits and Flask-Limiter's settings (the storage is REDIS_URL, see quiz.infra.limits)."""
+    config = {name: os.environ.get(name) or default for name, default in RATE_LIMITS.items()}
+    config.update({
+        "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATELIMIT_KEY_PREFIX": os.environ.get("RATELIMIT_KEY_PREFIX", "quiz"),
+        "RATELIMIT_STRATEGY": os.environ.get("RATELIMIT_STRATEGY", "fixed-window"),
+    })
+    return config
+
+
+def from_env(instance: Path) -> dict:
+    """Build the Flask config from environment variables."""
+    instance.mkdir(parents=True, exist_ok=True)
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{instance / 'quiz.db'}"
+    starttls = _flag("SMTP_STARTTLS", False)
+    if url.startswith("postgres://"):  # the scheme Heroku-style URLs use
+        url = "postgresql://" + url[len("postgres://"):]
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url[len("postgresql://"):]
+    return {
+        "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
+        "SQLALCHEMY_DATABASE_URI": url,
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # Seconds after the deadline an answer is still accepted (network latency).
+        "ANSWER_GRACE_S": min(5.0, float(os.environ.get("ANSWER_GRACE_S", "5"))),
+        "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Always Secure when true; otherwise cookies set over HTTPS are made Secure (quiz.infra.headers).
+        "SESSION_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SECURE": _flag("SESSION_COOKIE_SECURE", False),
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+        # How many proxies in front set X-Forwarded-For / X-Forwarded-Proto (0: trust neither).
+        "PROXY_FIX_X_FOR": int(os.environ.get("PROXY_FIX_X_FOR", "0")),
+        "PROXY_FIX_X_PROTO": int(os.environ.get("PROXY_FIX_X_PROTO", "0")),
+        **rate_limits(),
+        # The statistics report is recomputed at most this often (seconds; 0: every time).
+        "STATS_MAX_AGE_S": float(os.environ.get("STATS_MAX_AGE_S", "10")),
+        "DASHBOARD_REFRESH_S": max(1, int(os.environ.get("DASHBOARD_REFRESH_S", "15"))),
+        # Thresholds of the suspicious-pattern report (SUSPICIOUS_WINDOW_S, ...; defaults in quiz.contest.suspicious.Rules).
+        **{name: value for name, value in os.environ.items() if name.startswith("SUSPICIOUS_")},
+        "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # uploads (question files) up to 10 MB
+        "BABEL_DEFAULT_LOCALE": "vi",
+        "BABEL_DEFAULT_TIMEZONE": os.environ.get("DISPLAY_TIMEZONE", "Asia/Ho_Chi_Minh"),
+        # Mail (password reset links). Without SMTP_HOST the link goes to the app log instead.
+        "SMTP_HOST": os.environ.get("SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("SMTP_PORT") or (587 if starttls else 25)),
+        "SMTP_USER": os.environ.get("SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("SMTP_PASSWORD") or None,
+        "SMTP_FROM": os.environ.get("SMTP_FROM") or "no-reply@localhost",
+        "SMTP_STARTTLS": starttls,
+        # The site's address as people reach it, for links in mail; unset: the address of the request
+        # (then a forged Host header could point a reset link elsewhere, so set it in production).
+        "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None,
+        "PASSWORD_RESET_MAX_AGE_S": int(os.environ.get("PASSWORD_RESET_MAX_AGE_S", "3600")),
+    }

@@ -1,0 +1,1 @@
+"""The web layer: blueprints (pages and the JSON API), forms, error pages, payloads, access rules."""

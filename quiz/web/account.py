@@ -1,0 +1,155 @@
+"""Account pages: registration, login, logout, forgotten password, reset by the mailed link, change of password.
+Vietnamese."""
+from __future__ import annotations
+
+from urllib.parse import urlparse
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from quiz.accounts import reset, users
+from quiz.errors import DomainError
+from quiz.infra.extensions import db
+from quiz.web.fingerprint import client_marks
+from quiz.web.forms import (
+    ActionForm,
+    ChangePasswordForm,
+    ForgotPasswordForm,
+    LoginForm,
+    RegisterForm,
+    ResetPasswordForm,
+)
+
+bp = Blueprint("account", __name__)
+
+
+def _safe_next(default: str) -> str:
+    target = request.args.get("next") or ""
+    parsed = urlparse(target)
+    if target.startswith("/") and not target.startswith("//") and not parsed.netloc:
+        return target
+    return default
+
+
+@bp.route("/register", methods=["GET", "POST"])
+def register():
+    form = RegisterForm()
+    if form.is_submitted():
+        # Show every problem at once: the form's own checks and the account rules.
+        valid = form.validate()
+        data = {name: form[name].data or "" for name in ("full_name", "email", "password", "phone", "unit", "locality")}
+        problems = users.validate_profile(**data)
+        _add_errors(form, problems)
+        if valid and not problems:
+            try:
+                ip, device = client_marks()
+                user = users.create_user(db.session, **data, ip=ip, device=device)
+            except DomainError as exc:
+                _add_errors(form, exc.fields or {})
+                if exc.code == "email_taken":
+                    form.email.errors = ["Email này đã được đăng ký. Hãy đăng nhập hoặc dùng email khác."]
+            else:
+                login_user(user)
+                flash("Đăng ký thành công. Chào mừng bạn!", "success")
+                return redirect(_safe_next(url_for("pages.index")))
+    return render_template("register.html", form=form), 422 if form.errors else 200
+
+
+def _add_errors(form, problems: dict) -> None:
+    for name, message in problems.items():
+        if name in form and message not in form[name].errors:
+            form[name].errors = [*form[name].errors, message]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+def login():
+    form = LoginForm()
+    status = 200
+    if form.validate_on_submit():
+        try:
+            user = users.authenticate(db.session, form.email.data, form.password.data)
+        except DomainError as exc:
+            form.password.errors = [exc.message]
+            status = exc.status  # 401 wrong, 429 locked: the same for registered and unknown emails
+        else:
+            login_user(user, remember=form.remember.data)
+            return redirect(_safe_next(url_for("pages.index")))
+    return render_template("login.html", form=form), status if status != 200 else 401 if form.errors else 200
+
+
+@bp.post("/logout")
+def logout():
+    if ActionForm().validate_on_submit():
+        logout_user()
+        flash("Bạn đã đăng xuất.", "success")
+    return redirect(url_for("pages.index"))
+
+
+def _show(form, exc: DomainError, renames: dict) -> None:
+    for name, message in (exc.fields or {}).items():
+        field = form._fields.get(renames.get(name, name))
+        if field is not None and message not in field.errors:
+            field.errors = [*field.errors, message]
+
+
+@bp.route("/forgot-password", methods=["GET", "POST"])
+def forgot_password():
+    form = ForgotPasswordForm()
+    if form.validate_on_submit():
+        try:
+            base = current_app.config["PUBLIC_URL"] or request.host_url
+            reset.request_reset(current_app._get_current_object(), form.email.data, base)
+        except DomainError as exc:
+            _show(form, exc, {})
+        else:
+            # The same words whether or not the email is registered.
+            flash(reset.SENT, "success")
+            return redirect(url_for("account.forgot_password"))
+    return render_template("account/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/<token>", methods=["GET", "POST"])
+def reset_password(token: str):
+    max_age = current_app.config["PASSWORD_RESET_MAX_AGE_S"]
+    try:
+        reset.user_for_token(db.session, current_app.secret_key, token, max_age)
+    except DomainError as exc:
+        db.session.rollback()
+        return _no_referrer(render_template("account/reset.html", form=None, problem=exc.message), 400)
+    form = ResetPasswordForm()
+    if form.validate_on_submit():
+        try:
+            reset.confirm_reset(db.session, current_app.secret_key, token, form.password.data, max_age)
+        except DomainError as exc:
+            _show(form, exc, {})
+        else:
+            flash("Đã đặt mật khẩu mới. Mời bạn đăng nhập bằng mật khẩu mới.", "success")
+            return redirect(url_for("account.login"))
+    db.session.rollback()
+    status = 422 if form.errors else 200
+    return _no_referrer(render_template("account/reset.html", form=form, problem=None), status)
+
+
+def _no_referrer(body: str, status: int):
+    # The token is in this page's address: never send it on to another site as a Referer.
+    return body, status, {"Referrer-Policy": "no-referrer", "Cache-Control": "no-store"}
+
+
+@bp.route("/account/password", methods=["GET", "POST"])
+@login_required
+def change_password():
+    form = ChangePasswordForm()
+    if form.validate_on_submit():
+        try:
+            user = users.change_password(db.session, current_user._get_current_object(),
+                                            form.current_password.data, form.new_password.data)
+        except DomainError as exc:
+            _show(form, exc, {})
+            if exc.status == 429:
+                form.current_password.errors = [exc.message]
+        else:
+            cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
+            login_user(user, remember=cookie in request.cookies)  # this session stays; the others end
+            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã được đăng xuất.", "success")
+            return redirect(url_for("pages.index"))
+    return render_template("account/password.html", form=form), 422 if form.errors else 200

@@ -1,0 +1,278 @@
+"""The JSON API of API.md, under /api/v1. Thin: parse, call the domain, shape the answer."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, jsonify, request, session
+from flask_login import current_user, login_user, logout_user
+from flask_wtf.csrf import generate_csrf
+
+from quiz.accounts import reset, session_version, users
+from quiz.contest import attempts, contests, ranking
+from quiz.contest.rounds import get_round
+from quiz.contest.stats import shared_stats
+from quiz.errors import DomainError, invalid
+from quiz.files import exports
+from quiz.infra import audit
+from quiz.infra.database import reading
+from quiz.infra.extensions import db
+from quiz.models import Contest, utcnow
+from quiz.timeutil import iso
+from quiz.web.api_csrf import check_csrf
+from quiz.web.fingerprint import client_marks
+from quiz.web.payloads import attempt_json, contest_json, result_json, user_json
+
+bp = Blueprint("api", __name__, url_prefix="/api/v1")
+bp.before_request(check_csrf)  # instead of CSRFProtect's generic check (see api_csrf)
+
+
+def _grace() -> float:
+    return current_app.config["ANSWER_GRACE_S"]
+
+
+def _json_body(required: bool = True) -> dict:
+    """Return the request's JSON object; 400 when it is not one."""
+    if not request.data and not required:
+        return {}
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise DomainError("malformed_json", "Nội dung yêu cầu phải là một đối tượng JSON.", 400)
+    return data
+
+
+def _not_logged_in() -> DomainError:
+    return DomainError("not_logged_in", "Vui lòng đăng nhập.", 401)
+
+
+def _user_id() -> int:
+    """The logged-in user's id, read from the session without loading the user (hot path); a session
+    from before a password change is refused (quiz.accounts.session_version)."""
+    login_id = session.get("_user_id")
+    if not login_id and current_user.is_authenticated:  # restored from the remember-me cookie
+        login_id = current_user.get_id()
+    parsed = session_version.parse(login_id) if login_id else None
+    if parsed is None:
+        raise _not_logged_in()
+    if not session_version.is_current(db.session, *parsed):
+        session_version.end_stale_session()
+        raise _not_logged_in()
+    return parsed[0]
+
+
+def _current_user():
+    """The logged-in user, loaded (and checked) by Flask-Login; 401 when there is none."""
+    _user_id()
+    if not current_user.is_authenticated:
+        raise _not_logged_in()
+    return current_user._get_current_object()
+
+
+def _int_id(value: str, what: str) -> int:
+    if not value.isdigit() or len(value) > 18:
+        raise DomainError("not_found", f"Không tìm thấy {what}.", 404)
+    return int(value)
+
+
+@bp.get("/csrf")
+def csrf_token():
+    return jsonify(csrf_token=generate_csrf())
+
+
+@bp.post("/auth/register")
+def register():
+    data = _json_body()
+    password = data.get("password")
+    ip, device = client_marks()
+    user = users.create_user(db.session, full_name=data.get("full_name"), email=data.get("email"),
+                                password=password if isinstance(password, str) else "",
+                                phone=data.get("phone") or "", unit=data.get("unit") or "",
+                                locality=data.get("locality") or "", ip=ip, device=device)
+    login_user(user)
+    return jsonify(user=user_json(user)), 201
+
+
+@bp.post("/auth/login")
+def login():
+    data = _json_body()
+    user = users.authenticate(db.session, data.get("email"), data.get("password"))
+    login_user(user, remember=bool(data.get("remember")))
+    return jsonify(user=user_json(user))
+
+
+@bp.post("/auth/logout")
+def logout():
+    logout_user()
+    return "", 204
+
+
+@bp.post("/auth/password")
+def change_password():
+    user = _current_user()
+    data = _json_body()
+    user = users.change_password(db.session, user, data.get("current_password"), data.get("new_password"))
+    # This session goes on under the new version (and its remember-me cookie); the account's others end.
+    login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
+    return "", 204
+
+
+@bp.post("/auth/password-reset")
+def password_reset():
+    data = _json_body()
+    base = current_app.config["PUBLIC_URL"] or request.host_url
+    reset.request_reset(current_app._get_current_object(), data.get("email"), base)
+    return jsonify(message=reset.SENT), 202
+
+
+@bp.post("/auth/password-reset/confirm")
+def password_reset_confirm():
+    data = _json_body()
+    reset.confirm_reset(db.session, current_app.secret_key, data.get("token"), data.get("password"),
+                        current_app.config["PASSWORD_RESET_MAX_AGE_S"])
+    return "", 204
+
+
+@bp.get("/me")
+def me():
+    return jsonify(user=user_json(_current_user()))
+
+
+@bp.get("/me/data")
+def my_data():
+    """Everything kept about the logged-in person, as a JSON file to keep (quiz.accounts.my_data)."""
+    from quiz.accounts.my_data import my_data as build
+
+    uid = _user_id()
+    response = jsonify(build(db.session, uid))
+    response.headers["Content-Disposition"] = f'attachment; filename="du-lieu-cua-toi-{uid}.json"'
+    response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache on the way
+    return response
+
+
+@bp.get("/contests")
+def list_contests():
+    now = utcnow()
+    return jsonify(contests=[contest_json(c, now) for c in contests.list_contests(db.session)])
+
+
+@bp.get("/contests/<slug>")
+def get_contest(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    left = None
+    if current_user.is_authenticated:
+        left = attempts.attempts_left(db.session, current_user.id, contest)
+    return jsonify(contest=contest_json(contest, attempts_left=left))
+
+
+@bp.post("/contests/<slug>/attempts")
+def start_attempt(slug: str):
+    uid = _user_id()
+    with reading(db.session):
+        contest = contests.get_contest(db.session, slug)
+    ip, device = client_marks()
+    attempt, created = attempts.start_attempt(db.session, uid, contest, grace_s=_grace(), ip=ip, device=device)
+    with reading(db.session):
+        body = attempt_json(db.session, attempt, contest)
+    return jsonify(attempt=body), 201 if created else 200
+
+
+@bp.get("/attempts/<attempt_id>")
+def get_attempt(attempt_id: str):
+    uid = _user_id()
+    with reading(db.session):
+        attempt = attempts.load_attempt(db.session, _int_id(attempt_id, "lượt thi"), uid)
+    attempt = attempts.touch(db.session, attempt, grace_s=_grace())
+    with reading(db.session):
+        contest = db.session.get(Contest, attempt.contest_id)
+        body = attempt_json(db.session, attempt, contest)
+    return jsonify(attempt=body)
+
+
+@bp.put("/attempts/<attempt_id>/answers/<question_id>")
+def save_answer(attempt_id: str, question_id: str):
+    uid = _user_id()
+    data = _json_body()
+    option_id = data.get("option_id")
+    if not isinstance(option_id, str) or not option_id:
+        raise invalid({"option_id": "required string"}, "Thiếu phương án trả lời.")
+    saved_at = attempts.save_answer(db.session, _int_id(attempt_id, "lượt thi"), uid,
+                                    _int_id(question_id, "câu hỏi"), option_id[:32], grace_s=_grace())
+    return jsonify(question_id=question_id, option_id=option_id, saved_at=saved_at.isoformat(timespec="milliseconds"))
+
+
+@bp.post("/attempts/<attempt_id>/submit")
+def submit(attempt_id: str):
+    uid = _user_id()
+    data = _json_body(required=False)
+    prediction = attempts.validate_prediction(data.get("prediction"))
+    raw = data.get("answers")
+    raw = {} if raw is None else raw
+    if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
+        raise invalid({"answers": "an object {question_id: option_id}"}, "Danh sách câu trả lời không hợp lệ.")
+    answers = {}
+    for qid, oid in raw.items():
+        if not str(qid).isdigit() or len(str(qid)) > 18:
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, {str(qid): "unknown question"})
+        answers[int(qid)] = oid[:32]
+    attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
+    with reading(db.session):
+        contest = db.session.get(Contest, attempt.contest_id)
+        body = result_json(attempt, contest, db.session)
+    return jsonify(result=body)
+
+
+STAFF = ("organizer", "judge", "admin")
+
+
+def _require_staff() -> None:
+    if _current_user().role not in STAFF:
+        raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.", 403)
+
+
+def _scope(contest):
+    """The round asked for with ?round=R (None for the whole contest)."""
+    return get_round(db.session, contest, request.args.get("round"))
+
+
+@bp.get("/contests/<slug>/leaderboard")
+def leaderboard(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    rnd = _scope(contest)
+    raw = request.args.get("limit", "100")
+    if not raw.isdigit() or not 1 <= int(raw) <= 1000:
+        raise invalid({"limit": "a whole number from 1 to 1000"}, "Tham số limit không hợp lệ.")
+    result = ranking.ranking(db.session, contest, rnd, limit=int(raw))
+    return jsonify(rows=[{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
+                          "duration_ms": r.duration_ms, "prediction": r.prediction,
+                          "submitted_at": iso(r.submitted_at)} for r in result.rows],
+                   frozen=result.frozen, perfect_attempts=result.truth)
+
+
+@bp.get("/contests/<slug>/stats")
+def stats(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    _require_staff()
+    rnd = _scope(contest)
+    body = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
+    audit.record_now(db.session, audit.web_actor(), "stats.export", "contest", contest.slug,
+                     after={"round": rnd.number if rnd else None, "format": "json"})
+    return jsonify(body)
+
+
+@bp.get("/contests/<slug>/winners")
+def winners(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    _require_staff()
+    rnd = _scope(contest)
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        raise invalid({"format": "csv or xlsx"}, "Định dạng phải là csv hoặc xlsx.")
+    body, result, _tiers = exports.winner_list(db.session, contest, rnd, fmt)
+    mime = "text/csv; charset=utf-8" if fmt == "csv" else \
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    # Names, emails and phone numbers leave the platform here: who took them is recorded.
+    audit.record_now(db.session, audit.web_actor(), "winners.export", "contest", contest.slug,
+                     after={"round": rnd.number if rnd else None, "format": fmt, "sha256": result.digest})
+    response = current_app.response_class(body, mimetype=mime)
+    name = f"winners-{contest.slug}" + (f"-round-{rnd.number}" if rnd else "")
+    response.headers["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    response.headers["X-Ranking-SHA256"] = result.digest
+    response.headers["X-Ranking-Frozen"] = "true" if result.frozen else "false"
+    return response

@@ -1,0 +1,48 @@
+"""The statistics dashboard and winner downloads, for organizers, judges and admins."""
+from __future__ import annotations
+
+from flask import Blueprint, current_app, render_template, request
+
+from quiz.contest import contests
+from quiz.contest.rounds import get_round, rounds_of
+from quiz.contest.stats import shared_stats
+from quiz.infra.extensions import db
+from quiz.web.access import restrict
+
+bp = Blueprint("dashboard", __name__, url_prefix="/results")
+ROLES = ("organizer", "judge", "admin")
+
+
+restrict(bp, ROLES)
+
+
+@bp.get("/")
+def index():
+    from quiz.models import utcnow
+
+    return render_template("dashboard/index.html", contests=contests.list_contests(db.session), now=utcnow())
+
+
+@bp.get("/<slug>")
+def show(slug: str):
+    contest = contests.get_contest(db.session, slug)
+    rnd = get_round(db.session, contest, request.args.get("round"))
+    stats = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
+    template = "dashboard/_body.html" if request.args.get("fragment") else "dashboard/show.html"
+    return render_template(template, contest=contest, rnd=rnd, rounds=rounds_of(db.session, contest.id), s=stats)
+
+
+@bp.app_template_filter("vn_number")
+def vn_number(value) -> str:
+    """1234567 -> '1.234.567'; 3.5 -> '3,50' (Vietnamese separators)."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return f"{value:,}".replace(",", ".")
+    return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
+
+
+@bp.app_template_filter("vn_percent")
+def vn_percent(share) -> str:
+    """0.159 -> '15,90%'."""
+    return "–" if share is None else f"{share * 100:.2f}%".replace(".", ",")

@@ -1,0 +1,91 @@
+"""Errors as JSON objects under /api and as Vietnamese pages elsewhere; never a 500 for bad input."""
+from __future__ import annotations
+
+from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask_limiter import RateLimitExceeded
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+from quiz.errors import DomainError
+
+PAGE_MESSAGES = {
+    400: "Yêu cầu không hợp lệ.",
+    401: "Vui lòng đăng nhập.",
+    403: "Bạn không có quyền truy cập trang này.",
+    404: "Không tìm thấy trang.",
+    405: "Phương thức không được hỗ trợ.",
+    409: "Yêu cầu xung đột với trạng thái hiện tại.",
+    413: "Tệp gửi lên quá lớn.",
+    422: "Dữ liệu không hợp lệ.",
+    429: "Bạn thao tác quá nhanh, vui lòng thử lại sau.",
+    500: "Đã có lỗi ở máy chủ. Vui lòng thử lại.",
+}
+CODES = {400: "bad_request", 401: "not_logged_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
+         409: "conflict", 413: "too_large", 422: "invalid_fields", 429: "rate_limited", 500: "server_error"}
+
+
+def _is_api() -> bool:
+    return request.path.startswith("/api/")
+
+
+def _page(status: int, message: str):
+    return render_template("error.html", status=status, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    @app.errorhandler(DomainError)
+    def domain_error(exc: DomainError):
+        from quiz.infra.extensions import db
+
+        db.session.rollback()
+        if _is_api():
+            return jsonify(exc.as_json()), exc.status, getattr(exc, "headers", None) or {}
+        if exc.status in (401,):
+            return redirect("/login?next=" + request.path)
+        if request.method == "POST" and exc.status in (403, 409):
+            flash(exc.message, "error")
+            return redirect(request.referrer or "/")
+        return _page(exc.status, exc.message)
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        message = "Phiên làm việc đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại."
+        if _is_api():
+            return jsonify(DomainError("csrf_failed", message).as_json()), 400
+        return _page(400, message)
+
+    @app.errorhandler(RateLimitExceeded)
+    def rate_limited(exc: RateLimitExceeded):
+        from quiz.infra.limits import retry_after_s
+
+        wait = retry_after_s(exc)
+        message = f"Bạn thao tác quá nhanh. Vui lòng thử lại sau {wait} giây."
+        response = app.make_response((jsonify({"error": {"code": "rate_limited", "message": message}}), 429)
+                                     if _is_api() else _page(429, message))
+        response.headers["Retry-After"] = str(wait)
+        return response
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        status = exc.code or 500
+        message = PAGE_MESSAGES.get(status, exc.description or "Lỗi.")
+        if _is_api():
+            response = app.make_response((jsonify({"error": {"code": CODES.get(status, "http_error"),
+                                                             "message": message}}), status))
+        else:
+            response = app.make_response(_page(status, message))
+        # Keep the exception's own headers: a 405 must say which methods are allowed (RFC 9110).
+        for name, value in exc.get_headers():
+            if name.lower() != "content-type":
+                response.headers[name] = value
+        return response
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        from quiz.infra.extensions import db
+
+        db.session.rollback()
+        if _is_api():
+            return jsonify({"error": {"code": "server_error", "message": PAGE_MESSAGES[500]}}), 500
+        return _page(500, PAGE_MESSAGES[500])

@@ -1,0 +1,13 @@
+"""The organizer blueprint (/organizer): the question bank (``bank``), contests and rounds (``contests``)."""
+from __future__ import annotations
+
+from flask import Blueprint
+
+from quiz.web.access import restrict
+
+bp = Blueprint("organizer", __name__, url_prefix="/organizer")
+ROLES = ("organizer", "admin")
+
+restrict(bp, ROLES)
+
+from quiz.web.organizer import bank, contests  # noqa: E402,F401  (their views register on bp)

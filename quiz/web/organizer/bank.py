@@ -1,0 +1,159 @@
+"""Organizer pages for the question bank: browse, search, edit, deactivate, upload, export."""
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+from flask import abort, flash, redirect, render_template, request, send_file, url_for
+
+from quiz.bank.moodle_formats import parse_aiken, parse_gift
+from quiz.bank.question_files import (
+    LETTERS,
+    OPTION_COLUMNS,
+    QuestionFileError,
+    parse_questions,
+    parse_record,
+    questions_bytes,
+)
+from quiz.bank.questions import ExportRow, get_question, import_questions, search_bank, set_active
+from quiz.infra import audit
+from quiz.infra.extensions import db
+from quiz.web.forms import ActionForm, QuestionForm, UploadForm
+from quiz.web.organizer import bp
+
+PAGE_SIZE = 50
+
+
+def _filters() -> dict:
+    chapter = request.args.get("chapter", "")
+    return {"q": request.args.get("q", "")[:200], "chapter": int(chapter) if chapter.isdigit() else None,
+            "article": request.args.get("article", "")[:60], "status": request.args.get("status", "all")}
+
+
+@bp.get("/")
+def home():
+    return redirect(url_for("organizer.questions"))
+
+
+@bp.get("/questions")
+def questions():
+    filters = _filters()
+    page = max(1, int(request.args["page"])) if request.args.get("page", "").isdigit() else 1
+    rows, total = search_bank(db.session, **filters, limit=PAGE_SIZE, offset=(page - 1) * PAGE_SIZE)
+    return render_template("organizer/questions.html", rows=rows, total=total, page=page, page_size=PAGE_SIZE,
+                           filters=filters, form=ActionForm(), letters=LETTERS)
+
+
+@bp.get("/questions/export")
+def export():
+    fmt = request.args.get("format", "xlsx")
+    if fmt not in ("csv", "xlsx"):
+        abort(400)
+    filters = _filters()
+    rows, _total = search_bank(db.session, **filters, limit=None)
+    data = questions_bytes([ExportRow(q, v) for q, v in rows], fmt)
+    audit.record_now(db.session, audit.web_actor(), "questions.export", "question_bank", "",
+                     after={"format": fmt, "rows": len(rows), **{k: v for k, v in filters.items() if v}})
+    return send_file(io.BytesIO(data), as_attachment=True, download_name=f"ngan-hang-cau-hoi.{fmt}",
+                     mimetype="text/csv" if fmt == "csv" else
+                     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+
+
+@bp.route("/questions/<code>/edit", methods=["GET", "POST"])
+def edit(code: str):
+    question, version = get_question(db.session, code)
+    form = QuestionForm()
+    if request.method == "GET":
+        form.chapter.data, form.article.data, form.text.data = version.chapter, version.article, version.text
+        for col, option in zip(OPTION_COLUMNS, version.options):
+            form[col].data = option
+        form.correct.data = LETTERS[version.correct]
+        form.explanation.data, form.source_quote.data = version.explanation, version.source_quote
+    elif form.validate_on_submit():
+        values = {"code": code, "chapter": str(form.chapter.data or ""), "article": form.article.data,
+                  "question": form.text.data, "correct": form.correct.data, "explanation": form.explanation.data,
+                  "source_quote": form.source_quote.data, **{c: form[c].data or "" for c in OPTION_COLUMNS}}
+        parsed, problems = parse_record(values)
+        if problems:
+            for p in problems:
+                flash(_vietnamese(p), "error")
+        else:
+            with audit.recording(db.session, audit.web_actor(), "question.edit", "question", code,
+                                 before=_question_state(version),
+                                 after=lambda: _question_state(get_question(db.session, code)[1])):
+                report = import_questions(db.session, [parsed])
+            flash("Đã lưu phiên bản mới của câu hỏi." if report.updated else "Không có thay đổi nào.", "success")
+            return redirect(url_for("organizer.questions", q=code))
+    return render_template("organizer/edit.html", form=form, question=question, version=version), \
+        422 if request.method == "POST" else 200
+
+
+@bp.post("/questions/<code>/active")
+def toggle(code: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    active = request.form.get("active") == "1"
+    question, _version = get_question(db.session, code)
+    with audit.recording(db.session, audit.web_actor(), "question.reactivate" if active else "question.deactivate",
+                         "question", code, before={"active": question.active}, after={"active": active}):
+        set_active(db.session, code, active)
+    flash(f"Đã {'dùng lại' if active else 'ngừng dùng'} câu {code}.", "success")
+    return redirect(request.referrer or url_for("organizer.questions"))
+
+
+@bp.route("/questions/upload", methods=["GET", "POST"])
+def upload():
+    form = UploadForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        file = form.file.data
+        name = Path(file.filename or "tep").name
+        data = file.read()
+        suffix = Path(name).suffix.lower()
+        try:
+            if suffix in (".csv", ".xlsx"):
+                parsed = parse_questions(name, data)
+            else:
+                if not form.chapter.data or not (form.article.data or "").strip():
+                    raise QuestionFileError(["Tệp GIFT/Aiken không ghi chương và điều: hãy chọn chương và nhập điều."])
+                try:
+                    text = data.decode("utf-8-sig")
+                except UnicodeDecodeError:
+                    raise QuestionFileError([f"{name}: tệp không phải văn bản UTF-8"])
+                reader = parse_gift if suffix == ".gift" or form.kind.data == "gift" else parse_aiken
+                parsed = reader(name, text, form.chapter.data, form.article.data.strip(), Path(name).stem[:20])
+            with audit.recording(db.session, audit.web_actor(), "question.upload", "question_file", name,
+                                 after={"questions": len(parsed), "codes": [q.code for q in parsed]}):
+                report = import_questions(db.session, parsed)
+        except QuestionFileError as exc:
+            errors = [_vietnamese(e) for e in exc.errors]
+        else:
+            flash(f"Đã nhập {len(parsed)} câu hỏi: {report.created} câu mới, {report.updated} câu cập nhật, "
+                  f"{report.unchanged} câu không đổi.", "success")
+            return redirect(url_for("organizer.questions"))
+    return render_template("organizer/upload.html", form=form, errors=errors), 422 if errors else 200
+
+
+_PHRASES = [("is empty", "đang để trống"), ("no such file", "không có tệp"), ("missing column(s)", "thiếu cột"),
+            ("repeats row", "trùng với dòng"), ("must be a number 1..12, got", "phải là số từ 1 đến 12, nhận được"),
+            ("must be one letter A..F, got", "phải là một chữ cái A..F, nhận được"),
+            ("at least 2 options (option_a, option_b) are needed", "cần ít nhất 2 phương án (option_a, option_b)"),
+            ("two options have the same text", "có hai phương án giống nhau"),
+            ("is empty but a later option is filled", "để trống nhưng phương án sau lại có nội dung"),
+            ("no questions in the file", "tệp không có câu hỏi nào"), ("is not supported (only multiple choice)",
+                                                                        "không được hỗ trợ (chỉ nhận câu trắc nghiệm)"),
+            ("needs exactly one right answer, found", "cần đúng một đáp án đúng, tìm thấy"),
+            ("unsupported file type", "loại tệp không được hỗ trợ"), ("the file is empty", "tệp rỗng")]
+
+
+def _vietnamese(message: str) -> str:
+    """Translate the file checker's English phrases for the page; FILE:ROW stays as it is."""
+    for english, vietnamese in _PHRASES:
+        message = message.replace(english, vietnamese)
+    return message.replace("code ", "mã ").replace("chapter ", "chương ").replace("correct is", "đáp án là") \
+        .replace("but option_", "nhưng option_")
+
+
+def _question_state(version) -> dict:
+    return audit.state(version, ("version", "chapter", "article", "text", "options", "correct", "explanation",
+                                 "source_quote"))

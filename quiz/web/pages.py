@@ -1,0 +1,103 @@
+"""Participant pages: the contest list, a contest, its leaderboard, the quiz and its result, /me.
+Vietnamese, server-rendered."""
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask_login import current_user, login_required
+
+from quiz.contest import attempts, contests
+from quiz.infra.extensions import db
+from quiz.models import Contest, utcnow
+from quiz.web.fingerprint import client_marks
+from quiz.web.forms import ActionForm
+from quiz.web.payloads import attempt_json
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def index():
+    now = utcnow()
+    return render_template("index.html", contests=contests.list_contests(db.session), now=now)
+
+
+@bp.get("/me")
+@login_required
+def me():
+    """The person's own profile and attempts, and the link to download all of it."""
+    from quiz.accounts.my_data import my_attempts
+
+    return render_template("me.html", rows=my_attempts(db.session, current_user.id))
+
+
+@bp.get("/contests/<slug>")
+def contest(slug: str):
+    c = contests.get_contest(db.session, slug)
+    mine, left = [], 0
+    if current_user.is_authenticated:
+        mine = contests.user_attempts(db.session, current_user.id, c.id)
+        left = attempts.attempts_left(db.session, current_user.id, c)
+    from quiz.contest.rounds import round_at, rounds_of
+
+    return render_template("contest.html", contest=c, attempts=mine, left=left, now=utcnow(), form=ActionForm(),
+                           current_round=round_at(db.session, c.id, utcnow()),
+                           contest_has_rounds=bool(rounds_of(db.session, c.id)))
+
+
+LEADERBOARD_SIZE = 100
+
+
+@bp.get("/contests/<slug>/leaderboard")
+def leaderboard(slug: str):
+    """The public top of the ranking: names masked, no email or phone (PRODUCT.md)."""
+    from quiz.contest import ranking
+    from quiz.contest.rounds import get_round, rounds_of
+
+    c = contests.get_contest(db.session, slug)
+    rnd = get_round(db.session, c, request.args.get("round"))
+    result = ranking.ranking(db.session, c, rnd, limit=LEADERBOARD_SIZE)
+    rows = [{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
+             "total": r.total, "duration_ms": r.duration_ms, "prediction": r.prediction} for r in result.rows]
+    return render_template("leaderboard.html", contest=c, round=rnd, rounds=rounds_of(db.session, c.id), rows=rows,
+                           frozen=result.frozen, truth=result.truth, size=LEADERBOARD_SIZE)
+
+
+@bp.post("/contests/<slug>/start")
+@login_required
+def start(slug: str):
+    if not ActionForm().validate_on_submit():
+        abort(400)
+    c = contests.get_contest(db.session, slug)
+    ip, device = client_marks()
+    attempt, _created = attempts.start_attempt(db.session, current_user.id, c,
+                                               grace_s=current_app.config["ANSWER_GRACE_S"], ip=ip, device=device)
+    return redirect(url_for("pages.attempt", attempt_id=attempt.id))
+
+
+@bp.get("/attempts/<int:attempt_id>")
+@login_required
+def attempt(attempt_id: int):
+    a = attempts.load_attempt(db.session, attempt_id, current_user.id)
+    a = attempts.touch(db.session, a, grace_s=current_app.config["ANSWER_GRACE_S"])
+    c = db.session.get(Contest, a.contest_id)
+    if a.status != "in_progress":
+        return render_template("result.html", contest=c, attempt=attempt_json(db.session, a, c))
+    return render_template("quiz.html", contest=c, attempt_id=a.id)
+
+
+@bp.app_template_filter("vn_time")
+def vn_time(value) -> str:
+    """Show a time as Vietnamese readers expect: 08:00 01/12/2026 in Viet Nam's time zone."""
+    from flask_babel import format_datetime
+
+    return format_datetime(value, "HH:mm dd/MM/yyyy") if value else ""
+
+
+@bp.app_template_filter("duration")
+def duration(ms) -> str:
+    """Show milliseconds as '12 phút 05 giây'."""
+    if ms is None:
+        return "–"
+    seconds = round(ms / 1000)
+    minutes, seconds = divmod(seconds, 60)
+    return f"{minutes} phút {seconds:02d} giây" if minutes else f"{seconds} giây"
