@@ -3,7 +3,7 @@
 The readers of question files (.csv, .xlsx, GIFT, Aiken) and of results files
 report each problem as a ``Problem``: the file, the row (or line), a code and
 its parameters, nothing worded. ``text`` turns one into ``FILE:ROW: what is
-wrong`` in a language: English for the command line (the wording API.md's
+wrong`` in a language: English for the command line (the wording docs/api.md's
 ``FILE:ROW:`` errors and the tests know), Vietnamese for the organizer pages.
 Parameters are data from the file (names, cell text) and are put in as they
 are, never translated or rewritten.
