@@ -15,6 +15,7 @@ from quiz.contest import attempts, contests
 from quiz.errors import DomainError
 from quiz.infra import audit
 from quiz.infra.extensions import db
+from quiz.messages import Problem, text
 from quiz.timeutil import parse_iso
 
 
@@ -94,7 +95,7 @@ def questions_import(files, by):
     with click.progressbar(files, label="Reading", file=sys.stderr) as bar:
         for name in bar:
             if not Path(name).is_file():
-                errors.append(f"{name}: no such file")
+                errors.append(text(Problem(name, 0, "no_such_file")))
                 continue
             try:
                 parsed.extend(parse_questions(name))
@@ -240,7 +241,8 @@ def rounds_list(slug):
 
     contest = _contest_or_fail(slug)
     for r in rounds_of(db.session, contest.id):
-        click.echo(f"{r.number}\t{r.status_at(attempts.utcnow())}\t{r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
+        click.echo(f"{r.number}\t{r.status_at(attempts.utcnow())}\t"
+                   f"{r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
 
 
 ranking_cli = AppGroup("ranking", help="Frozen rankings.")

@@ -74,7 +74,7 @@ def test_edit_makes_a_version_and_deactivate(organizer, session, real_bank):
     session.commit()
     form = {"csrf_token": token(page), "chapter": "1", "article": v1.article, "text": v1.text + " (đã sửa)",
             "correct": "ABCDEF"[v1.correct], "explanation": v1.explanation, "source_quote": v1.source_quote}
-    form.update({f"option_{c}": o for c, o in zip("abcdef", v1.options)})
+    form.update({f"option_{c}": o for c, o in zip("abcdef", v1.options, strict=False)})
     r = organizer.post("/organizer/questions/HTX23-0101/edit", data=form, follow_redirects=True)
     assert "Đã lưu phiên bản mới" in r.get_data(as_text=True)
     versions = session.execute(select(QuestionVersion.version, QuestionVersion.text)
@@ -120,7 +120,7 @@ def test_upload_gift_and_aiken(organizer, session):
             "{=05 ~03 ~07 ####Khoản 7 Điều 4.}\n\n::G-2:: Đúng hay sai? {T}\n").encode()
     r = upload(organizer, "q.gift", gift, chapter="1", article="khoản 7 Điều 4")
     html = r.get_data(as_text=True)
-    assert r.status_code == 422 and "q.gift:6" in html and "đúng/sai" not in html and "true/false" in html
+    assert r.status_code == 422 and "q.gift:6: câu đúng/sai không được hỗ trợ (chỉ nhận câu trắc nghiệm)" in html
     r = upload(organizer, "q.gift", gift.split(b"\n\n::G-2")[0] + b"\n", chapter="1", article="khoản 7 Điều 4")
     assert "1 câu mới" in r.get_data(as_text=True)
     aiken = "Câu hỏi Aiken?\nA. Một\nB. Hai\nANSWER: B\n".encode()
@@ -130,6 +130,21 @@ def test_upload_gift_and_aiken(organizer, session):
     assert "1 câu mới" in r.get_data(as_text=True)
     v = session.execute(select(QuestionVersion).where(QuestionVersion.text == "Câu hỏi Aiken?")).scalar_one()
     assert (v.chapter, v.options, v.correct) == (2, ["Một", "Hai"], 1)
+    session.commit()
+
+
+def test_upload_errors_keep_file_names_and_cells_as_they_are(organizer, session):
+    """The page words each problem in Vietnamese; the file's name and cells are shown exactly as they are."""
+    bad = ("code,chapter,article,question,option_a,option_b,correct,explanation\n"
+           "code chapter 1,chapter 2,Điều 4,Câu hỏi?,x,y,code A,Vì.\n").encode()
+    r = upload(organizer, "code chapter list.csv", bad)
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422
+    assert "code chapter list.csv:2: mã &#39;code chapter 1&#39; chỉ được gồm chữ cái" in html
+    assert "code chapter list.csv:2: cột chapter phải là số từ 1 đến 12, nhận được &#39;chapter 2&#39;" in html
+    assert "code chapter list.csv:2: cột correct phải là một chữ cái A..F, nhận được &#39;code A&#39;" in html
+    assert "mã chương" not in html and "mã A" not in html
+    assert session.execute(select(Question)).first() is None
     session.commit()
 
 

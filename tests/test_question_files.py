@@ -105,3 +105,43 @@ def test_past_attempts_keep_the_wording_they_showed(tmp_path, session, bank, con
     texts = [q["text"] for q in attempt_json(session, attempt, contest)["questions"]]
     assert not any(t.startswith("Đã sửa") for t in texts)
     assert session.execute(select(func.count()).select_from(AttemptQuestion)).scalar_one() == 30
+
+
+def test_problems_are_values_worded_in_one_place(tmp_path):
+    """A file name and cells holding "code " and "chapter " come out as they are, in either language."""
+    from quiz.messages import Problem, text
+
+    path = write_csv(tmp_path / "code chapter 7.csv",
+                     [HEADER, ["code 1", "chapter 3", "Điều 4", "Hỏi?", "a", "b", "", "", "A", "x"]])
+    with pytest.raises(QuestionFileError) as e:
+        parse_questions(path)
+    assert [(p.file, p.row, p.code) for p in e.value.problems] == [
+        ("code chapter 7.csv", 2, "code_invalid"), ("code chapter 7.csv", 2, "chapter_range")]
+    assert e.value.problems[1].params == {"value": "chapter 3"}
+    assert e.value.errors == [  # the command line's wording (English), as before
+        "code chapter 7.csv:2: code 'code 1' may only use letters, digits, '-', '_', '.' (at most 40)",
+        "code chapter 7.csv:2: chapter must be a number 1..12, got 'chapter 3'"]
+    assert e.value.messages("vi") == [
+        "code chapter 7.csv:2: mã 'code 1' chỉ được gồm chữ cái, chữ số, '-', '_', '.' (tối đa 40 ký tự)",
+        "code chapter 7.csv:2: cột chapter phải là số từ 1 đến 12, nhận được 'chapter 3'"]
+    assert text(Problem("", 0, "options_same"), "vi") == "có hai phương án giống nhau"
+    assert text(Problem("x.csv", 0, "file_empty")) == "x.csv: the file is empty"
+
+
+def test_every_problem_code_is_worded_in_every_language():
+    from quiz.messages import TEMPLATES
+
+    assert set(TEMPLATES["vi"]) == set(TEMPLATES["en"])
+
+
+def test_gift_missing_word_keeps_a_visible_blank():
+    from quiz.bank.moodle_formats import BLANK, parse_gift
+
+    gift = ("::T1:: Mahatma Gandhi's birthday is an Indian holiday on {~15th ~3rd =2nd} of October.\n\n"
+            "::T2:: Thanksgiving is celebrated on the {~second =fourth} Thursday of November.\n\n"
+            "::T3:: Hợp tác xã có ít nhất bao nhiêu thành viên? {=05 ~03 ~07}\n")
+    texts = [q.text for q in parse_gift("m.gift", gift, 1, "Điều 4", "m")]
+    assert texts == [f"Mahatma Gandhi's birthday is an Indian holiday on {BLANK} of October.",
+                     f"Thanksgiving is celebrated on the {BLANK} Thursday of November.",
+                     "Hợp tác xã có ít nhất bao nhiêu thành viên?"]  # a block at the end leaves no blank
+    assert BLANK == "_____"

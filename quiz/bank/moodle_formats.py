@@ -11,17 +11,19 @@ from __future__ import annotations
 import re
 
 from quiz.bank.question_files import LETTERS, OPTION_COLUMNS, ParsedQuestion, QuestionFileError, parse_record
+from quiz.messages import Problem
 
 _AIKEN_OPTION = re.compile(r"^([A-F])\s*[.)]\s*(.+)$")
 _AIKEN_ANSWER = re.compile(r"^ANSWER\s*:\s*([A-F])\s*$", re.IGNORECASE)
 _GIFT_SPECIAL = re.compile(r"\\([:~=#{}\\])")
 _GIFT_FORMAT = re.compile(r"^\[(html|moodle|plain|markdown)\]", re.IGNORECASE)
+BLANK = "_____"  # where a "missing word" question's answer block stood inside the stem
 
 
 def _record(code, chapter, article, text, options, correct, explanation):
     values = {"code": code, "chapter": str(chapter), "article": article, "question": text,
               "correct": LETTERS[correct] if 0 <= correct < len(LETTERS) else "", "explanation": explanation}
-    for col, option in zip(OPTION_COLUMNS, options):
+    for col, option in zip(OPTION_COLUMNS, options, strict=False):
         values[col] = option
     return values
 
@@ -56,19 +58,20 @@ def parse_aiken(name: str, text: str, chapter: int, article: str, prefix: str) -
             if m := _AIKEN_ANSWER.match(line.strip()):
                 answer = LETTERS.index(m.group(1).upper())
                 if offset != len(lines) - 1:
-                    problem = "text after the ANSWER line"
+                    problem = Problem(name, line_no, "aiken_after_answer")
             elif m := _AIKEN_OPTION.match(line.strip()):
                 if m.group(1) != LETTERS[len(options)]:
-                    problem = f"option {m.group(1)} is out of order"
+                    problem = Problem(name, line_no, "aiken_option_order", {"letter": m.group(1)})
                 options.append(m.group(2).strip())
             elif options:
-                problem = f"line {line_no + offset}: not an option or ANSWER line: {line.strip()[:60]!r}"
+                problem = Problem(name, line_no, "aiken_stray_line",
+                                  {"line": line_no + offset, "text": line.strip()[:60]})
             else:
                 stem.append(line.strip())
         if answer is None and not problem:
-            problem = "no 'ANSWER: X' line (only multiple-choice questions can be imported)"
+            problem = Problem(name, line_no, "aiken_no_answer")
         if problem:
-            errors.append(f"{name}:{line_no}: {problem}")
+            errors.append(problem)
             continue
         records.append((line_no, _record(f"{prefix}-{number:03d}", chapter, article, " ".join(stem), options,
                                          answer, _default_explanation(article))))
@@ -116,16 +119,16 @@ def parse_gift(name: str, text: str, chapter: int, article: str, prefix: str) ->
         open_at = _find_unescaped(source, "{")
         close_at = _find_unescaped(source, "}", open_at + 1) if open_at >= 0 else -1
         if open_at < 0 or close_at < 0:
-            errors.append(f"{name}:{line_no}: no answer block {{...}} (a description, not a question)")
+            errors.append(Problem(name, line_no, "gift_no_answer_block"))
             continue
-        stem = _unescape(_GIFT_FORMAT.sub("", source[:open_at] + " " + source[close_at + 1:]).strip())
+        stem = _gift_stem(source[:open_at], source[close_at + 1:])
         body = source[open_at + 1:close_at]
         general = ""
         if (k := body.find("####")) >= 0:
             body, general = body[:k], _unescape(body[k + 4:])
         kind = _gift_kind(body)
         if kind:
-            errors.append(f"{name}:{line_no}: {kind} question is not supported (only multiple choice)")
+            errors.append(Problem(name, line_no, f"gift_{kind}"))
             continue
         options, correct = [], []
         for part in _split_unescaped(body, "=~"):
@@ -137,15 +140,26 @@ def parse_gift(name: str, text: str, chapter: int, article: str, prefix: str) ->
             if mark == "=" or (weight and float(weight.group(1)) == 100):
                 correct.append(len(options))
             elif weight and float(weight.group(1)) > 0:
-                errors.append(f"{name}:{line_no}: partial-credit answers are not supported")
+                errors.append(Problem(name, line_no, "gift_partial_credit"))
             options.append(_unescape(answer))
         if len(correct) != 1:
-            errors.append(f"{name}:{line_no}: needs exactly one right answer, found {len(correct)}")
+            errors.append(Problem(name, line_no, "gift_right_answers", {"found": len(correct)}))
             continue
         code = re.sub(r"[^A-Za-z0-9_.-]+", "-", title).strip("-")[:40] if title else f"{prefix}-{number:03d}"
         records.append((line_no, _record(code, chapter, article, stem, options, correct[0],
                                          general or _default_explanation(article))))
     return _finish(name, records, errors)
+
+
+def _gift_stem(before: str, after: str) -> str:
+    """The stem around the answer block; a block with text after it leaves a visible blank where it stood.
+
+    That is Moodle's "missing word" question ("celebrated on the {~second =fourth} Thursday"), whose stem
+    would otherwise read "celebrated on the   Thursday"; a block at the end is the ordinary question.
+    """
+    before, after = before.strip(), after.strip()
+    stem = " ".join(part for part in (before, BLANK if after else "", after) if part)
+    return _unescape(_GIFT_FORMAT.sub("", stem).strip())
 
 
 def _find_unescaped(text: str, ch: str, start: int = 0) -> int:
@@ -161,30 +175,31 @@ def _find_unescaped(text: str, ch: str, start: int = 0) -> int:
 
 
 def _gift_kind(body: str) -> str | None:
-    """The name of a non-multiple-choice GIFT question type, or None."""
+    """The kind of a non-multiple-choice GIFT question (essay, true_false, ...), or None."""
     b = body.strip()
     if not b:
-        return "An essay"
+        return "essay"
     if b.upper() in ("T", "F", "TRUE", "FALSE") or re.match(r"^(T|F|TRUE|FALSE)\s*#", b, re.I):
-        return "A true/false"
+        return "true_false"
     if b.startswith("#"):
-        return "A numerical"
+        return "numerical"
     if "->" in b:
-        return "A matching"
+        return "matching"
     if not re.search(r"(?<!\\)~", b):
-        return "A short-answer"
+        return "short_answer"
     return None
 
 
-def _finish(name: str, records: list, errors: list[str]) -> list[ParsedQuestion]:
+def _finish(name: str, records: list, errors: list[Problem]) -> list[ParsedQuestion]:
     questions = []
     for line_no, values in records:
-        question, problems = parse_record(values, line_no)
-        errors.extend(f"{name}:{line_no}: {p}" for p in problems)
+        question, problems = parse_record(values, line_no, name)
+        errors.extend(problems)
         if question and not problems:
             questions.append(question)
     if not errors and not questions:
-        errors.append(f"{name}: no questions in the file")
+        errors.append(Problem(name, 0, "no_questions"))
     if errors:
-        raise QuestionFileError(sorted(set(errors), key=lambda e: (int(e.split(":")[1]) if e.split(":")[1].isdigit() else 0, e)))
+        unique = {p.key(): p for p in errors}  # a block with two partial-credit answers says so once
+        raise QuestionFileError(sorted(unique.values(), key=lambda p: (p.row, p.code, p.key())))
     return questions

@@ -1,8 +1,10 @@
 """Read and write question files (.csv or .xlsx) in the format of docs/api.md.
 
 Plain functions, no Flask: the CLI, the organizer pages and the tests share
-them. Reading never touches the database; it returns parsed questions and a
-list of ``FILE:ROW: problem`` errors so a caller can refuse the whole file.
+them. Reading never touches the database; it returns parsed questions or
+raises with every problem (``quiz.messages.Problem``: file, row, code,
+parameters) so a caller can refuse the whole file and word the problems in
+its own language.
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from quiz.files.cells import excel_csv, guard, unguard
+from quiz.messages import FileProblems, Problem
 
 LETTERS = "ABCDEF"
 OPTION_COLUMNS = [f"option_{c.lower()}" for c in LETTERS]
@@ -23,12 +26,8 @@ CODE_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$")
 MAX_TEXT = 2000
 
 
-class QuestionFileError(ValueError):
-    """A file that cannot be imported; ``errors`` lists every problem."""
-
-    def __init__(self, errors: list[str]):
-        super().__init__("\n".join(errors))
-        self.errors = errors
+class QuestionFileError(FileProblems):
+    """A question file that cannot be imported; ``problems`` lists every problem, ``errors`` words them."""
 
 
 @dataclass
@@ -65,7 +64,7 @@ def read_table(path: str | Path, data: bytes | None = None) -> tuple[list[str], 
         try:
             book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
         except Exception as exc:  # openpyxl raises many kinds for a damaged file
-            raise QuestionFileError([f"{name}: not a readable .xlsx file ({exc.__class__.__name__})"]) from exc
+            raise QuestionFileError([Problem(name, 0, "not_xlsx", {"reason": exc.__class__.__name__})]) from exc
         sheet = book.worksheets[0]
         table = [[unguard(_clean(v)) for v in row] for row in sheet.iter_rows(values_only=True)]
         book.close()
@@ -73,17 +72,17 @@ def read_table(path: str | Path, data: bytes | None = None) -> tuple[list[str], 
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:
-            raise QuestionFileError([f"{name}: not UTF-8 text (byte {exc.start})"]) from exc
+            raise QuestionFileError([Problem(name, 0, "not_utf8", {"byte": exc.start})]) from exc
         try:
             table = [[unguard(_clean(v)) for v in row] for row in csv.reader(io.StringIO(text, newline=""))]
         except csv.Error as exc:
-            raise QuestionFileError([f"{name}: not a readable CSV file ({exc})"]) from exc
+            raise QuestionFileError([Problem(name, 0, "not_csv", {"reason": str(exc)})]) from exc
     else:
-        raise QuestionFileError([f"{name}: unsupported file type {suffix or '(none)'}; use .csv or .xlsx"])
+        raise QuestionFileError([Problem(name, 0, "unsupported_type", {"suffix": suffix or "(none)"})])
     while table and not any(table[-1]):
         table.pop()
     if not table:
-        raise QuestionFileError([f"{name}: the file is empty"])
+        raise QuestionFileError([Problem(name, 0, "file_empty")])
     header = [h.lower() for h in table[0]]
     return header, table[1:]
 
@@ -94,7 +93,7 @@ def parse_questions(path: str | Path, data: bytes | None = None) -> list[ParsedQ
     header, rows = read_table(path, data)
     missing = [c for c in REQUIRED_COLUMNS if c not in header]
     if missing:
-        raise QuestionFileError([f"{name}:1: missing column(s): {', '.join(missing)}"])
+        raise QuestionFileError([Problem(name, 1, "missing_columns", {"columns": ", ".join(missing)})])
     index = {col: header.index(col) for col in COLUMNS if col in header}
     records = []
     for rownum, row in enumerate(rows, start=2):
@@ -105,75 +104,90 @@ def parse_questions(path: str | Path, data: bytes | None = None) -> list[ParsedQ
 
 def parse_records(name: str, records: list[tuple[int, dict]]) -> list[ParsedQuestion]:
     """Check rows given as (row number, {column: text}); raise QuestionFileError listing every problem."""
-    errors: list[str] = []
+    errors: list[Problem] = []
     questions: list[ParsedQuestion] = []
     seen: dict[str, int] = {}
     for rownum, values in records:
-        question, problems = parse_record(values, rownum)
+        question, problems = parse_record(values, rownum, name)
         if question and question.code in seen:
-            problems.append(f"code {question.code} repeats row {seen[question.code]}")
+            problems.append(Problem(name, rownum, "code_repeats",
+                                    {"code": question.code, "first": seen[question.code]}))
         elif question:
             seen[question.code] = rownum
         if problems:
-            errors.extend(f"{name}:{rownum}: {p}" for p in problems)
+            errors.extend(problems)
         else:
             questions.append(question)
     if not errors and not questions:
-        errors.append(f"{name}: no questions in the file")
+        errors.append(Problem(name, 0, "no_questions"))
     if errors:
         raise QuestionFileError(errors)
     return questions
 
 
-def parse_record(values: dict, rownum: int = 0) -> tuple[ParsedQuestion | None, list[str]]:
-    """Check one question given as {column: text}; return it (or None) and its problems."""
+def parse_record(values: dict, rownum: int = 0, name: str = "") -> tuple[ParsedQuestion | None, list[Problem]]:
+    """Check one question given as {column: text}; return it (or None) and its problems.
+
+    The problems carry ``name`` and ``rownum`` ("" and 0 for a question not from a file: the edit form).
+    """
     cell = lambda col: _clean(values.get(col, ""))  # noqa: E731
-    problems: list[str] = []
+    problems: list[Problem] = []
+
+    def problem(kind: str, /, **params) -> None:
+        problems.append(Problem(name, rownum, kind, params))
+
     code = cell("code")
     if not code:
-        problems.append("code is empty")
+        problem("empty", column="code")
     elif not CODE_RE.match(code):
-        problems.append(f"code {code!r} may only use letters, digits, '-', '_', '.' (at most 40)")
+        problem("code_invalid", code=code, max=40)
     chapter = 0
     try:
         chapter = int(cell("chapter"))
         if not 1 <= chapter <= 12:
             raise ValueError
     except ValueError:
-        problems.append(f"chapter must be a number 1..12, got {cell('chapter')!r}")
+        problem("chapter_range", value=cell("chapter"))
     if not cell("article"):
-        problems.append("article is empty")
+        problem("empty", column="article")
     if not cell("question"):
-        problems.append("question is empty")
-    values_ = [cell(c) for c in OPTION_COLUMNS]
-    last = max((i for i, v in enumerate(values_) if v), default=-1)
-    options = values_[: last + 1]
-    if any(not v for v in options):
-        gap = LETTERS[options.index("")]
-        problems.append(f"option_{gap.lower()} is empty but a later option is filled")
-    if len(options) < 2:
-        problems.append("at least 2 options (option_a, option_b) are needed")
-    if len({o.casefold() for o in options}) != len(options):
-        problems.append("two options have the same text")
+        problem("empty", column="question")
+    options = _options([cell(c) for c in OPTION_COLUMNS], problem)
     letter = cell("correct").upper()
     correct = LETTERS.find(letter) if len(letter) == 1 else -1
     if correct < 0:
-        problems.append(f"correct must be one letter A..F, got {cell('correct')!r}")
+        problem("correct_letter", value=cell("correct"))
     elif correct >= len(options):
-        problems.append(f"correct is {letter} but option_{letter.lower()} is empty")
+        problem("correct_empty_option", letter=letter, column=f"option_{letter.lower()}")
     if not cell("explanation"):
-        problems.append("explanation is empty")
+        problem("empty", column="explanation")
     for col in ("question", "explanation", *OPTION_COLUMNS):
         if len(cell(col)) > MAX_TEXT:
-            problems.append(f"{col} is longer than {MAX_TEXT} characters")
+            problem("too_long", column=col, max=MAX_TEXT)
     if problems:
         return (None if not code else ParsedQuestion(code, chapter, "", "", [], 0, "", row=rownum)), problems
     return ParsedQuestion(code, chapter, cell("article"), cell("question"), options, correct, cell("explanation"),
                           cell("source_quote"), rownum), problems
 
 
+def _options(cells: list[str], problem) -> list[str]:
+    """The filled options (up to the last filled column); gaps, fewer than two and repeats are problems."""
+    last = max((i for i, v in enumerate(cells) if v), default=-1)
+    options = cells[: last + 1]
+    if any(not v for v in options):
+        gap = LETTERS[options.index("")]
+        problem("option_gap", column=f"option_{gap.lower()}")
+    if len(options) < 2:
+        problem("options_too_few")
+    if len({o.casefold() for o in options}) != len(options):
+        problem("options_same")
+    return options
+
+
 def question_rows(questions) -> list[list[str]]:
-    """Rows (header first) for writing questions; each needs code, chapter, article, text, options, correct, explanation, source_quote.
+    """Rows (header first) for writing questions.
+
+    Each question needs code, chapter, article, text, options, correct, explanation, source_quote.
 
     Text that Excel would run as a formula (``=``, ``+``, ``-``, ``@`` first) is guarded; ``read_table`` unguards it.
     """
@@ -202,7 +216,7 @@ def questions_bytes(questions, fmt: str) -> bytes:
         return out.getvalue()
     if fmt == "csv":
         return excel_csv(rows)
-    raise QuestionFileError([f"unsupported file type .{fmt}; use .csv or .xlsx"])
+    raise QuestionFileError([Problem("", 0, "unsupported_type", {"suffix": f".{fmt}"})])
 
 
 def write_questions(path: str | Path, questions) -> int:

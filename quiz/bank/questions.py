@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.bank.question_files import ParsedQuestion, QuestionFileError
+from quiz.messages import Problem
 from quiz.models import Question, QuestionVersion
 from quiz.search import version_search_text
 
@@ -28,7 +29,7 @@ def import_questions(s: Session, questions: list[ParsedQuestion]) -> ImportRepor
     codes = [q.code for q in questions]
     if len(set(codes)) != len(codes):
         dup = sorted({c for c in codes if codes.count(c) > 1})
-        raise QuestionFileError([f"code {c} appears in more than one row" for c in dup])
+        raise QuestionFileError([Problem("", 0, "code_in_several_rows", {"code": c}) for c in dup])
     existing = {q.code: (q, v) for q, v in s.execute(
         select(Question, QuestionVersion).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
     ).all()}
@@ -74,7 +75,8 @@ class ExportRow:
 
     def __init__(self, q: Question, v: QuestionVersion):
         self.code, self.chapter, self.article, self.text = q.code, v.chapter, v.article, v.text
-        self.options, self.correct, self.explanation, self.source_quote = v.options, v.correct, v.explanation, v.source_quote
+        self.options, self.correct = v.options, v.correct
+        self.explanation, self.source_quote = v.explanation, v.source_quote
 
 
 def search_bank(s: Session, *, q: str = "", chapter: int | None = None, article: str = "", status: str = "all",
@@ -109,7 +111,8 @@ def search_bank(s: Session, *, q: str = "", chapter: int | None = None, article:
 def get_question(s: Session, code: str) -> tuple[Question, QuestionVersion]:
     from quiz.errors import not_found
 
-    row = s.execute(select(Question, QuestionVersion).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+    row = s.execute(select(Question, QuestionVersion)
+                    .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
                     .where(Question.code == code)).one_or_none()
     if row is None:
         raise not_found("Không tìm thấy câu hỏi.")

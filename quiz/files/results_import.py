@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from quiz.accounts.users import EMAIL_RE
 from quiz.contest.tallies import count_imported
+from quiz.messages import FileProblems, Problem
 from quiz.models import Attempt, Contest, Round, User, utcnow
 from quiz.timeutil import parse_iso
 
@@ -28,11 +29,8 @@ MAX_ERRORS_SHOWN = 1000
 IMPORT_CACHE_KIB = 512 * 1024
 
 
-class ResultsFileError(ValueError):
-    def __init__(self, errors: list[str], total: int | None = None):
-        super().__init__("\n".join(errors))
-        self.errors = errors
-        self.total = total if total is not None else len(errors)
+class ResultsFileError(FileProblems):
+    """A results file that cannot be imported: the first problems (``problems``) and how many in all (``total``)."""
 
 
 @dataclass
@@ -48,17 +46,16 @@ def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: 
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise ResultsFileError([f"{name}: no such file"])
+        raise ResultsFileError([Problem(name, 0, "no_such_file")]) from None
     except UnicodeDecodeError as exc:
-        raise ResultsFileError([f"{name}: not UTF-8 text (byte {exc.start})"])
+        raise ResultsFileError([Problem(name, 0, "not_utf8", {"byte": exc.start})]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
     if missing:
-        raise ResultsFileError([f"{name}:1: missing column(s): {', '.join(missing)}"])
+        raise ResultsFileError([Problem(name, 1, "missing_columns", {"columns": ", ".join(missing)})])
     idx = [header.index(c) for c in COLUMNS]
-    limit_s, total = contest.time_limit_s, contest.question_count
-    scopes = [only] if only else rounds
+    check = RowChecker(name, contest, rounds, only)
     out, errors, count = [], [], 0
     width = len(header)
     for rownum, row in enumerate(reader, start=2):
@@ -68,57 +65,79 @@ def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: 
             continue
         if len(row) < width:
             row = row + [""] * (width - len(row))
-        email, full_name, unit, locality, score, duration, submitted, prediction = (row[i].strip() for i in idx)
+        good, problems = check(rownum, [row[i].strip() for i in idx])
+        if problems:
+            count += len(problems)
+            if len(errors) < MAX_ERRORS_SHOWN:
+                errors.extend(problems)
+            continue
+        out.append(good)
+    if errors:
+        raise ResultsFileError(errors[:MAX_ERRORS_SHOWN], count)
+    if not out:
+        raise ResultsFileError([Problem(name, 0, "no_rows")])
+    return out
+
+
+class RowChecker:
+    """``checker(row number, the 8 cells stripped, in COLUMNS order)`` -> (the row to import or None, problems)."""
+
+    def __init__(self, name: str, contest: Contest, rounds: list[Round], only: Round | None = None):
+        self.name, self.only = name, only
+        self.limit_s, self.total = contest.time_limit_s, contest.question_count
+        self.opens, self.closes = contest.opens_at, contest.closes_at
+        self.scopes = [only] if only else rounds
+
+    def __call__(self, rownum: int, cells: list[str]) -> tuple[tuple | None, list[Problem]]:
+        name = self.name
+        email, full_name, unit, locality, score, duration, submitted, prediction = cells
         problems = []
         email = email.lower()
         if not EMAIL_RE.match(email) or len(email) > 254:
-            problems.append(f"email {email[:60]!r} is not an email address")
+            problems.append(Problem(name, rownum, "email_invalid", {"value": email[:60]}))
         if not full_name or len(full_name) > 120:
-            problems.append("full_name must be 1 to 120 characters")
+            problems.append(Problem(name, rownum, "full_name_length"))
         if len(unit) > 200 or len(locality) > 120:
-            problems.append("unit (200) or locality (120) is too long")
-        if not score.isdigit() or int(score) > total:
-            problems.append(f"score must be a whole number 0..{total}, got {score[:20]!r}")
+            problems.append(Problem(name, rownum, "unit_locality_length"))
+        if not score.isdigit() or int(score) > self.total:
+            problems.append(Problem(name, rownum, "score_range", {"total": self.total, "value": score[:20]}))
         try:
             duration_ms = round(float(duration) * 1000)
-            if not 0 <= duration_ms <= limit_s * 1000:
+            if not 0 <= duration_ms <= self.limit_s * 1000:
                 raise ValueError
         except ValueError:
             duration_ms = 0
-            problems.append(f"duration_s must be 0..{limit_s} seconds, got {duration[:20]!r}")
-        when = None
+            problems.append(Problem(name, rownum, "duration_range", {"limit": self.limit_s, "value": duration[:20]}))
+        when = round_id = None
         try:
             when = parse_iso(submitted)
         except ValueError:
-            problems.append(f"submitted_at must be ISO 8601 with a UTC offset, got {submitted[:40]!r}")
-        round_id = None
-        if when is not None:
-            if not contest.opens_at <= when <= contest.closes_at:
-                problems.append("submitted_at is outside the contest's window")
-            elif scopes:
-                match = next((r for r in scopes if r.opens_at <= when <= r.closes_at), None)
-                if match is None:
-                    problems.append("submitted_at is in no round" if not only else
-                                    f"submitted_at is outside round {only.number}")
-                else:
-                    round_id = match.id
+            problems.append(Problem(name, rownum, "submitted_at_format", {"value": submitted[:40]}))
+        else:
+            round_id, problem = self.place(rownum, when)
+            if problem:
+                problems.append(problem)
         pred = None
         if prediction:
             if prediction.isdigit() and len(prediction) < 10:
                 pred = int(prediction)
             else:
-                problems.append(f"prediction must be a whole number or empty, got {prediction[:20]!r}")
+                problems.append(Problem(name, rownum, "prediction_invalid", {"value": prediction[:20]}))
         if problems:
-            count += len(problems)
-            if len(errors) < MAX_ERRORS_SHOWN:
-                errors.extend(f"{name}:{rownum}: {p}" for p in problems)
-            continue
-        out.append((email, full_name, unit, locality, int(score), duration_ms, when, pred, round_id))
-    if errors:
-        raise ResultsFileError(errors[:MAX_ERRORS_SHOWN], count)
-    if not out:
-        raise ResultsFileError([f"{name}: no rows to import"])
-    return out
+            return None, problems
+        return (email, full_name, unit, locality, int(score), duration_ms, when, pred, round_id), problems
+
+    def place(self, rownum: int, when) -> tuple[int | None, Problem | None]:
+        """The round a time falls in (None without rounds), or the problem with it."""
+        if not self.opens <= when <= self.closes:
+            return None, Problem(self.name, rownum, "submitted_at_window")
+        if not self.scopes:
+            return None, None
+        match = next((r for r in self.scopes if r.opens_at <= when <= r.closes_at), None)
+        if match is None:
+            return None, (Problem(self.name, rownum, "submitted_at_round", {"round": self.only.number}) if self.only
+                          else Problem(self.name, rownum, "submitted_at_no_round"))
+        return match.id, None
 
 
 def _utc_stamp(dialect: str):
@@ -180,7 +199,8 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress) -> R
                     "score", "total", "duration_ms", "prediction"]
     _bulk(raw, dialect, "attempt", attempt_cols, attempts, progress)
     # The statistics' counters, in the same transaction (quiz.contest.tallies).
-    bests = count_imported(conn, contest.id, [(a[0], a[8], row[6], a[2]) for a, row in zip(attempts, rows)], profiles)
+    counted = [(a[0], a[8], row[6], a[2]) for a, row in zip(attempts, rows, strict=True)]
+    bests = count_imported(conn, contest.id, counted, profiles)
     _bulk(raw, dialect, "person_best", ["contest_id", "scope", "user_id", "best"], bests)
     if progress:
         progress("statistics")

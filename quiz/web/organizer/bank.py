@@ -18,10 +18,12 @@ from quiz.bank.question_files import (
 from quiz.bank.questions import ExportRow, get_question, import_questions, search_bank, set_active
 from quiz.infra import audit
 from quiz.infra.extensions import db
+from quiz.messages import Problem, texts
 from quiz.web.forms import ActionForm, QuestionForm, UploadForm
 from quiz.web.organizer import bp
 
 PAGE_SIZE = 50
+PAGE_LANGUAGE = "vi"  # the language file problems are worded in on these pages (quiz.messages)
 
 
 def _filters() -> dict:
@@ -65,7 +67,7 @@ def edit(code: str):
     form = QuestionForm()
     if request.method == "GET":
         form.chapter.data, form.article.data, form.text.data = version.chapter, version.article, version.text
-        for col, option in zip(OPTION_COLUMNS, version.options):
+        for col, option in zip(OPTION_COLUMNS, version.options, strict=False):
             form[col].data = option
         form.correct.data = LETTERS[version.correct]
         form.explanation.data, form.source_quote.data = version.explanation, version.source_quote
@@ -75,8 +77,8 @@ def edit(code: str):
                   "source_quote": form.source_quote.data, **{c: form[c].data or "" for c in OPTION_COLUMNS}}
         parsed, problems = parse_record(values)
         if problems:
-            for p in problems:
-                flash(_vietnamese(p), "error")
+            for message in texts(problems, PAGE_LANGUAGE):
+                flash(message, "error")
         else:
             with audit.recording(db.session, audit.web_actor(), "question.edit", "question", code,
                                  before=_question_state(version),
@@ -115,43 +117,23 @@ def upload():
                 parsed = parse_questions(name, data)
             else:
                 if not form.chapter.data or not (form.article.data or "").strip():
-                    raise QuestionFileError(["Tệp GIFT/Aiken không ghi chương và điều: hãy chọn chương và nhập điều."])
+                    raise QuestionFileError([Problem("", 0, "needs_chapter_article")])
                 try:
                     text = data.decode("utf-8-sig")
-                except UnicodeDecodeError:
-                    raise QuestionFileError([f"{name}: tệp không phải văn bản UTF-8"])
+                except UnicodeDecodeError as exc:
+                    raise QuestionFileError([Problem(name, 0, "not_utf8", {"byte": exc.start})]) from None
                 reader = parse_gift if suffix == ".gift" or form.kind.data == "gift" else parse_aiken
                 parsed = reader(name, text, form.chapter.data, form.article.data.strip(), Path(name).stem[:20])
             with audit.recording(db.session, audit.web_actor(), "question.upload", "question_file", name,
                                  after={"questions": len(parsed), "codes": [q.code for q in parsed]}):
                 report = import_questions(db.session, parsed)
         except QuestionFileError as exc:
-            errors = [_vietnamese(e) for e in exc.errors]
+            errors = exc.messages(PAGE_LANGUAGE)
         else:
             flash(f"Đã nhập {len(parsed)} câu hỏi: {report.created} câu mới, {report.updated} câu cập nhật, "
                   f"{report.unchanged} câu không đổi.", "success")
             return redirect(url_for("organizer.questions"))
     return render_template("organizer/upload.html", form=form, errors=errors), 422 if errors else 200
-
-
-_PHRASES = [("is empty", "đang để trống"), ("no such file", "không có tệp"), ("missing column(s)", "thiếu cột"),
-            ("repeats row", "trùng với dòng"), ("must be a number 1..12, got", "phải là số từ 1 đến 12, nhận được"),
-            ("must be one letter A..F, got", "phải là một chữ cái A..F, nhận được"),
-            ("at least 2 options (option_a, option_b) are needed", "cần ít nhất 2 phương án (option_a, option_b)"),
-            ("two options have the same text", "có hai phương án giống nhau"),
-            ("is empty but a later option is filled", "để trống nhưng phương án sau lại có nội dung"),
-            ("no questions in the file", "tệp không có câu hỏi nào"), ("is not supported (only multiple choice)",
-                                                                        "không được hỗ trợ (chỉ nhận câu trắc nghiệm)"),
-            ("needs exactly one right answer, found", "cần đúng một đáp án đúng, tìm thấy"),
-            ("unsupported file type", "loại tệp không được hỗ trợ"), ("the file is empty", "tệp rỗng")]
-
-
-def _vietnamese(message: str) -> str:
-    """Translate the file checker's English phrases for the page; FILE:ROW stays as it is."""
-    for english, vietnamese in _PHRASES:
-        message = message.replace(english, vietnamese)
-    return message.replace("code ", "mã ").replace("chapter ", "chương ").replace("correct is", "đáp án là") \
-        .replace("but option_", "nhưng option_")
 
 
 def _question_state(version) -> dict:
