@@ -9,7 +9,7 @@ best score. The report then reads a few thousand small rows (quiz.contest.stats)
 Counters are written with ``INSERT ... ON CONFLICT DO UPDATE SET n = n + delta``
 in a fixed key order, so concurrent submits on PostgreSQL queue on a row
 instead of deadlocking. ``rebuild`` recomputes a contest's counters from the
-attempts themselves (``flask stats rebuild``; tests compare the two).
+attempts themselves (``flask stats SLUG --recount``; tests compare the two).
 """
 from __future__ import annotations
 
