@@ -5,6 +5,7 @@ from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from quiz import roles
 from quiz.accounts import reset, session_version, users
 from quiz.contest import attempts, contests, ranking
 from quiz.contest.rounds import get_round
@@ -209,7 +210,8 @@ def submit(attempt_id: str):
     answers = {}
     for qid, oid in raw.items():
         if not str(qid).isdigit() or len(str(qid)) > 18:
-            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, {str(qid): "unknown question"})
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422,
+                              {str(qid): "unknown question"})
         answers[int(qid)] = oid[:32]
     attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
     with reading(db.session):
@@ -218,11 +220,8 @@ def submit(attempt_id: str):
     return jsonify(result=body)
 
 
-STAFF = ("organizer", "judge", "admin")
-
-
-def _require_staff() -> None:
-    if _current_user().role not in STAFF:
+def _require_results_reader() -> None:
+    if _current_user().role not in roles.READ_RESULTS:
         raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.", 403)
 
 
@@ -248,7 +247,7 @@ def leaderboard(slug: str):
 @bp.get("/contests/<slug>/stats")
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_staff()
+    _require_results_reader()
     rnd = _scope(contest)
     body = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
     audit.record_now(db.session, audit.web_actor(), "stats.export", "contest", contest.slug,
@@ -259,7 +258,7 @@ def stats(slug: str):
 @bp.get("/contests/<slug>/winners")
 def winners(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_staff()
+    _require_results_reader()
     rnd = _scope(contest)
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
