@@ -12,7 +12,7 @@ from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
 from quiz.errors import DomainError, invalid
 from quiz.files import exports
-from quiz.infra import audit
+from quiz.infra import audit, limits
 from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
@@ -78,6 +78,7 @@ def csrf_token():
 
 
 @bp.post("/auth/register")
+@limits.register
 def register():
     data = _json_body()
     password = data.get("password")
@@ -91,6 +92,7 @@ def register():
 
 
 @bp.post("/auth/login")
+@limits.login
 def login():
     data = _json_body()
     user = users.authenticate(db.session, data.get("email"), data.get("password"))
@@ -105,6 +107,7 @@ def logout():
 
 
 @bp.post("/auth/password")
+@limits.password_check
 def change_password():
     user = _current_user()
     data = _json_body()
@@ -115,6 +118,7 @@ def change_password():
 
 
 @bp.post("/auth/password-reset")
+@limits.password_reset
 def password_reset():
     data = _json_body()
     base = current_app.config["PUBLIC_URL"] or request.host_url
@@ -163,6 +167,7 @@ def get_contest(slug: str):
 
 
 @bp.post("/contests/<slug>/attempts")
+@limits.start
 def start_attempt(slug: str):
     uid = _user_id()
     with reading(db.session):
@@ -187,6 +192,7 @@ def get_attempt(attempt_id: str):
 
 
 @bp.put("/attempts/<attempt_id>/answers/<question_id>")
+@limits.answer_save
 def save_answer(attempt_id: str, question_id: str):
     uid = _user_id()
     data = _json_body()
