@@ -1,4 +1,4 @@
-"""The JSON API of API.md through the Flask test client, CSRF on, on both databases."""
+"""The JSON API of docs/api.md through the Flask test client, CSRF on, on both databases."""
 import pytest
 
 from tests.conftest import correct_option

@@ -1,4 +1,4 @@
-"""The command line of API.md: exit codes, messages, nothing changed on bad input."""
+"""The command line of docs/api.md: exit codes, messages, nothing changed on bad input."""
 import csv
 import subprocess
 import sys

@@ -1,4 +1,4 @@
-"""Ranking by PRODUCT.md with ties at every level, rounds, freezing with digests, prizes and exports."""
+"""Ranking by docs/product.md with ties at every level, rounds, freezing with digests, prizes and exports."""
 import csv
 import io
 from datetime import timedelta

@@ -1,4 +1,4 @@
-"""Read and write question files (.csv or .xlsx) in the format of API.md.
+"""Read and write question files (.csv or .xlsx) in the format of docs/api.md.
 
 Plain functions, no Flask: the CLI, the organizer pages and the tests share
 them. Reading never touches the database; it returns parsed questions and a

@@ -1,4 +1,4 @@
-"""The ranking of PRODUCT.md: each person's best attempt, totally ordered, in one SQL query.
+"""The ranking of docs/product.md: each person's best attempt, totally ordered, in one SQL query.
 
 Order: score desc; prediction closest to the number of perfect attempts in the
 round (no prediction last at that score); shorter time; earlier submission;

@@ -1,4 +1,4 @@
-"""The statistics report of PRODUCT.md, read from the counters that scoring keeps (quiz.contest.tallies)."""
+"""The statistics report of docs/product.md, read from the counters that scoring keeps (quiz.contest.tallies)."""
 from __future__ import annotations
 
 import math
@@ -35,7 +35,7 @@ def _moments(hist: Counter, n: int) -> tuple[float | None, float | None, float |
 
 def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, threshold: int | None = None,
                   with_items: bool = True) -> dict:
-    """Return the stats object of API.md for a contest, or one of its rounds, from its counters (quiz.contest.tallies)."""
+    """The stats object of docs/api.md for a contest, or one of its rounds, from its counters (quiz.contest.tallies)."""
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
     scope = rnd.id if rnd is not None else 0

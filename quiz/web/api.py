@@ -1,4 +1,4 @@
-"""The JSON API of API.md, under /api/v1. Thin: parse, call the domain, shape the answer."""
+"""The JSON API of docs/api.md, under /api/v1. Thin: parse, call the domain, shape the answer."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, jsonify, request, session

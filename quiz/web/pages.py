@@ -50,7 +50,7 @@ LEADERBOARD_SIZE = 100
 
 @bp.get("/contests/<slug>/leaderboard")
 def leaderboard(slug: str):
-    """The public top of the ranking: names masked, no email or phone (PRODUCT.md)."""
+    """The public top of the ranking: names masked, no email or phone (docs/product.md)."""
     from quiz.contest import ranking
     from quiz.contest.rounds import get_round, rounds_of
 

@@ -1,4 +1,4 @@
-"""The JSON shapes of API.md, built from the database in a few queries."""
+"""The JSON shapes of docs/api.md, built from the database in a few queries."""
 from __future__ import annotations
 
 from datetime import datetime
