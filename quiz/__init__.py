@@ -62,6 +62,7 @@ def _locale():
 
 def register_blueprints(app: Flask) -> None:
     from quiz.infra.extensions import csrf
+    from quiz.web import access
     from quiz.web.account import bp as account_bp
     from quiz.web.admin import bp as admin_bp
     from quiz.web.api import bp as api_bp
@@ -78,6 +79,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(suspicious_bp)
+    access.init_app(app)  # the role policy for the templates
 
 
 def register_protections(app: Flask) -> None:

@@ -8,6 +8,7 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from quiz import roles
 from quiz.accounts import users
 from quiz.bank.question_files import QuestionFileError, parse_questions, write_questions
 from quiz.bank.questions import ExportRow, bank_versions, import_questions
@@ -58,7 +59,7 @@ attempts_cli = AppGroup("attempts", help="Maintain attempts.")
 @click.option("--email", required=True)
 @click.option("--password", required=True)
 @click.option("--name", "full_name", required=True)
-@click.option("--role", type=click.Choice(["participant", "organizer", "judge", "admin"]), default="participant",
+@click.option("--role", type=click.Choice(roles.ALL), default=roles.DEFAULT,
               show_default=True)
 @click.option("--phone", default="")
 @click.option("--unit", default="")
@@ -262,7 +263,7 @@ def ranking_freeze(slug, round_, by):
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
     admin = db.session.execute(select(User).where(User.email == by.strip().lower())).scalar_one_or_none()
-    if admin is None or admin.role != "admin":
+    if admin is None or admin.role not in roles.REFREEZE_RANKING:
         fail(f"error: {by} is not an admin account")
     if (rnd or contest).status_at(attempts.utcnow()) != "closed":
         fail("error: the ranking is frozen only once it has closed; it is provisional until then")

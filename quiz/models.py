@@ -14,9 +14,9 @@ from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, U
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
 
+from quiz import roles
 from quiz.infra.extensions import db
 
-ROLES = ("participant", "organizer", "judge", "admin")
 REVIEW_POLICIES = ("never", "after_submit", "after_close")
 OPEN = "in_progress"
 
@@ -51,7 +51,7 @@ class User(UserMixin, db.Model):
     phone: Mapped[str] = mapped_column(String(20), default="")
     unit: Mapped[str] = mapped_column(String(200), default="")
     locality: Mapped[str] = mapped_column(String(120), default="")
-    role: Mapped[str] = mapped_column(String(12), default="participant")
+    role: Mapped[str] = mapped_column(String(12), default=roles.DEFAULT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Raised by every password change or reset. Sessions and remember-me cookies carry it (get_id), so the
     # account's other sessions stop working on every app server at once (quiz.accounts.session_version).
@@ -63,7 +63,7 @@ class User(UserMixin, db.Model):
     registered_ip: Mapped[str | None] = mapped_column(String(45))
     registered_device: Mapped[str | None] = mapped_column(String(16))
 
-    __table_args__ = (CheckConstraint("role in ('participant','organizer','judge','admin')", name="role"),)
+    __table_args__ = (CheckConstraint("role in (" + ",".join(f"'{r}'" for r in roles.ALL) + ")", name="role"),)
 
     def get_id(self) -> str:
         """The login id kept in the session: the user's id and session version ("12:0")."""

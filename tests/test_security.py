@@ -129,6 +129,37 @@ def test_register_limit_per_address(database_url, app):
     assert statuses == [422, 422, 422, 429]  # counted whatever the outcome
 
 
+def test_password_reset_requests_limited_per_address(database_url, app):
+    """Each request may send a mail: the API and the page share one budget per address."""
+    client_app = make_app(database_url, RATELIMIT_RESET_PER_IP="2 per minute")
+    api = Client(client_app)
+    statuses = [api.post("/api/v1/auth/password-reset", json={"email": f"ai-{i}@example.vn"}).status_code
+                for i in range(3)]
+    assert statuses == [202, 202, 429]
+    web = client_app.test_client()
+    page = web.get("/forgot-password")
+    assert page.status_code == 200  # reading the form spends nothing
+    r = web.post("/forgot-password", data={"csrf_token": form_token(page.get_data(as_text=True)),
+                                           "email": "ai-3@example.vn"})
+    assert r.status_code == 429 and "Bạn thao tác quá nhanh" in r.get_data(as_text=True)
+
+
+def test_password_change_spends_the_accounts_login_budget(database_url, app, user_factory):
+    """Guessing the current password through the change form counts like guessing it at the login."""
+    user_factory(email="lan@example.vn")
+    user_factory(email="binh@example.vn")
+    client_app = make_app(database_url, RATELIMIT_LOGIN_PER_ACCOUNT=PER_ACCOUNT)
+    lan, binh = Client(client_app), Client(client_app)
+    for api, email in ((lan, "lan@example.vn"), (binh, "binh@example.vn")):
+        assert api.post("/api/v1/auth/login", json={"email": email, "password": "mat-khau-123"}).status_code == 200
+    wrong = {"current_password": "doan-mo-123", "new_password": "Cay-lua-xanh-2026"}
+    assert [lan.post("/api/v1/auth/password", json=wrong).status_code for _ in range(2)] == [422, 422]
+    r = lan.post("/api/v1/auth/password", json=wrong)
+    assert r.status_code == 429 and error_code(r) == "rate_limited" and int(r.headers["Retry-After"]) >= 1
+    assert form_login(client_app.test_client(), "lan@example.vn", "mat-khau-123").status_code == 429
+    assert binh.post("/api/v1/auth/password", json=wrong).status_code == 422  # another account: its own budget
+
+
 def test_start_limit_per_person(client_app, session, bank, contest_factory, user_factory):
     contest_factory("thi-thu")
     user_factory(email="an@example.vn")
@@ -167,7 +198,8 @@ def test_save_limit_per_attempt(client_app, session, bank, contest_factory, user
         r = an.put(f"/api/v1/attempts/{aid}/answers/{q['id']}", json={"option_id": q["options"][i % 2]["id"]})
         assert r.status_code == 200, (i, r.get_json())
     last = questions[0]
-    r = an.put(f"/api/v1/attempts/{aid}/answers/{last['id']}", json={"option_id": correct_option(session, aid, last["id"])})
+    r = an.put(f"/api/v1/attempts/{aid}/answers/{last['id']}",
+               json={"option_id": correct_option(session, aid, last["id"])})
     assert r.status_code == 429 and error_code(r) == "rate_limited" and int(r.headers["Retry-After"]) >= 1
     # Nothing is lost: the submit's final sync is not rate limited.
     answers = {q["id"]: correct_option(session, aid, q["id"]) for q in questions}
@@ -219,10 +251,9 @@ def test_a_missing_redis_falls_back_to_memory(database_url, app):
 
 
 def test_the_spec_documents_every_api_limit(client_app):
-    from quiz.infra.limits import RULES
-
     for rule in client_app.url_map.iter_rules():
-        if rule.endpoint in RULES and rule.rule.startswith("/api/"):
+        declared = getattr(client_app.view_functions[rule.endpoint], "rate_limits", ())
+        if declared and rule.rule.startswith("/api/"):
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", r"{\1}", rule.rule).replace("{attempt_id}", "{id}")
-            for method in rule.methods - {"HEAD", "OPTIONS"}:
+            for method in {limit.method for limit in declared}:
                 assert "429" in SPEC["paths"][path][method.lower()]["responses"], path

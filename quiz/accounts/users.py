@@ -7,11 +7,12 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from quiz import roles
 from quiz.accounts import lockout
 from quiz.accounts.passwords import password_problem
 from quiz.errors import DomainError, invalid
 from quiz.infra.database import commit_or_conflict, reading
-from quiz.models import ROLES, User, utcnow
+from quiz.models import User, utcnow
 
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,20}$")
@@ -42,15 +43,15 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
 
 
 def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
-                unit: str = "", locality: str = "", role: str = "participant", ip: str | None = None,
+                unit: str = "", locality: str = "", role: str = roles.DEFAULT, ip: str | None = None,
                 device: str | None = None) -> User:
     """Validate and create an account; 422 with fields, 409 ``email_taken``.
 
     ``ip`` and ``device`` (quiz.web.fingerprint) say where it was made, for the suspicious-pattern report."""
     fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
                               need_password=password is not None)
-    if role not in ROLES:
-        fields["role"] = "Một trong: " + ", ".join(ROLES)
+    if role not in roles.ALL:
+        fields["role"] = "Một trong: " + ", ".join(roles.ALL)
     if fields:
         raise invalid(fields)
     user = User(full_name=full_name.strip(), email=normalise_email(email),

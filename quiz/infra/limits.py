@@ -1,39 +1,33 @@
 """Rate limits (Flask-Limiter): per address where nothing better is known, per account where it is.
 
-One Limiter per app, made in ``init_app``: Flask-Limiter keeps its storage and
-settings on the Limiter object, so a module-level one would be re-pointed by
-every ``create_app()`` (tests make several apps in one process). The limits
-are attached to the view functions of this app only, by endpoint name.
+The limits are declared where the views are, with the decorators at the end of this module::
 
-Counters live in Redis when REDIS_URL is set, so they hold across processes
-and servers; otherwise in each process's memory. If Redis goes away the
-limits fall back to memory instead of failing requests: an answer save must
-never be lost to the rate limiter's storage.
+    @bp.post("/auth/login")
+    @limits.login
+    def login(): ...
+
+A decorator only marks the view (``view.rate_limits``); ``init_app`` makes the marks real for each app.
+One Limiter per app: Flask-Limiter keeps its storage and settings on the Limiter object, so a module-level
+one would be re-pointed by every ``create_app()`` (tests make several apps in one process).
+tests/test_limits_declared.py fails when a POST route that logs in, registers or sends mail has none.
+
+Counters live in Redis when REDIS_URL is set, so they hold across processes and servers; otherwise in each
+process's memory. If Redis goes away the limits fall back to memory instead of failing requests: an answer
+save must never be lost to the rate limiter's storage.
 """
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from flask import Flask, current_app, request, session
 from flask_limiter import Limiter
+from flask_login import current_user
 
 from quiz.accounts.lockout import key_for as email_key
 from quiz.accounts.session_version import parse as parse_login_id
-
-# endpoint -> [(config key of the limit, key function name, shared scope, limited methods)]
-# A scope shared by the API and the page counts both ways in together.
-RULES = {
-    "api.login": [("RATELIMIT_LOGIN_PER_IP", "client_ip", "login-ip", "POST"),
-                  ("RATELIMIT_LOGIN_PER_ACCOUNT", "login_account", "login-account", "POST")],
-    "account.login": [("RATELIMIT_LOGIN_PER_IP", "client_ip", "login-ip", "POST"),
-                    ("RATELIMIT_LOGIN_PER_ACCOUNT", "login_account", "login-account", "POST")],
-    "api.register": [("RATELIMIT_REGISTER_PER_IP", "client_ip", "register-ip", "POST")],
-    "account.register": [("RATELIMIT_REGISTER_PER_IP", "client_ip", "register-ip", "POST")],
-    "api.start_attempt": [("RATELIMIT_START_PER_USER", "person", "start", "POST")],
-    "pages.start": [("RATELIMIT_START_PER_USER", "person", "start", "POST")],
-    "api.save_answer": [("RATELIMIT_SAVE_PER_ATTEMPT", "attempt", "save", "PUT")],
-}
 
 # A storage that does not answer costs a request at most this long before the memory fallback.
 REDIS_OPTIONS = {"socket_connect_timeout": 0.5, "socket_timeout": 0.5}
@@ -46,6 +40,12 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def _email(email) -> str:
+    if not isinstance(email, str) or not email.strip():
+        return "ip:" + client_ip()
+    return "email:" + email_key(email[:320])[:32]
+
+
 def login_account() -> str:
     """The account a login names: the email of the JSON body or the form, hashed (no emails in Redis)."""
     try:
@@ -56,9 +56,12 @@ def login_account() -> str:
             email = request.form.get("email")
     except Exception:  # an unreadable body: the login itself answers it
         email = None
-    if not isinstance(email, str) or not email.strip():
-        return "ip:" + client_ip()
-    return "email:" + email_key(email[:320])[:32]
+    return _email(email)
+
+
+def own_account() -> str:
+    """The logged-in person's account, counted like a login naming its email (a password check is one)."""
+    return _email(current_user.email if current_user.is_authenticated else None)
 
 
 def _user_id() -> str | None:
@@ -79,11 +82,42 @@ def attempt() -> str:
     return f"{person()}:attempt:{raw}"
 
 
-KEY_FUNCTIONS = {"client_ip": client_ip, "login_account": login_account, "person": person, "attempt": attempt}
+@dataclass(frozen=True)
+class Rule:
+    """One limit on a view: the setting holding it ("10 per minute"), whose budget a request spends, the
+    scope of its counters (views declaring the same scope count together, e.g. the login page and the API's
+    login) and the method it limits (a page's GET is never limited)."""
+
+    setting: str
+    key: Callable[[], str]
+    scope: str
+    method: str = "POST"
+
+
+def declare(*rules: Rule) -> Callable:
+    """A decorator putting ``rules`` on a view, beside any it already has."""
+
+    def decorate(view):
+        view.rate_limits = (*getattr(view, "rate_limits", ()), *rules)
+        return view
+
+    return decorate
+
+
+# What the views declare. A page and its API endpoint use the same decorator, so they share the budget.
+login = declare(Rule("RATELIMIT_LOGIN_PER_IP", client_ip, "login-ip"),
+                Rule("RATELIMIT_LOGIN_PER_ACCOUNT", login_account, "login-account"))
+# The current password is checked like a login: the account's login budget, wherever the guesses come from.
+password_check = declare(Rule("RATELIMIT_LOGIN_PER_ACCOUNT", own_account, "login-account"))
+register = declare(Rule("RATELIMIT_REGISTER_PER_IP", client_ip, "register-ip"))
+# Each request may send a mail; one account gets at most one a minute anyway (quiz.accounts.reset).
+password_reset = declare(Rule("RATELIMIT_RESET_PER_IP", client_ip, "reset-ip"))
+start = declare(Rule("RATELIMIT_START_PER_USER", person, "start"))
+answer_save = declare(Rule("RATELIMIT_SAVE_PER_ATTEMPT", attempt, "save", "PUT"))
 
 
 def init_app(app: Flask) -> None:
-    """Make this app's limiter and wrap the limited views (after the blueprints are registered)."""
+    """Make this app's limiter and wrap the views that declare limits (after the blueprints are registered)."""
     storage = app.config.get("RATELIMIT_STORAGE_URI") or app.config.get("REDIS_URL") or "memory://"
     limiter = Limiter(key_func=client_ip, storage_uri=storage,
                       storage_options=REDIS_OPTIONS if storage.startswith(("redis", "rediss")) else {},
@@ -92,12 +126,12 @@ def init_app(app: Flask) -> None:
     app.extensions["quiz_limiter"] = limiter
     if not limiter.enabled:
         return
-    for endpoint, rules in RULES.items():
-        view = app.view_functions[endpoint]
-        for config_key, key_name, scope, method in rules:
-            view = limiter.shared_limit(app.config[config_key], scope=scope, key_func=KEY_FUNCTIONS[key_name],
-                                        methods=[method])(view)
-        app.view_functions[endpoint] = view
+    for endpoint, view in list(app.view_functions.items()):
+        wrapped = view
+        for rule in getattr(view, "rate_limits", ()):
+            wrapped = limiter.shared_limit(app.config[rule.setting], scope=rule.scope, key_func=rule.key,
+                                           methods=[rule.method])(wrapped)
+        app.view_functions[endpoint] = wrapped
 
 
 def retry_after_s(exc) -> int:

@@ -1,16 +1,44 @@
-"""Who may see a blueprint's pages: anonymous visitors go to the login page, other roles get 403."""
+"""Who may see a blueprint's pages (one group of the role policy, quiz.roles): anonymous visitors go to the
+login page, other roles get 403. The templates read the same policy as ``roles``."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, redirect, request, url_for
+from urllib.parse import quote
+
+from flask import Blueprint, Flask, abort, redirect, request, url_for
 from flask_login import current_user
 
+from quiz import roles
 
-def restrict(bp: Blueprint, roles: tuple[str, ...]) -> None:
-    """Guard every page of ``bp`` for ``roles``."""
+# What may stay as it is in a path segment (RFC 3986 pchar); everything else is percent-encoded.
+_PATH_SAFE = "/:@!$&'()*+,;=-._~"
 
+
+def here() -> str:
+    """This request's path and query as the browser sent them (percent-encoded): a ``next`` that leads back
+    to the same page, even when the path holds ``?``, ``#``, ``&`` or Vietnamese letters."""
+    path = quote(request.script_root + request.path, safe=_PATH_SAFE)
+    query = quote(request.query_string, safe=_PATH_SAFE + "?%")  # already encoded: kept, raw bytes encoded
+    return f"{path}?{query}" if query else path
+
+
+def login_redirect():
+    """To the login page, coming back here afterwards."""
+    return redirect(url_for("account.login", next=here()))
+
+
+def restrict(bp: Blueprint, group: tuple[str, ...]) -> None:
+    """Guard every page of ``bp`` for the roles of ``group`` (one of quiz.roles' groups)."""
     @bp.before_request
     def require_role():
         if not current_user.is_authenticated:
-            return redirect(url_for("account.login", next=request.full_path))
-        if current_user.role not in roles:
+            return login_redirect()
+        if current_user.role not in group:
             abort(403)
+
+
+def init_app(app: Flask) -> None:
+    """Give every template the role policy: ``{% if current_user.role in roles.STAFF %}``."""
+
+    @app.context_processor
+    def role_policy():
+        return {"roles": roles}

@@ -9,6 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from quiz.accounts import reset, users
 from quiz.errors import DomainError
+from quiz.infra import limits
 from quiz.infra.extensions import db
 from quiz.web.fingerprint import client_marks
 from quiz.web.forms import (
@@ -32,6 +33,7 @@ def _safe_next(default: str) -> str:
 
 
 @bp.route("/register", methods=["GET", "POST"])
+@limits.register
 def register():
     form = RegisterForm()
     if form.is_submitted():
@@ -62,6 +64,7 @@ def _add_errors(form, problems: dict) -> None:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@limits.login
 def login():
     form = LoginForm()
     status = 200
@@ -93,6 +96,7 @@ def _show(form, exc: DomainError, renames: dict) -> None:
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
+@limits.password_reset
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
@@ -136,6 +140,7 @@ def _no_referrer(body: str, status: int):
 
 
 @bp.route("/account/password", methods=["GET", "POST"])
+@limits.password_check
 @login_required
 def change_password():
     form = ChangePasswordForm()

@@ -7,13 +7,13 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
 
+from quiz import roles
 from quiz.infra import audit
 from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.web.access import restrict
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
-ROLES = ("admin",)
 PAGE_SIZE = 50
 ACTION_LABELS = {
     "question.edit": "Sửa câu hỏi", "question.deactivate": "Ngừng dùng câu hỏi",
@@ -26,7 +26,7 @@ ACTION_LABELS = {
     "audit.export": "Xuất nhật ký thao tác",
 }
 
-restrict(bp, ROLES)
+restrict(bp, roles.READ_AUDIT)
 
 
 def _day(value: str, zone: ZoneInfo) -> datetime | None:

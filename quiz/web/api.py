@@ -5,13 +5,14 @@ from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
+from quiz import roles
 from quiz.accounts import reset, session_version, users
 from quiz.contest import attempts, contests, ranking
 from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
 from quiz.errors import DomainError, invalid
 from quiz.files import exports
-from quiz.infra import audit
+from quiz.infra import audit, limits
 from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
@@ -77,6 +78,7 @@ def csrf_token():
 
 
 @bp.post("/auth/register")
+@limits.register
 def register():
     data = _json_body()
     password = data.get("password")
@@ -90,6 +92,7 @@ def register():
 
 
 @bp.post("/auth/login")
+@limits.login
 def login():
     data = _json_body()
     user = users.authenticate(db.session, data.get("email"), data.get("password"))
@@ -104,6 +107,7 @@ def logout():
 
 
 @bp.post("/auth/password")
+@limits.password_check
 def change_password():
     user = _current_user()
     data = _json_body()
@@ -114,6 +118,7 @@ def change_password():
 
 
 @bp.post("/auth/password-reset")
+@limits.password_reset
 def password_reset():
     data = _json_body()
     base = current_app.config["PUBLIC_URL"] or request.host_url
@@ -162,6 +167,7 @@ def get_contest(slug: str):
 
 
 @bp.post("/contests/<slug>/attempts")
+@limits.start
 def start_attempt(slug: str):
     uid = _user_id()
     with reading(db.session):
@@ -186,6 +192,7 @@ def get_attempt(attempt_id: str):
 
 
 @bp.put("/attempts/<attempt_id>/answers/<question_id>")
+@limits.answer_save
 def save_answer(attempt_id: str, question_id: str):
     uid = _user_id()
     data = _json_body()
@@ -209,7 +216,8 @@ def submit(attempt_id: str):
     answers = {}
     for qid, oid in raw.items():
         if not str(qid).isdigit() or len(str(qid)) > 18:
-            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, {str(qid): "unknown question"})
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422,
+                              {str(qid): "unknown question"})
         answers[int(qid)] = oid[:32]
     attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
     with reading(db.session):
@@ -218,11 +226,8 @@ def submit(attempt_id: str):
     return jsonify(result=body)
 
 
-STAFF = ("organizer", "judge", "admin")
-
-
-def _require_staff() -> None:
-    if _current_user().role not in STAFF:
+def _require_results_reader() -> None:
+    if _current_user().role not in roles.READ_RESULTS:
         raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.", 403)
 
 
@@ -248,7 +253,7 @@ def leaderboard(slug: str):
 @bp.get("/contests/<slug>/stats")
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_staff()
+    _require_results_reader()
     rnd = _scope(contest)
     body = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
     audit.record_now(db.session, audit.web_actor(), "stats.export", "contest", contest.slug,
@@ -259,7 +264,7 @@ def stats(slug: str):
 @bp.get("/contests/<slug>/winners")
 def winners(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_staff()
+    _require_results_reader()
     rnd = _scope(contest)
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):

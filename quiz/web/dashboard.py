@@ -1,8 +1,13 @@
-"""The statistics dashboard and winner downloads, for organizers, judges and admins."""
+"""The statistics dashboard (/results), for the roles that read results (quiz.roles.READ_RESULTS).
+
+The winner lists are not served here: a contest's page links to their downloads, which are API endpoints
+(``GET /api/v1/contests/SLUG/winners?format=xlsx|csv`` in quiz.web.api, open to the same roles, as is the
+statistics as JSON, ``.../stats``), and to the suspicious-pattern report (quiz.web.suspicious)."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
 
+from quiz import roles
 from quiz.contest import contests
 from quiz.contest.rounds import get_round, rounds_of
 from quiz.contest.stats import shared_stats
@@ -10,10 +15,8 @@ from quiz.infra.extensions import db
 from quiz.web.access import restrict
 
 bp = Blueprint("dashboard", __name__, url_prefix="/results")
-ROLES = ("organizer", "judge", "admin")
 
-
-restrict(bp, ROLES)
+restrict(bp, roles.READ_RESULTS)
 
 
 @bp.get("/")

@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from quiz.errors import DomainError
+from quiz.web.access import login_redirect
 
 PAGE_MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
@@ -41,7 +42,7 @@ def init_app(app: Flask) -> None:
         if _is_api():
             return jsonify(exc.as_json()), exc.status, getattr(exc, "headers", None) or {}
         if exc.status in (401,):
-            return redirect("/login?next=" + request.path)
+            return login_redirect()
         if request.method == "POST" and exc.status in (403, 409):
             flash(exc.message, "error")
             return redirect(request.referrer or "/")

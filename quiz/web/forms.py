@@ -37,12 +37,9 @@ class ActionForm(FlaskForm):
     """A button that POSTs with a CSRF token (start attempt, log out)."""
 
 
-class SubmitForm(FlaskForm):
-    prediction = IntegerField("Dự đoán", validators=[Optional(), NumberRange(0, 10**9, "Số không âm.")])
-
-
 class QuestionForm(FlaskForm):
-    chapter = IntegerField("Chương", validators=[DataRequired("Chọn chương."), NumberRange(1, 12, "Chương từ 1 đến 12.")])
+    chapter = IntegerField("Chương", validators=[DataRequired("Chọn chương."),
+                                                 NumberRange(1, 12, "Chương từ 1 đến 12.")])
     article = StringField("Điều (ví dụ: khoản 2 Điều 8)", validators=[DataRequired("Nhập điều luật.")])
     text = TextAreaField("Câu hỏi", validators=[DataRequired("Nhập nội dung câu hỏi.")])
     option_a = StringField("Phương án A")
@@ -62,7 +59,8 @@ class UploadForm(FlaskForm):
                                  FileAllowed(["csv", "xlsx", "gift", "txt"], "Chỉ nhận .csv, .xlsx, .gift, .txt.")])
     kind = SelectField("Định dạng tệp .txt", default="aiken",
                        choices=[SelectChoice("aiken", "Aiken"), SelectChoice("gift", "GIFT")])
-    chapter = IntegerField("Chương (cho tệp GIFT/Aiken)", validators=[Optional(), NumberRange(1, 12, "Chương từ 1 đến 12.")])
+    chapter = IntegerField("Chương (cho tệp GIFT/Aiken)",
+                           validators=[Optional(), NumberRange(1, 12, "Chương từ 1 đến 12.")])
     article = StringField("Điều (cho tệp GIFT/Aiken)")
 
 
@@ -76,7 +74,8 @@ class ContestForm(FlaskForm):
                                    validators=[DataRequired("Nhập thời điểm đóng (ngày và giờ).")])
     question_count = IntegerField("Số câu hỏi (để trống: theo cơ cấu đề, hoặc 20)", validators=[Optional()])
     time_limit_min = IntegerField("Thời gian làm bài (phút)", default=20,
-                                  validators=[DataRequired("Nhập thời gian làm bài."), NumberRange(1, 1440, "Từ 1 đến 1440 phút.")])
+                                  validators=[DataRequired("Nhập thời gian làm bài."),
+                                              NumberRange(1, 1440, "Từ 1 đến 1440 phút.")])
     max_attempts = IntegerField("Số lượt tối đa mỗi người", default=3,
                                 validators=[DataRequired("Nhập số lượt."), NumberRange(1, 1000, "Từ 1 đến 1000.")])
     review_policy = SelectField("Xem lại đáp án", default="after_submit", choices=[

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from quiz.contest import attempts, contests
+from quiz.infra import limits
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
 from quiz.web.fingerprint import client_marks
@@ -63,6 +64,7 @@ def leaderboard(slug: str):
 
 
 @bp.post("/contests/<slug>/start")
+@limits.start
 @login_required
 def start(slug: str):
     if not ActionForm().validate_on_submit():

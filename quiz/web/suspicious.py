@@ -1,7 +1,9 @@
 """The suspicious-pattern report (quiz.contest.suspicious) as a page, a CSV file and a read-only view of one attempt.
 
-Organizers and admins run the contest; judges may look too, since they decide the prizes and a flag may
-bear on one. Nobody here can change anything: flags are for review, never automatic bans.
+Its own blueprint, though its URLs sit under /organizer/contests: the organizer blueprint admits the roles that
+manage contests (quiz.roles.MANAGE_CONTESTS), this one those who read the report (quiz.roles.READ_SUSPICIOUS),
+judges too. Organizers and admins run the contest; judges read the report because they decide the prizes and a
+flag may bear on one. Nobody here can change anything: flags are for review, never automatic bans.
 """
 from __future__ import annotations
 
@@ -9,6 +11,7 @@ from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
 
+from quiz import roles
 from quiz.contest import contests
 from quiz.contest.rounds import get_round, rounds_of
 from quiz.contest.suspicious import KINDS, Rules, build_report
@@ -19,9 +22,8 @@ from quiz.models import Attempt, User
 from quiz.web.access import restrict
 
 bp = Blueprint("suspicious", __name__, url_prefix="/organizer/contests")
-ROLES = ("organizer", "judge", "admin")
 
-restrict(bp, ROLES)
+restrict(bp, roles.READ_SUSPICIOUS)
 
 
 @bp.record_once
