@@ -42,6 +42,8 @@ from sqlalchemy.sql.ddl import sort_tables_and_constraints
 FORMAT, VERSION = "quiz-backup", 1
 VERSION_TABLE = "alembic_version"
 BATCH = 10_000
+_to_json = json.JSONEncoder(ensure_ascii=False).encode
+_from_json = json.JSONDecoder().decode
 
 
 class BackupError(Exception):
@@ -85,7 +87,7 @@ def _kind(column_type) -> str:
 
 
 def _utc_iso(value: datetime) -> str:
-    return (value if value.tzinfo else value.replace(tzinfo=timezone.utc)).isoformat()
+    return value.isoformat() if value.tzinfo else value.isoformat() + "+00:00"  # the schema's naive UTC
 
 
 _ENCODE = {
@@ -168,7 +170,7 @@ def _write(conn, gz, progress) -> Summary:
                 for i, encode in encoders:
                     if row[i] is not None:
                         row[i] = encode(row[i])
-                lines.append(json.dumps(row, ensure_ascii=False))
+                lines.append(_to_json(row))
             chunk = ("\n".join(lines) + "\n").encode("utf-8")
             digest.update(chunk)
             gz.write(chunk)
@@ -328,7 +330,7 @@ def _rows(gz, spec: dict, digest):
     for _ in range(spec["rows"]):
         line = gz.readline()
         digest.update(line)
-        row = json.loads(line)
+        row = _from_json(line.decode("utf-8"))
         if not isinstance(row, list) or len(row) != width:
             raise ValueError(f"bảng {spec['name']}: một dòng không đúng số cột")
         for i, decode in decoders:
