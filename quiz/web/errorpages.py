@@ -7,6 +7,7 @@ from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
 from quiz.errors import DomainError
+from quiz.web.statuses import headers_of, status_of
 
 PAGE_MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
@@ -38,20 +39,22 @@ def init_app(app: Flask) -> None:
         from quiz.infra.extensions import db
 
         db.session.rollback()
+        status = status_of(exc)
         if _is_api():
-            return jsonify(exc.as_json()), exc.status, getattr(exc, "headers", None) or {}
-        if exc.status in (401,):
+            return jsonify(exc.as_json()), status, headers_of(exc)
+        if status in (401,):
             return redirect("/login?next=" + request.path)
-        if request.method == "POST" and exc.status in (403, 409):
+        if request.method == "POST" and status in (403, 409):
             flash(exc.message, "error")
             return redirect(request.referrer or "/")
-        return _page(exc.status, exc.message)
+        return _page(status, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         message = "Phiên làm việc đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại."
         if _is_api():
-            return jsonify(DomainError("csrf_failed", message).as_json()), 400
+            error = DomainError("csrf_failed", message)
+            return jsonify(error.as_json()), status_of(error)
         return _page(400, message)
 
     @app.errorhandler(RateLimitExceeded)
