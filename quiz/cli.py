@@ -219,7 +219,8 @@ def rounds_list(slug):
 
     contest = _contest_or_fail(slug)
     for r in rounds_of(db.session, contest.id):
-        click.echo(f"{r.number}\t{r.status_at(attempts.utcnow())}\t{r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
+        click.echo(f"{r.number}\t{r.status_at(attempts.utcnow())}\t"
+                   f"{r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
 
 
 ranking_cli = AppGroup("ranking", help="Frozen rankings.")

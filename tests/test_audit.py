@@ -249,7 +249,7 @@ def test_admin_page_filters_pages_and_exports(admin, session):
     assert r.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert rows[0] == audit.CSV_COLUMNS and len(rows) == 2
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["actor_email"].startswith("'=") and row["target_id"] == "'=1+2"  # never a formula in Excel
     assert '"title": "Cuộc thi có dấu"' in row["after"]
     exported = entries(session, "audit.export")

@@ -93,4 +93,5 @@ def clear(s: Session, email) -> None:
 
 def failures(s: Session, email) -> int:
     """The current count (tests and support)."""
-    return s.execute(select(LoginFailure.failures).where(LoginFailure.email_hash == key_for(email))).scalar_one_or_none() or 0
+    return s.execute(select(LoginFailure.failures)
+                     .where(LoginFailure.email_hash == key_for(email))).scalar_one_or_none() or 0

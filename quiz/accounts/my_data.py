@@ -57,4 +57,5 @@ def my_attempts(s: Session, user_id: int) -> list:
     """(attempt, contest) of every attempt of the person, newest first, for the page."""
     with reading(s):
         return s.execute(select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
-                         .where(Attempt.user_id == user_id).order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()
+                         .where(Attempt.user_id == user_id)
+                         .order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()

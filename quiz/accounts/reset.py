@@ -6,8 +6,9 @@ account's current password hash and session version: setting a password changes 
 (and any older one) no longer matches.
 
 No account enumeration: asking for a link always gets the same answer, and the lookup, the token and the
-mail all happen on a background thread (``link_mail``, run by quiz.web.account through quiz.infra.mail.later), so the answer also takes the same time whether
-or not the email is registered. At most one mail a minute goes to an account.
+mail all happen on a background thread (``link_mail``, run by quiz.web.account through quiz.infra.mail.later),
+so the answer also takes the same time whether or not the email is registered. At most one mail a minute
+goes to an account.
 """
 from __future__ import annotations
 

@@ -81,7 +81,8 @@ class ExportRow:
 
     def __init__(self, q: Question, v: QuestionVersion):
         self.code, self.chapter, self.article, self.text = q.code, v.chapter, v.article, v.text
-        self.options, self.correct, self.explanation, self.source_quote = v.options, v.correct, v.explanation, v.source_quote
+        self.options, self.correct = v.options, v.correct
+        self.explanation, self.source_quote = v.explanation, v.source_quote
 
 
 def search_bank(s: Session, *, q: str = "", chapter: int | None = None, article: str = "", status: str = "all",
@@ -116,7 +117,8 @@ def search_bank(s: Session, *, q: str = "", chapter: int | None = None, article:
 def get_question(s: Session, code: str) -> tuple[Question, QuestionVersion]:
     from quiz.errors import not_found
 
-    row = s.execute(select(Question, QuestionVersion).join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
+    row = s.execute(select(Question, QuestionVersion)
+                    .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
                     .where(Question.code == code)).one_or_none()
     if row is None:
         raise not_found("Không tìm thấy câu hỏi.")

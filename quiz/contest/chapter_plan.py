@@ -59,7 +59,7 @@ def default_plan(count: int) -> Plan:
     counts = [int(x) for x in exact]
     for i in sorted(range(len(GROUPS)), key=lambda i: exact[i] - counts[i], reverse=True)[: count - sum(counts)]:
         counts[i] += 1
-    return [(chapters, n) for (chapters, _w), n in zip(GROUPS, counts) if n]
+    return [(chapters, n) for (chapters, _w), n in zip(GROUPS, counts, strict=True) if n]
 
 
 def plan_to_json(plan: Plan | None) -> list | None:

@@ -50,7 +50,8 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
         fields.update(exc.fields or {})
         tiers = None
     if plan and sum(n for _c, n in plan) != question_count:
-        fields["blueprint"] = f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, khác số câu hỏi {question_count}"
+        fields["blueprint"] = (f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, "
+                               f"khác số câu hỏi {question_count}")
     if fields:
         raise invalid(fields, "Thông tin cuộc thi không hợp lệ.")
     check_fillable(plan or default_plan(question_count), chapter_sizes(s))

@@ -140,7 +140,8 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
                               .where(*at_level)).one()
         width = 8
         while low is not None:
-            rows = s.execute(select(*cols).where(*at_level, Attempt.prediction.between(truth - width, truth + width))).all()
+            rows = s.execute(select(*cols).where(*at_level,
+                                                 Attempt.prediction.between(truth - width, truth + width))).all()
             covers_all = truth - width <= low and truth + width >= high
             if covers_all or len({r.user_id for r in rows} - seen) >= limit - len(picked):
                 take(rows, lambda r: (abs(r.prediction - truth), r.duration_ms, r.submitted_at, r.id))
@@ -242,8 +243,8 @@ def freeze_closed(s: Session, actor: Actor = audit.SYSTEM, now: datetime | None 
 # One table, read in its primary key's order: no join to the users (they were copied at the freeze).
 _FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit, locality, score, total, duration_ms, '
                'submitted_at, prediction, prediction_error FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
-_EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, prediction_error, '
-               '{when}, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+_EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, '
+               'prediction_error, {when}, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
 # The time as ISO 8601 in UTC, written by the database: no datetime object per row.
 _EXPORT_WHEN = {"postgresql": "to_char(submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')",
                 "sqlite": "strftime('%Y-%m-%dT%H:%M:%f+00:00', submitted_at)"}

@@ -64,7 +64,8 @@ def get_round(s: Session, contest: Contest, number: str | int | None) -> Round |
     text = str(number)
     r = None
     if text.isdigit() and len(text) < 6:
-        r = s.execute(select(Round).where(Round.contest_id == contest.id, Round.number == int(text))).scalar_one_or_none()
+        r = s.execute(select(Round).where(Round.contest_id == contest.id,
+                                          Round.number == int(text))).scalar_one_or_none()
     if r is None:
         raise DomainError("round_not_found", f"Cuộc thi không có vòng {text[:20]}.")
     return r

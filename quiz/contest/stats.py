@@ -34,7 +34,8 @@ def _moments(hist: Counter, n: int) -> tuple[float | None, float | None, float |
 
 def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, threshold: int | None = None,
                   with_items: bool = True) -> dict:
-    """Return the stats object of API.md for a contest, or one of its rounds, from its counters (quiz.contest.tallies)."""
+    """Return the stats object of API.md for a contest, or one of its rounds, from its counters
+    (quiz.contest.tallies)."""
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
     scope = rnd.id if rnd is not None else 0

@@ -43,16 +43,16 @@ class ResultsReport:
     new_people: int
 
 
-def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: Round | None = None,
+def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: Round | None = None,  # noqa: C901
                  progress=None) -> list[tuple]:
     """Check every row; return (email, name, unit, locality, score, duration_ms, submitted_at, prediction, round_id)."""
     name = Path(str(path)).name
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
     except FileNotFoundError:
-        raise ResultsFileError([f"{name}: no such file"])
+        raise ResultsFileError([f"{name}: no such file"]) from None
     except UnicodeDecodeError as exc:
-        raise ResultsFileError([f"{name}: not UTF-8 text (byte {exc.start})"])
+        raise ResultsFileError([f"{name}: not UTF-8 text (byte {exc.start})"]) from None
     reader = csv.reader(io.StringIO(text, newline=""))
     header = [h.strip().lower() for h in next(reader, [])]
     missing = [c for c in COLUMNS if c not in header]
@@ -185,7 +185,8 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress, acto
                     "score", "total", "duration_ms", "prediction"]
     _bulk(raw, dialect, "attempt", attempt_cols, attempts, progress)
     # The statistics' counters, in the same transaction (quiz.contest.tallies).
-    bests = count_imported(conn, contest.id, [(a[0], a[8], row[6], a[2]) for a, row in zip(attempts, rows)], profiles)
+    bests = count_imported(conn, contest.id,
+                           [(a[0], a[8], row[6], a[2]) for a, row in zip(attempts, rows, strict=True)], profiles)
     _bulk(raw, dialect, "person_best", ["contest_id", "scope", "user_id", "best"], bests)
     if progress:
         progress("statistics")

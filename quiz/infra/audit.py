@@ -5,8 +5,9 @@ quiz.contest.ranking, quiz.bank.questions, quiz.accounts, quiz.files.results_imp
 the action itself, so an action and its record stand or fall together: ``recording`` adds the entry when
 the block commits (the domain functions commit once, at their end), and nothing when the action fails. The
 caller passes who acts (``Actor``). Reads write nothing, with one documented exception: downloads of
-personal data are logged on their own with ``record_now`` (docs/architecture-notes-audit.md). Entries are never changed: there are no routes for it and database triggers refuse
-UPDATE and DELETE (see the migration).
+personal data are logged on their own with ``record_now`` (docs/architecture-notes-audit.md). Entries are
+never changed: there are no routes for it and database triggers refuse UPDATE and DELETE (see the
+migration).
 """
 from __future__ import annotations
 

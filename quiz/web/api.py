@@ -212,7 +212,8 @@ def submit(attempt_id: str):
     answers = {}
     for qid, oid in raw.items():
         if not str(qid).isdigit() or len(str(qid)) > 18:
-            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", {str(qid): "unknown question"})
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.",
+                              {str(qid): "unknown question"})
         answers[int(qid)] = oid[:32]
     attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
     with reading(db.session):

@@ -66,7 +66,7 @@ def edit(code: str):
     form = QuestionForm()
     if request.method == "GET":
         form.chapter.data, form.article.data, form.text.data = version.chapter, version.article, version.text
-        for col, option in zip(OPTION_COLUMNS, version.options):
+        for col, option in zip(OPTION_COLUMNS, version.options, strict=False):
             form[col].data = option
         form.correct.data = LETTERS[version.correct]
         form.explanation.data, form.source_quote.data = version.explanation, version.source_quote
@@ -114,7 +114,7 @@ def upload():
                 try:
                     text = data.decode("utf-8-sig")
                 except UnicodeDecodeError:
-                    raise QuestionFileError([f"{name}: tệp không phải văn bản UTF-8"])
+                    raise QuestionFileError([f"{name}: tệp không phải văn bản UTF-8"]) from None
                 reader = parse_gift if suffix == ".gift" or form.kind.data == "gift" else parse_aiken
                 parsed = reader(name, text, form.chapter.data, form.article.data.strip(), Path(name).stem[:20])
             report = import_questions(db.session, parsed, actor=actor(), source=name,

@@ -75,7 +75,8 @@ def contest_edit(slug: str):
         form.opens_at.data = contest.opens_at.astimezone(zone).replace(tzinfo=None)
         form.closes_at.data = contest.closes_at.astimezone(zone).replace(tzinfo=None)
         form.time_limit_min.data = contest.time_limit_s // 60
-        form.blueprint.data = format_plan([(tuple(c), n) for c, n in contest.chapter_plan]) if contest.chapter_plan else ""
+        plan = contest.chapter_plan
+        form.blueprint.data = format_plan([(tuple(c), n) for c, n in plan]) if plan else ""
         form.prize_tiers.data = format_tiers(contest.prize_tiers)
     elif form.validate_on_submit():
         try:
