@@ -47,8 +47,12 @@ def register_extensions(app: Flask) -> None:
     def load_user(login_id: str):
         # "id:session version": a password change ends the account's other sessions (quiz.accounts.session_version).
         from quiz.accounts.session_version import load_user
+        from quiz.web.sessions import end_stale_session
 
-        return load_user(db.session, login_id)
+        user = load_user(db.session, login_id)
+        if user is None:
+            end_stale_session()
+        return user
 
 
 def _locale():

@@ -76,9 +76,10 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
                                                                       user_factory):
     from datetime import timedelta
 
+    from quiz.contest import ranking
     from quiz.contest.attempts import start_attempt, submit
     from quiz.contest.rounds import create_round
-    from quiz.models import utcnow
+    from quiz.models import RankingFreeze, utcnow
     from tests.conftest import correct_option
 
     contest = contest_factory("xep-hang", question_count=4, blueprint="1-12:4")
@@ -87,7 +88,7 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
     people = [user_factory(full_name="Phạm Thị Hồng Nhung", email="nhung@example.vn", phone="0912345678",
                            unit="HTX <b>Bình Minh</b>"),
               user_factory(full_name="Lê Văn An", email="an@example.vn", phone="0987654321", unit="HTX Hoà Bình")]
-    for person, right in zip(people, (4, 2)):
+    for person, right in zip(people, (4, 2), strict=True):
         attempt, _ = start_attempt(session, person.id, contest)
         answers = {}
         for q in session.execute(select(AttemptQuestion.question_id).where(AttemptQuestion.attempt_id == attempt.id)
@@ -105,4 +106,10 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
     assert web.get("/contests/khong-co/leaderboard").status_code == 404
     contest.closes_at = utcnow() - timedelta(seconds=1)
     session.commit()
+    # Ended but not frozen yet (the cron job freezes it): shown live, not official, and reading writes nothing.
+    html = web.get("/contests/xep-hang/leaderboard").get_data(as_text=True)
+    assert "đã kết thúc nhưng bảng xếp hạng chưa được chốt chính thức" in html
+    assert session.execute(select(RankingFreeze)).first() is None
+    session.commit()
+    ranking.freeze_closed(session)
     assert "Kết quả chính thức" in web.get("/contests/xep-hang/leaderboard").get_data(as_text=True)

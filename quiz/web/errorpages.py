@@ -8,6 +8,7 @@ from werkzeug.exceptions import HTTPException
 
 from quiz.errors import DomainError
 from quiz.web.access import login_redirect
+from quiz.web.statuses import headers_of, status_of
 
 PAGE_MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
@@ -39,20 +40,22 @@ def init_app(app: Flask) -> None:
         from quiz.infra.extensions import db
 
         db.session.rollback()
+        status = status_of(exc)
         if _is_api():
-            return jsonify(exc.as_json()), exc.status, getattr(exc, "headers", None) or {}
-        if exc.status in (401,):
+            return jsonify(exc.as_json()), status, headers_of(exc)
+        if status in (401,):
             return login_redirect()
-        if request.method == "POST" and exc.status in (403, 409):
+        if request.method == "POST" and status in (403, 409):
             flash(exc.message, "error")
             return redirect(request.referrer or "/")
-        return _page(exc.status, exc.message)
+        return _page(status, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         message = "Phiên làm việc đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại."
         if _is_api():
-            return jsonify(DomainError("csrf_failed", message).as_json()), 400
+            error = DomainError("csrf_failed", message)
+            return jsonify(error.as_json()), status_of(error)
         return _page(400, message)
 
     @app.errorhandler(RateLimitExceeded)
