@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 NGINX = "/usr/sbin/nginx"
 # The proxy headers of deploy/nginx.conf (a test checks that the sample keeps them).
