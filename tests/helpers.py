@@ -219,9 +219,10 @@ class ApiClient:
     def delete(self, path: str, **kw):
         return self.call("DELETE", path, **kw)
 
-    def login(self, email: str, password: str = PASSWORD, **kw):
+    def login(self, email: str, password: str = PASSWORD, remember: bool = False, **kw):
         """Log in through the API; the response (200 when it worked, 401 or 429 when not)."""
-        return self.post("/api/v1/auth/login", json={"email": email, "password": password}, **kw)
+        body = {"email": email, "password": password, **({"remember": True} if remember else {})}
+        return self.post("/api/v1/auth/login", json=body, **kw)
 
 
 def register(api: ApiClient, email: str = "lan@example.vn", **extra):

@@ -8,11 +8,10 @@ import csv
 import io
 
 import openpyxl
-import pytest
 from markupsafe import escape
 
 from quiz.files.cells import FORMULA_START
-from tests.helpers import correct_option, page_client, page_login, token
+from tests.helpers import correct_option, page_client, token
 from tests.hostile import ARTICLE, EXPLANATION, LOCALITY, NAME, OPTIONS, RAW_MARKUP, STEM, TITLE, UNIT
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,7 +93,7 @@ def test_staff_pages_show_the_text_escaped(client_app, session, hostile):
     # An edit keeps the markup as text, and the audit log shows it escaped too.
     values = {"csrf_token": token(edit), "chapter": "1", "article": ARTICLE, "text": STEM + " (sửa)",
               "correct": "A", "explanation": EXPLANATION, "source_quote": "",
-              **{f"option_{c}": o for c, o in zip("abcd", OPTIONS)}}
+              **{f"option_{c}": o for c, o in zip("abcd", OPTIONS, strict=True)}}
     assert btc.post("/organizer/questions/XSS-1/edit", data=values).status_code == 302
     assert_escaped(btc.get("/organizer/questions").get_data(as_text=True), STEM + " (sửa)")
     audit = staff(client_app, "qtv@example.vn").get("/admin/audit").get_data(as_text=True)
@@ -114,7 +113,7 @@ def test_exports_guard_every_cell(client_app, session, hostile):
     r = btc.get("/api/v1/contests/thi-thu/winners?format=csv", headers={"X-CSRFToken": token})
     rows = csv_rows(r.data)
     assert_guarded(rows)
-    mine = dict(zip(rows[0], rows[1]))
+    mine = dict(zip(rows[0], rows[1], strict=False))
     assert (mine["full_name"], mine["unit"], mine["locality"], mine["phone"]) == \
         ("'" + NAME, "'" + UNIT, "'" + LOCALITY, "'+84 912 345 678")
     assert mine["prize"] == "'=Giải <script>alert(9)</script>"

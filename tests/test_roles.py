@@ -2,7 +2,7 @@
 401, the wrong role 403, never data."""
 import pytest
 
-from tests.test_pages import token
+from tests.helpers import page_client, token
 
 STAFF_PAGES = ["/results/", "/results/thi-thu", "/results/thi-thu?fragment=1", "/organizer/contests/thi-thu/suspicious",
                "/organizer/contests/thi-thu/suspicious.csv"]
@@ -24,12 +24,7 @@ def world(client_app, session, bank, contest_factory, user_factory):
 
 
 def client_as(app, role):
-    c = app.test_client()
-    if role:
-        page = c.get("/login").get_data(as_text=True)
-        assert c.post("/login", data={"csrf_token": token(page), "email": f"{role}@example.vn",
-                                      "password": "mat-khau-123"}).status_code == 302
-    return c
+    return page_client(app, f"{role}@example.vn" if role else None)
 
 
 def test_anonymous(world):
