@@ -335,9 +335,7 @@ def test_forgotten_password_on_a_phone(page, mail_server, mailbox, session, user
     page.wait_for_url(base + "/login")
     assert "Đã đặt mật khẩu mới" in page.inner_text("main")
 
-    page.fill("#email", "hoa@example.vn")
-    page.fill("#password", NEW_PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, base, "hoa@example.vn", NEW_PASSWORD)
     page.wait_for_url(base + "/")
     assert "Lê Thị Hoa" in page.inner_text("header")
 
