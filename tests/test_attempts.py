@@ -8,7 +8,7 @@ from quiz.contest import attempts
 from quiz.errors import DomainError
 from quiz.models import Answer, Attempt, AttemptQuestion, utcnow
 from quiz.web.payloads import attempt_json, result_json
-from tests.conftest import correct_option
+from tests.helpers import correct_option
 
 
 def start(session, user, contest, now=None):

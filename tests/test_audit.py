@@ -10,8 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from quiz.infra import audit
 from quiz.models import AuditEntry, utcnow
-from tests.test_organizer import login, upload
-from tests.test_pages import token
+from tests.helpers import ApiClient, page_client, token, upload
 
 
 def entries(session, action=None):
@@ -26,15 +25,12 @@ def entries(session, action=None):
 def client(app, user_factory, role, email=None):
     email = email or f"{role}@example.vn"
     user_factory(role=role, email=email)
-    c = app.test_client()
-    login(c, email)
-    return c
+    return page_client(app, email)
 
 
 def test_organizer_page_actions(client_app, session, bank, user_factory):
-    org = client_app.test_client()
     user_factory(role="organizer", email="btc@example.vn")
-    login(org, "btc@example.vn")
+    org = page_client(client_app, "btc@example.vn")
     page = org.get("/organizer/contests/new").get_data(as_text=True)
     form = {"csrf_token": token(page), "slug": "tuan-1", "title": "Tuần 1", "opens_at": "2026-01-01T08:00",
             "closes_at": "2030-01-01T08:00", "time_limit_min": "20", "max_attempts": "3",
@@ -159,12 +155,9 @@ def test_reads_write_nothing_and_the_cron_job_freezes_as_the_system(app, session
 
 
 def test_exports_by_judges_are_logged(client_app, session, bank, contest_factory, user_factory):
-    from tests.test_api import Client
-
     contest_factory("thi-thu")
     user_factory(role="judge", email="gk@example.vn")
-    api = Client(client_app)
-    api.post("/api/v1/auth/login", json={"email": "gk@example.vn", "password": "mat-khau-123"})
+    api = ApiClient.logged_in(client_app, "gk@example.vn")
     assert api.get("/api/v1/contests/thi-thu/winners?format=csv").status_code == 200
     assert api.get("/api/v1/contests/thi-thu/winners?format=xlsx").status_code == 200
     assert api.get("/api/v1/contests/thi-thu/stats").status_code == 200  # a read of no one's data: not logged
@@ -172,19 +165,15 @@ def test_exports_by_judges_are_logged(client_app, session, bank, contest_factory
     assert [(e.action, e.actor_email, e.target_id, e.after.get("format")) for e in log] == [
         ("winners.export", "gk@example.vn", "thi-thu", "csv"), ("winners.export", "gk@example.vn", "thi-thu", "xlsx")]
     # A refused export is not an export.
-    participant = Client(client_app)
     user_factory(email="ts@example.vn")
-    participant.post("/api/v1/auth/login", json={"email": "ts@example.vn", "password": "mat-khau-123"})
+    participant = ApiClient.logged_in(client_app, "ts@example.vn")
     assert participant.get("/api/v1/contests/thi-thu/winners?format=csv").status_code == 403
     assert len(entries(session)) == 2
 
 
 def test_password_changes_are_logged(client_app, session, user_factory):
-    from tests.test_api import Client
-
     user_factory(role="organizer", email="doi@example.vn")
-    api = Client(client_app)
-    api.post("/api/v1/auth/login", json={"email": "doi@example.vn", "password": "mat-khau-123"})
+    api = ApiClient.logged_in(client_app, "doi@example.vn")
     assert api.post("/api/v1/auth/password", json={"current_password": "mat-khau-123",
                                                    "new_password": "Cay-lua-xanh-2026"}).status_code == 204
     (entry,) = entries(session)

@@ -5,15 +5,12 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.models import AttemptQuestion, User
+from tests.helpers import correct_option, page_login, token
 
 
 @pytest.fixture
 def web(client_app):
     return client_app.test_client()
-
-
-def token(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
 
 
 def test_register_shows_vietnamese_errors_and_creates_nothing(web, session):
@@ -47,8 +44,7 @@ def test_register_login_logout_and_start(web, session, bank, contest_factory):
     home = web.get("/").get_data(as_text=True)
     r = web.post("/logout", data={"csrf_token": token(home)}, follow_redirects=True)
     assert "Bạn đã đăng xuất." in r.get_data(as_text=True)
-    login = web.get("/login").get_data(as_text=True)
-    bad = web.post("/login", data={"csrf_token": token(login), "email": "nam@example.vn", "password": "sai-roi-123"})
+    bad = page_login(web, "nam@example.vn", "sai-roi-123")
     assert bad.status_code == 401 and "Email hoặc mật khẩu không đúng." in bad.get_data(as_text=True)
 
 
@@ -80,7 +76,6 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
     from quiz.contest.attempts import start_attempt, submit
     from quiz.contest.rounds import create_round
     from quiz.models import RankingFreeze, utcnow
-    from tests.conftest import correct_option
 
     contest = contest_factory("xep-hang", question_count=4, blueprint="1-12:4")
     now = utcnow()

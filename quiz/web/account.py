@@ -9,8 +9,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from quiz.accounts import reset, users
 from quiz.errors import DomainError
-from quiz.infra import limits
-from quiz.infra import mail
+from quiz.infra import limits, mail
 from quiz.infra.extensions import db
 from quiz.web.actor import actor, client_ip
 from quiz.web.fingerprint import client_marks
