@@ -133,7 +133,8 @@ def run(kind: str, seconds: int) -> dict:
         from sqlalchemy import create_engine, text
 
         schema = f"bench_{secrets.token_hex(3)}"
-        with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT").connect() as c:
+        with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"),
+                           isolation_level="AUTOCOMMIT").connect() as c:
             c.execute(text(f"CREATE SCHEMA {schema}"))
         url = f"{PG}?options=-csearch_path%3D{schema}"
     setup(url)
@@ -152,7 +153,8 @@ def run(kind: str, seconds: int) -> dict:
             p.terminate()
             p.wait()
         if kind == "postgresql":
-            with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"), isolation_level="AUTOCOMMIT").connect() as c:
+            with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"),
+                           isolation_level="AUTOCOMMIT").connect() as c:
                 c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
