@@ -1,14 +1,14 @@
-"""Accounts: validation, registration, authentication, password change. Hashing: scrypt (quiz.accounts.hashing)."""
+"""Accounts: validation, registration, authentication, password change. Hashing by Werkzeug (scrypt)."""
 from __future__ import annotations
 
 import re
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
+from werkzeug.security import check_password_hash, generate_password_hash
 
 from quiz import roles
 from quiz.accounts import lockout
-from quiz.accounts.hashing import check_password, hash_password
 from quiz.accounts.passwords import password_problem
 from quiz.errors import DomainError, invalid
 from quiz.infra import audit
@@ -19,7 +19,7 @@ from quiz.models import User, utcnow
 EMAIL_RE = re.compile(r"^[^@\s]{1,64}@[^@\s]+\.[^@\s]{2,}$")
 PHONE_RE = re.compile(r"^\+?[0-9 .-]{8,20}$")
 # A real hash to compare against when the email is unknown, so timing does not reveal accounts.
-_DUMMY_HASH = hash_password("not-a-real-password")
+_DUMMY_HASH = generate_password_hash("not-a-real-password")
 
 
 def normalise_email(email: str) -> str:
@@ -59,7 +59,7 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
     if fields:
         raise invalid(fields)
     user = User(full_name=full_name.strip(), email=normalise_email(email),
-                password_hash=hash_password(password) if password else None,
+                password_hash=generate_password_hash(password) if password else None,
                 phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role,
                 registered_ip=ip, registered_device=device)
     with audit.recording(s, actor, audit.USER_CREATE, "user", user.email, after=lambda: audit.state(
@@ -87,9 +87,9 @@ def authenticate(s: Session, email, password) -> User:
         raise lockout.LockedOut(wait)
     given = password if isinstance(password, str) else ""
     if user is None or not user.password_hash:
-        check_password(_DUMMY_HASH, given)  # the same work as for a real account
+        check_password_hash(_DUMMY_HASH, given)  # the same work as for a real account
         user = None
-    elif not check_password(user.password_hash, given):
+    elif not check_password_hash(user.password_hash, given):
         user = None
     if user is None:
         wait = lockout.record_failure(s, email, now)
@@ -106,7 +106,7 @@ def set_password(s: Session, user: User, password: str) -> None:
     """Store a new password (already checked) and log out the account's other sessions; the caller commits."""
     from quiz.accounts.session_version import bump
 
-    user.password_hash = hash_password(password)
+    user.password_hash = generate_password_hash(password)
     bump(user)
     lockout.clear(s, user.email)
 
