@@ -132,7 +132,20 @@ class QuestionVersion(db.Model):
     __table_args__ = (UniqueConstraint("question_id", "version"),)
 
 
-class Contest(db.Model):
+class Window:
+    """A time window [opens_at, closes_at): the one rule for whether a contest or a round is open."""
+
+    opens_at: datetime
+    closes_at: datetime
+
+    def status_at(self, now: datetime) -> str:
+        """Return upcoming, open or closed at ``now``."""
+        if now < self.opens_at:
+            return "upcoming"
+        return "open" if now < self.closes_at else "closed"
+
+
+class Contest(Window, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -155,14 +168,8 @@ class Contest(db.Model):
         CheckConstraint("closes_at > opens_at", name="window"),
     )
 
-    def status_at(self, now: datetime) -> str:
-        """Return upcoming, open or closed at ``now``."""
-        if now < self.opens_at:
-            return "upcoming"
-        return "open" if now < self.closes_at else "closed"
 
-
-class Round(db.Model):
+class Round(Window, db.Model):
     """A round of a contest (e.g. one week), with its own window, attempt limit, prizes and ranking."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -176,11 +183,6 @@ class Round(db.Model):
 
     __table_args__ = (UniqueConstraint("contest_id", "number"),
                       CheckConstraint("closes_at > opens_at", name="window"))
-
-    def status_at(self, now: datetime) -> str:
-        if now < self.opens_at:
-            return "upcoming"
-        return "open" if now < self.closes_at else "closed"
 
 
 class RankingFreeze(db.Model):
