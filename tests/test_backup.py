@@ -21,7 +21,7 @@ from quiz.contest.tallies import rebuild
 from quiz.infra import audit
 from quiz.infra.backup import BackupError, dump, read_header, restore
 from quiz.models import Attempt, AttemptQuestion, AuditEntry, ItemTally, PersonBest, ScoreTally, utcnow
-from tests.conftest import IN_CI, PG_BASE, _migrate, _pg_available
+from tests.helpers import IN_CI, PG_BASE, migrate, pg_available
 
 PASSWORD = "mat-khau-123"
 
@@ -37,7 +37,7 @@ def fresh_target(tmp_path):
         if kind == "sqlite":
             url = f"sqlite:///{tmp_path / f'target-{secrets.token_hex(3)}.db'}"
         else:
-            if not _pg_available():
+            if not pg_available():
                 if IN_CI:
                     pytest.fail(f"PostgreSQL is not reachable at {PG_BASE}")
                 pytest.skip(f"PostgreSQL is not reachable at {PG_BASE}")
@@ -47,7 +47,7 @@ def fresh_target(tmp_path):
                 c.execute(text(f"CREATE SCHEMA {schema}"))
             schemas.append(schema)
             url = f"{PG_BASE}?options=-csearch_path%3D{schema}"
-        _migrate(url)
+        migrate(url)
         return url
 
     yield make
@@ -106,9 +106,7 @@ def populate(session, contest_factory, user_factory):
             elif i % 4 != 3 or when < now - timedelta(days=1):
                 submit(session, attempt.id, person.id, prediction=i, now=when + timedelta(seconds=40 + i))
             # else: the last round's attempt is left in progress
-    record = ranking.freeze(session, contest.id, first.id, by=admin.email)
-    audit.record_now(session, audit.Actor(admin.id, admin.email), "ranking.freeze", "ranking", "sao-luu/1",
-                     after=ranking.freeze_state(record))
+    ranking.freeze(session, contest, first, audit.Actor(admin.id, admin.email))  # logs ranking.freeze itself
     audit.record_now(session, audit.CLI, "contest.close", "contest", "sao-luu", before=None,
                      after={"note": "Đóng thử ✓", "at": now.isoformat()})
     session.commit()
