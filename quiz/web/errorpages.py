@@ -1,7 +1,7 @@
 """Errors as JSON objects under /api and as Vietnamese pages elsewhere; never a 500 for bad input."""
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
 from sqlalchemy.exc import OperationalError
@@ -53,6 +53,8 @@ def database_unavailable(app: Flask, kind: str):
         response = app.make_response((jsonify({"error": {"code": "database_unavailable",
                                                          "message": DATABASE_MESSAGE}}), 503))
     else:
+        # Flask-Login's template context would load the user from the database: render as a visitor.
+        g._login_user = app.login_manager.anonymous_user()
         response = app.make_response((render_template("unavailable.html", message=DATABASE_MESSAGE,
                                                       retry_after=DATABASE_RETRY_AFTER_S), 503))
     response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
