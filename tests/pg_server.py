@@ -1,4 +1,5 @@
-"""A PostgreSQL server of the test's own, to stop and start at will (the shared one at 5432 is never touched).
+"""A PostgreSQL server of the test's own, to stop and start at will (the shared one at 5432 is never touched),
+and helpers to fill a fresh database (app_on, populate).
 
 initdb and pg_ctl from the machine's PostgreSQL (/usr/lib/postgresql/*/bin), run as the postgres user in a
 temporary directory it owns, listening on a free loopback port.
@@ -10,17 +11,46 @@ import os
 import shutil
 import subprocess
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import IN_CI, free_port
+from tests.conftest import IN_CI, _migrate, free_port, make_questions
 
 
 def _bin_dir() -> Path | None:
     found = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     return Path(found[-1]).parent if found else None
+
+
+def app_on(url: str, **config):
+    from quiz import create_app
+
+    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", **config})
+
+
+def populate(url: str, n_people: int = 1) -> list[str]:
+    """The schema, a bank, an open contest ``thi-thu`` and participants on a fresh database."""
+    from quiz.accounts.users import create_user
+    from quiz.bank.questions import import_questions
+    from quiz.contest.contests import create_contest
+    from quiz.infra.extensions import db
+    from quiz.models import utcnow
+
+    _migrate(url)
+    with app_on(url).app_context():
+        import_questions(db.session, make_questions())
+        now = utcnow()
+        create_contest(db.session, slug="thi-thu", title="Cuộc thi thử", opens_at=now - timedelta(hours=1),
+                       closes_at=now + timedelta(days=1), question_count=20)
+        emails = [f"hoa{i}@example.vn" for i in range(n_people)]
+        for email in emails:
+            create_user(db.session, email=email, full_name="Lê Thị Hoa", password="mat-khau-123")
+        db.session.remove()
+        db.engine.dispose()
+    return emails
 
 
 class PrivatePostgres:

@@ -12,16 +12,10 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.conftest import ROOT, ApiClient, LiveServer, _migrate, correct_option, free_port, make_questions
-from tests.pg_server import private_postgres_fixture  # noqa: F401  (the fixture private_postgres)
+from tests.conftest import ROOT, ApiClient, LiveServer, correct_option, free_port
+from tests.pg_server import app_on, populate, private_postgres_fixture  # noqa: F401  (the fixture private_postgres)
 
 GUNICORN_CONF = str(ROOT / "deploy" / "gunicorn.conf.py")
-
-
-def _app(url: str, **config):
-    from quiz import create_app
-
-    return create_app({"SQLALCHEMY_DATABASE_URI": url, "TESTING": True, "SECRET_KEY": "test-secret", **config})
 
 
 def _sample(text_format: str, name: str, **labels) -> float:
@@ -47,13 +41,13 @@ def test_healthz_answers_ok_without_a_cookie(client_app):
 
 
 def test_healthz_is_never_rate_limited(database_url):
-    app = _app(database_url, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN_PER_IP="1 per minute")
+    app = app_on(database_url, RATELIMIT_ENABLED=True, RATELIMIT_LOGIN_PER_IP="1 per minute")
     c = app.test_client()
     assert all(c.get("/healthz").status_code == 200 for _ in range(30))
 
 
 def test_healthz_is_503_when_the_database_does_not_answer():
-    app = _app(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing")  # nobody listens there
+    app = app_on(f"postgresql+psycopg://postgres@127.0.0.1:{free_port()}/nothing")  # nobody listens there
     r = app.test_client().get("/healthz")
     assert r.status_code == 503 and r.get_json() == {"status": "unavailable"}
 
@@ -61,8 +55,8 @@ def test_healthz_is_503_when_the_database_does_not_answer():
 # /metrics
 
 def test_metrics_need_the_token(database_url):
-    assert _app(database_url).test_client().get("/metrics").status_code == 404  # METRICS_TOKEN unset
-    c = _app(database_url, METRICS_TOKEN="s3cret-token").test_client()
+    assert app_on(database_url).test_client().get("/metrics").status_code == 404  # METRICS_TOKEN unset
+    c = app_on(database_url, METRICS_TOKEN="s3cret-token").test_client()
     assert c.get("/metrics").status_code == 401
     r = c.get("/metrics", headers={"Authorization": "Bearer wrong"})
     assert r.status_code == 401 and r.headers["WWW-Authenticate"].startswith("Bearer")
@@ -132,7 +126,7 @@ def test_sqlite_commits_are_durable_by_default(app, database_url):
     with db.engine.connect() as c:  # every pooled connection, not only the session's
         assert c.exec_driver_sql("PRAGMA synchronous").scalar() == 2
         c.rollback()
-    other = _app(database_url, SQLITE_SYNCHRONOUS="normal")
+    other = app_on(database_url, SQLITE_SYNCHRONOUS="normal")
     with other.app_context():
         assert db.session.execute(text("PRAGMA synchronous")).scalar() == 1  # NORMAL
         db.session.rollback()
@@ -143,7 +137,7 @@ def test_a_bad_synchronous_setting_stops_the_app_at_start(tmp_path):
     from quiz.infra.database import ConfigError
 
     with pytest.raises(ConfigError, match="SQLITE_SYNCHRONOUS='OFF' is not valid: use one of FULL, NORMAL, EXTRA"):
-        _app(f"sqlite:///{tmp_path / 'x.db'}", SQLITE_SYNCHRONOUS="OFF")
+        app_on(f"sqlite:///{tmp_path / 'x.db'}", SQLITE_SYNCHRONOUS="OFF")
     env = {"DATABASE_URL": f"sqlite:///{tmp_path / 'x.db'}", "SQLITE_SYNCHRONOUS": "OFF", "SECRET_KEY": "x",
            "PATH": "/usr/bin:/bin"}
     run = subprocess.run([sys.executable, "-m", "flask", "--app", "wsgi", "contests", "list"], cwd=ROOT, env=env,
@@ -156,11 +150,9 @@ def test_a_bad_synchronous_setting_stops_the_app_at_start(tmp_path):
 def test_sqlite_locked_past_its_timeout_is_a_503(app, database_url, session, bank, contest_factory, user_factory):
     if not database_url.startswith("sqlite"):
         pytest.skip("SQLite only")
-    from tests.test_api import Client
-
     contest_factory()
     user = user_factory()
-    api = Client(_app(database_url, SQLITE_BUSY_TIMEOUT_S=0.2))
+    api = Client(app_on(database_url, SQLITE_BUSY_TIMEOUT_S=0.2))
     assert api.post("/api/v1/auth/login", json={"email": user.email, "password": "mat-khau-123"}).status_code == 200
     attempt = api.post("/api/v1/contests/thi-thu/attempts").get_json()["attempt"]
     q = attempt["questions"][0]
@@ -177,37 +169,29 @@ def test_sqlite_locked_past_its_timeout_is_a_503(app, database_url, session, ban
     assert api.put(path, json={"option_id": q["options"][1]["id"]}).status_code == 200
 
 
-def _populate(url: str, n_people: int = 1) -> list[str]:
-    """The schema, a bank, an open contest ``thi-thu`` and participants on a fresh database."""
-    from quiz.accounts.users import create_user
-    from quiz.bank.questions import import_questions
-    from quiz.contest.contests import create_contest
-    from quiz.infra.extensions import db
-    from quiz.models import utcnow
+class Client:
+    """The Flask test client with the CSRF header, as the quiz page sends it."""
 
-    _migrate(url)
-    with _app(url).app_context():
-        import_questions(db.session, make_questions())
-        now = utcnow()
-        create_contest(db.session, slug="thi-thu", title="Cuộc thi thử", opens_at=now - timedelta(hours=1),
-                       closes_at=now + timedelta(days=1), question_count=20)
-        emails = [f"hoa{i}@example.vn" for i in range(n_people)]
-        for email in emails:
-            create_user(db.session, email=email, full_name="Lê Thị Hoa", password="mat-khau-123")
-        db.session.remove()
-        db.engine.dispose()
-    return emails
+    def __init__(self, app):
+        self.c = app.test_client()
+        self.token = self.c.get("/api/v1/csrf").get_json()["csrf_token"]
+
+    def post(self, path, **kw):
+        return self.c.post(path, headers={"X-CSRFToken": self.token}, **kw)
+
+    def put(self, path, **kw):
+        return self.c.put(path, headers={"X-CSRFToken": self.token}, **kw)
 
 
 def test_postgresql_stopped_mid_attempt_loses_nothing_acknowledged(private_postgres):
     pg = private_postgres
-    email, = _populate(pg.url)
+    email, = populate(pg.url)
     server = LiveServer(pg.url, workers=2, threads=4)
     try:
         api = ApiClient(server.url).login(email)
         attempt = api.call("POST", "/api/v1/contests/thi-thu/attempts").json()["attempt"]
         questions = attempt["questions"]
-        app = _app(pg.url)
+        app = app_on(pg.url)
         with app.app_context():
             from quiz.infra.extensions import db
 
@@ -247,7 +231,7 @@ def test_postgresql_stopped_mid_attempt_loses_nothing_acknowledged(private_postg
 
 def test_metrics_count_database_errors(private_postgres, tmp_path):
     pg = private_postgres
-    _populate(pg.url, 0)
+    populate(pg.url, 0)
     server = LiveServer(pg.url, workers=1, threads=2, extra_env={
         "GUNICORN_CMD_ARGS": f"-c {GUNICORN_CONF}", "PROMETHEUS_MULTIPROC_DIR": str(tmp_path), "METRICS_TOKEN": "t"})
     try:
