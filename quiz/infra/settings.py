@@ -82,7 +82,8 @@ def from_env(instance: Path) -> dict:
         # The statistics report is recomputed at most this often (seconds; 0: every time).
         "STATS_MAX_AGE_S": float(os.environ.get("STATS_MAX_AGE_S", "10")),
         "DASHBOARD_REFRESH_S": max(1, int(os.environ.get("DASHBOARD_REFRESH_S", "15"))),
-        # Thresholds of the suspicious-pattern report (SUSPICIOUS_WINDOW_S, ...; defaults in quiz.contest.suspicious.Rules).
+        # Thresholds of the suspicious-pattern report (SUSPICIOUS_WINDOW_S, ...;
+        # defaults in quiz.contest.suspicious.Rules).
         **{name: value for name, value in os.environ.items() if name.startswith("SUSPICIOUS_")},
         "MAX_CONTENT_LENGTH": 10 * 1024 * 1024,  # uploads (question files) up to 10 MB
         "BABEL_DEFAULT_LOCALE": "vi",
