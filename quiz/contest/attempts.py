@@ -20,7 +20,7 @@ from quiz.contest.rounds import round_at, rounds_of
 from quiz.contest.tallies import count_closed
 from quiz.contest.upsert import UPSERT_ANSWER, upsert_answers
 from quiz.errors import DomainError, invalid, not_found
-from quiz.infra.database import current, reading
+from quiz.infra.database import current, note, reading
 from quiz.models import OPEN, Attempt, AttemptQuestion, Contest, UTCDateTime, utcnow
 
 ATTEMPT_NOT_FOUND = "Không tìm thấy lượt thi."
@@ -83,6 +83,7 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
             s.add(attempt)
             s.flush()
             s.execute(AttemptQuestion.__table__.insert(), [dict(p, attempt_id=attempt.id) for p in paper])
+            note(s, "attempt_started")  # heard by the metrics once committed
             s.commit()
             return attempt, True
         except IntegrityError:
@@ -315,6 +316,7 @@ def _close(s: Session, attempt: Attempt, now: datetime, late: bool, prediction: 
     # The statistics' counters move in the same transaction as the score: never one without the other.
     count_closed(s.connection(), attempt.contest_id, attempt.round_id, attempt.user_id, score, submitted_at,
                  [(version_id, chosen) for version_id, chosen, _c in choices])
+    note(s, "attempt_finished", status)  # heard by the metrics once the caller commits
     attempt.status, attempt.score, attempt.submitted_at = status, score, submitted_at
     attempt.duration_ms, attempt.prediction = duration, prediction
     if commit:
