@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.conftest import IN_CI, _migrate, free_port, make_questions
+from tests.helpers import IN_CI, free_port, make_questions, migrate
 
 
 def _bin_dir() -> Path | None:
@@ -39,7 +39,7 @@ def populate(url: str, n_people: int = 1) -> list[str]:
     from quiz.infra.extensions import db
     from quiz.models import utcnow
 
-    _migrate(url)
+    migrate(url)
     with app_on(url).app_context():
         import_questions(db.session, make_questions())
         now = utcnow()

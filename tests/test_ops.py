@@ -12,7 +12,7 @@ import pytest
 import requests
 from sqlalchemy import text
 
-from tests.conftest import ROOT, ApiClient, LiveServer, correct_option, free_port
+from tests.helpers import ROOT, ApiClient, LiveServer, correct_option, free_port
 from tests.pg_server import app_on, populate, private_postgres_fixture  # noqa: F401  (the fixture private_postgres)
 
 GUNICORN_CONF = str(ROOT / "deploy" / "gunicorn.conf.py")
@@ -90,7 +90,7 @@ def test_metrics_sum_every_gunicorn_worker(app, database_url, session, bank, con
     try:
         saved = 0
         for email in people:  # a connection each: the kernel spreads them over both workers
-            api = ApiClient(server.url).login(email)
+            api = ApiClient.logged_in(server.url, email)
             attempt = api.call("POST", "/api/v1/contests/thi-thu/attempts").json()["attempt"]
             for q in attempt["questions"][:3]:
                 for _ in range(2):
@@ -152,8 +152,7 @@ def test_sqlite_locked_past_its_timeout_is_a_503(app, database_url, session, ban
         pytest.skip("SQLite only")
     contest_factory()
     user = user_factory()
-    api = Client(app_on(database_url, SQLITE_BUSY_TIMEOUT_S=0.2))
-    assert api.post("/api/v1/auth/login", json={"email": user.email, "password": "mat-khau-123"}).status_code == 200
+    api = ApiClient.logged_in(app_on(database_url, SQLITE_BUSY_TIMEOUT_S=0.2), user.email)
     attempt = api.post("/api/v1/contests/thi-thu/attempts").get_json()["attempt"]
     q = attempt["questions"][0]
     path = f"/api/v1/attempts/{attempt['id']}/answers/{q['id']}"
@@ -169,26 +168,13 @@ def test_sqlite_locked_past_its_timeout_is_a_503(app, database_url, session, ban
     assert api.put(path, json={"option_id": q["options"][1]["id"]}).status_code == 200
 
 
-class Client:
-    """The Flask test client with the CSRF header, as the quiz page sends it."""
-
-    def __init__(self, app):
-        self.c = app.test_client()
-        self.token = self.c.get("/api/v1/csrf").get_json()["csrf_token"]
-
-    def post(self, path, **kw):
-        return self.c.post(path, headers={"X-CSRFToken": self.token}, **kw)
-
-    def put(self, path, **kw):
-        return self.c.put(path, headers={"X-CSRFToken": self.token}, **kw)
-
 
 def test_postgresql_stopped_mid_attempt_loses_nothing_acknowledged(private_postgres):
     pg = private_postgres
     email, = populate(pg.url)
     server = LiveServer(pg.url, workers=2, threads=4)
     try:
-        api = ApiClient(server.url).login(email)
+        api = ApiClient.logged_in(server.url, email)
         attempt = api.call("POST", "/api/v1/contests/thi-thu/attempts").json()["attempt"]
         questions = attempt["questions"]
         app = app_on(pg.url)

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from tests.conftest import IN_CI, LiveServer, correct_option
+from tests.helpers import IN_CI, LiveServer, browser_login, correct_option
 from tests.pg_server import app_on, populate, private_postgres_fixture  # noqa: F401  (the fixture private_postgres)
 
 CHROMIUM = "/usr/bin/chromium"
@@ -38,10 +38,7 @@ def test_quiz_page_keeps_the_answer_through_a_database_outage(page, private_post
     server = LiveServer(pg.url, workers=1, threads=4)
     try:
         base = server.url
-        page.goto(base + "/login")
-        page.fill("#email", email)
-        page.fill("#password", "mat-khau-123")
-        page.click("button[type=submit]")
+        browser_login(page, base, email)
         page.wait_for_url(base + "/")
         page.goto(base + "/contests/thi-thu")
         page.click("text=Bắt đầu lượt thi")
