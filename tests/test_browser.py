@@ -59,6 +59,7 @@ def register(page, base, email="hoa@example.vn"):
     page.fill("#phone", "0987654321")
     page.fill("#unit", "HTX Dịch vụ Nông nghiệp An Bình")
     page.fill("#locality", "Cần Thơ")
+    page.check("#consent")
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
     assert "Lê Thị Hoa" in page.inner_text("header")

@@ -29,7 +29,7 @@ def world(client_app, session, bank, contest_factory, user_factory):
     for name, email, phone, ip in OTHERS:
         v = Visitor(client_app, ip)
         r = v.call("post", "/api/v1/auth/register", json={"full_name": name, "email": email, "password": "mat-khau-123",
-                                                          "phone": phone, "unit": "HTX Công khai"})
+                                                          "phone": phone, "unit": "HTX Công khai", "consent": True})
         assert r.status_code == 201
         a = v.start()
         qid = a["questions"][0]["id"]
