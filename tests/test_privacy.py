@@ -97,7 +97,8 @@ def test_public_answers_never_show_other_peoples_contacts(world, session):
     # The usual mistakes, answered without anyone else's data.
     email = OTHERS[0][1]
     mistakes = [
-        ("post", "/api/v1/auth/register", {"json": {"full_name": "Ai Đó", "email": email, "password": "mat-khau-123"}}),
+        ("post", "/api/v1/auth/register", {"json": {"full_name": "Ai Đó", "email": email, "password": "mat-khau-123",
+                                                    "consent": True}}),
         ("post", "/api/v1/auth/login", {"json": {"email": email, "password": "sai-mat-khau"}}),
         ("put", f"/api/v1/attempts/{other}/answers/{qid}", {"json": {"option_id": "x"}}),
         ("post", f"/api/v1/attempts/{other}/submit", {"json": {}}),

@@ -171,6 +171,8 @@ def test_erasure_on_request(client_app, session, season):
     # The public leaderboard keeps the rank, with the anonymised name.
     board = ApiClient(client_app).get("/api/v1/contests/thi-thu/leaderboard").get_json()["rows"]
     assert [row["rank"] for row in board] == [1, 2, 3] and board[0]["name"].startswith("Người")
+    html = ApiClient(client_app).http.get("/contests/thi-thu/leaderboard").get_data(as_text=True)
+    assert "dữ liệu cá nhân của người xếp hạng 1 đã được xoá theo yêu cầu" in html
     # The email may register again, as a new person.
     assert Visitor(client_app, "192.0.2.53").register(email, name=name) != uid
 
