@@ -77,8 +77,10 @@ def test_registration_consent_and_deletion_on_a_phone(page, server, session):
     page.fill("#password", "mat-khau-123")
     page.fill("#confirm", "mat-khau-123")
     assert page.get_attribute("#consent-field a", "href") == "/privacy"
-    page.click("button[type=submit]")  # unticked: the browser's own check stops it, nothing is sent
-    assert page.url == base + "/register" and page.evaluate("document.querySelector('#consent').validity.valueMissing")
+    page.click("button[type=submit]")  # unticked: the form comes back with the reason
+    assert "Bạn cần đồng ý với Thông báo xử lý dữ liệu cá nhân" in page.inner_text("#consent-field")
+    page.fill("#password", "mat-khau-123")
+    page.fill("#confirm", "mat-khau-123")
     page.check("#consent")
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
