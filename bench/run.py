@@ -34,6 +34,7 @@ def setup(url: str) -> None:
     from werkzeug.security import generate_password_hash
 
     from quiz import create_app
+    from quiz.accounts.privacy import NOTICE_VERSION
     from quiz.bank.check import bank_files
     from quiz.bank.question_files import parse_questions
     from quiz.bank.questions import import_questions
@@ -52,7 +53,8 @@ def setup(url: str) -> None:
         pw = generate_password_hash("bench-password")
         db.session.execute(User.__table__.insert(), [
             {"email": f"u{i}@bench.vn", "password_hash": pw, "full_name": f"Người {i}", "phone": "", "unit": "",
-             "locality": "", "role": "participant", "created_at": utcnow()} for i in range(USERS)])
+             "locality": "", "role": "participant", "created_at": utcnow(), "consent_version": NOTICE_VERSION}
+            for i in range(USERS)])
         db.session.commit()
         db.engine.dispose()
 

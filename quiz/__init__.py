@@ -75,6 +75,7 @@ def register_blueprints(app: Flask) -> None:
     from quiz.web.ops import bp as ops_bp
     from quiz.web.organizer import bp as organizer_bp
     from quiz.web.pages import bp as pages_bp
+    from quiz.web.privacy import bp as privacy_bp
     from quiz.web.suspicious import bp as suspicious_bp
 
     app.register_blueprint(api_bp)
@@ -86,6 +87,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(suspicious_bp)
     app.register_blueprint(ops_bp)
+    app.register_blueprint(privacy_bp)
     access.init_app(app)  # the role policy for the templates
 
 

@@ -46,7 +46,7 @@ def _actor(by: str | None) -> audit.Actor:
     user = db.session.execute(select(User).where(User.email == users.normalise_email(by))).scalar_one_or_none()
     if user is None:
         fail(f"error: --by {by}: no such account")
-    return audit.Actor(user.id, user.email)
+    return audit.person(user)
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -456,8 +456,41 @@ def restore_command(file):
     click.echo(f"đã khôi phục {_number(summary.rows)} dòng của {summary.tables} bảng trong {seconds} giây")
 
 
+privacy_cli = AppGroup("privacy", help="Personal data: the retention purge.")
+
+
+def _day_or_time(value: str):
+    """A date (the start of that day in Viet Nam) or an ISO 8601 time with offset, in UTC."""
+    from datetime import date, datetime, timedelta, timezone
+
+    try:
+        day = date.fromisoformat(value.strip())
+    except ValueError:
+        return _when(value, "closed-before")
+    return datetime(day.year, day.month, day.day, tzinfo=timezone(timedelta(hours=7))).astimezone(timezone.utc)
+
+
+@privacy_cli.command("purge")
+@click.option("--closed-before", "closed_before", required=True,
+              help="a date (Viet Nam) or ISO 8601 time: erase participants whose contests all closed before it")
+@click.option("--keep-winners", is_flag=True, help="keep the prize winners of frozen rankings")
+@by_option
+def privacy_purge(closed_before: str, keep_winners: bool, by: str | None):
+    """Erase, as on request, every participant whose contests all closed before the date (never staff)."""
+    from quiz.accounts import privacy
+
+    when = _day_or_time(closed_before)
+    actor = _actor(by)
+    report = privacy.purge(db.session, when, keep_winners, actor,
+                           progress=lambda n, total: click.echo(f"  erased {n:,} of {total:,}", err=True)
+                           if n % 100 == 0 or n == total else None)
+    kept = f", {report.kept_winners:,} prize winners kept" if keep_winners else ""
+    click.echo(f"{report.erased:,} people erased (contests closed before {when.isoformat()}){kept}")
+
+
 def init_app(app: Flask) -> None:
-    for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli):
+    for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
+                  privacy_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)

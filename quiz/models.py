@@ -61,6 +61,13 @@ class User(db.Model):
     # address and a keyed hash of its browser (quiz.web.fingerprint), never the raw User-Agent.
     registered_ip: Mapped[str | None] = mapped_column(String(45))
     registered_device: Mapped[str | None] = mapped_column(String(16))
+    # Consent to the privacy notice (/privacy): the notice's version and when. None: not given yet (an account
+    # made by a results import or by the command line), and such a person cannot take part until they give it.
+    consent_version: Mapped[str | None] = mapped_column(String(20))
+    consented_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Set when the person's data were erased (on request or by the retention purge, quiz.accounts.privacy): the
+    # row stays, anonymised, so their attempts keep counting in statistics and rankings.
+    deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     __table_args__ = (CheckConstraint("role in (" + ",".join(f"'{r}'" for r in roles.ALL) + ")", name="role"),)
 
@@ -197,6 +204,9 @@ class RankingFreeze(db.Model):
     rows: Mapped[int]
     digest: Mapped[str] = mapped_column(String(64))
     current: Mapped[bool] = mapped_column(default=True)  # False once an admin re-froze it
+    # The freeze's history after the fact: [{"at", "reason": "request" or "retention", "rank"}, ...], one item
+    # each time a listed person's data were erased (quiz.accounts.privacy). Order and digest never change.
+    erasures: Mapped[list | None] = mapped_column(JSON)
 
     __table_args__ = (Index("ix_ranking_freeze_scope", "contest_id", "round_id", "current"),)
 

@@ -159,6 +159,7 @@ def user_factory(session):
 
     def make(role="participant", password="mat-khau-123", **kw):
         n = next(counter)
+        kw.setdefault("consent", True)  # people who agreed to the privacy notice (quiz.accounts.privacy)
         kw.setdefault("email", f"user{n}@example.vn")
         kw.setdefault("full_name", f"Người dự thi {n}")
         return create_user(session, password=password, role=role, **kw)

@@ -228,7 +228,7 @@ class ApiClient:
 def register(api: ApiClient, email: str = "lan@example.vn", **extra):
     """Register through the API (Trần Thị Lan unless ``extra`` says otherwise); the response."""
     body = {"full_name": "Trần Thị Lan", "email": email, "password": PASSWORD, "phone": "0912345678",
-            "unit": "HTX Nông nghiệp Tân Phú", "locality": "Đồng Nai", **extra}
+            "unit": "HTX Nông nghiệp Tân Phú", "locality": "Đồng Nai", "consent": True, **extra}
     return api.post("/api/v1/auth/register", json=body)
 
 
@@ -250,7 +250,7 @@ class Visitor(ApiClient):
 
     def register(self, email, name="Người Thử", unit="HTX Thử", phone="0911000000"):
         r = self.post("/api/v1/auth/register", json={"full_name": name, "email": email, "unit": unit,
-                                                     "password": PASSWORD, "phone": phone})
+                                                     "password": PASSWORD, "phone": phone, "consent": True})
         assert r.status_code == 201, r.get_json()
         return r.get_json()["user"]["id"]
 

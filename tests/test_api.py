@@ -27,7 +27,7 @@ def test_register_validation_lists_fields_and_creates_nothing(api, session):
     r = api.post("/api/v1/auth/register", json={"full_name": "", "email": "not-an-email", "password": "short",
                                                 "phone": "abc"})
     assert r.status_code == 422 and error_code(r) == "invalid_fields"
-    assert set(r.get_json()["error"]["fields"]) == {"full_name", "email", "password", "phone"}
+    assert set(r.get_json()["error"]["fields"]) == {"full_name", "email", "password", "phone", "consent"}
     r = api.post("/api/v1/auth/register", json={"full_name": "Ai Đó", "email": "x@example.vn"})
     assert r.status_code == 422 and "password" in r.get_json()["error"]["fields"]
     assert session.execute(select(func.count()).select_from(User)).scalar_one() == 0

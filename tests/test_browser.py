@@ -59,9 +59,46 @@ def register(page, base, email="hoa@example.vn"):
     page.fill("#phone", "0987654321")
     page.fill("#unit", "HTX Dịch vụ Nông nghiệp An Bình")
     page.fill("#locality", "Cần Thơ")
+    page.check("#consent")
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
     assert "Lê Thị Hoa" in page.inner_text("header")
+
+
+def test_registration_consent_and_deletion_on_a_phone(page, server, session):
+    from sqlalchemy import select
+
+    from quiz.models import User
+
+    base = server.url
+    page.goto(base + "/register")
+    page.fill("#full_name", "Đinh Thị Xoá")
+    page.fill("#email", "xoa@example.vn")
+    page.fill("#password", "mat-khau-123")
+    page.fill("#confirm", "mat-khau-123")
+    assert page.get_attribute("#consent-field a", "href") == "/privacy"
+    page.click("button[type=submit]")  # unticked: the form comes back with the reason
+    assert "Bạn cần đồng ý với Thông báo xử lý dữ liệu cá nhân" in page.inner_text("#consent-field")
+    page.fill("#password", "mat-khau-123")
+    page.fill("#confirm", "mat-khau-123")
+    page.check("#consent")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+    page.goto(base + "/me")
+    page.click("#delete-link")
+    page.wait_for_url(base + "/me/delete")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # fits a phone, no sideways scroll
+    page.fill("#password", "sai-mat-khau-1")
+    page.click("#delete-submit")
+    assert "Mật khẩu không đúng." in page.inner_text("#delete-form")
+    page.fill("#password", "mat-khau-123")
+    page.click("#delete-submit")
+    page.wait_for_url(base + "/")
+    assert "đã được xoá" in page.inner_text("main")
+    assert "Đinh Thị Xoá" not in page.inner_text("header")
+    session.rollback()
+    assert session.execute(select(User).where(User.email == "xoa@example.vn")).first() is None
+    session.commit()
 
 
 def start(page, base, slug="thi-thu"):

@@ -72,10 +72,10 @@ def _seed(session) -> None:
     for role, email in ROLES.items():
         if email:
             create_user(session, email=email, full_name=f"=Thử {role}", password=PASSWORD, unit="+HTX",
-                        role="participant" if role == "participant" else "organizer")
+                        role="participant" if role == "participant" else "organizer", consent=True)
     for i in range(3):
         user = create_user(session, email=f"khac{i}@example.vn", full_name=f"Người {i}", password=None,
-                           locality="-Cần Thơ")
+                           locality="-Cần Thơ", consent=True)
         for contest, when in ((open_, now), (closed, now - timedelta(days=1, hours=12))):
             attempt, _ = start_attempt(session, user.id, contest, now=when)
             submit(session, attempt.id, user.id, prediction=i, now=when + timedelta(minutes=5))

@@ -58,7 +58,8 @@ def test_an_attempt_spread_over_two_servers_loses_nothing(cluster, session, bank
     # Registered through nginx; the signed session cookie then works on either server.
     lan = ApiClient(proxy.url, source="127.0.0.2")
     r = lan.call("POST", "/api/v1/auth/register", json={"full_name": "Trần Thị Lan", "email": "lan@example.vn",
-                                                       "password": "mat-khau-123", "unit": "HTX Tân Phú"})
+                                                       "password": "mat-khau-123", "unit": "HTX Tân Phú",
+                                                       "consent": True})
     assert r.status_code == 201, r.text
     assert {lan.call("GET", "/api/v1/me", base=s.url).json()["user"]["email"] for s in (a, b)} == {"lan@example.vn"}
     assert lan.login("lan@example.vn").status_code == 200  # through nginx as well

@@ -31,7 +31,8 @@ def test_register_login_logout_and_start(web, session, bank, contest_factory):
     page = web.get("/register").get_data(as_text=True)
     r = web.post("/register", data={"csrf_token": token(page), "full_name": "Đỗ Văn Nam", "email": "nam@example.vn",
                                     "password": "mat-khau-123", "confirm": "mat-khau-123", "phone": "0901234567",
-                                    "unit": "HTX Thủy sản", "locality": "Cà Mau"}, follow_redirects=True)
+                                    "unit": "HTX Thủy sản", "locality": "Cà Mau", "consent": "y"},
+                 follow_redirects=True)
     assert r.status_code == 200 and "Đăng ký thành công" in r.get_data(as_text=True)
     assert "Cuộc thi tuần 1" in r.get_data(as_text=True)
     page = web.get("/contests/thi-thu").get_data(as_text=True)

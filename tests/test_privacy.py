@@ -29,7 +29,7 @@ def world(client_app, session, bank, contest_factory, user_factory):
     for name, email, phone, ip in OTHERS:
         v = Visitor(client_app, ip)
         r = v.call("post", "/api/v1/auth/register", json={"full_name": name, "email": email, "password": "mat-khau-123",
-                                                          "phone": phone, "unit": "HTX Công khai"})
+                                                          "phone": phone, "unit": "HTX Công khai", "consent": True})
         assert r.status_code == 201
         a = v.start()
         qid = a["questions"][0]["id"]
@@ -97,7 +97,8 @@ def test_public_answers_never_show_other_peoples_contacts(world, session):
     # The usual mistakes, answered without anyone else's data.
     email = OTHERS[0][1]
     mistakes = [
-        ("post", "/api/v1/auth/register", {"json": {"full_name": "Ai Đó", "email": email, "password": "mat-khau-123"}}),
+        ("post", "/api/v1/auth/register", {"json": {"full_name": "Ai Đó", "email": email, "password": "mat-khau-123",
+                                                    "consent": True}}),
         ("post", "/api/v1/auth/login", {"json": {"email": email, "password": "sai-mat-khau"}}),
         ("put", f"/api/v1/attempts/{other}/answers/{qid}", {"json": {"option_id": "x"}}),
         ("post", f"/api/v1/attempts/{other}/submit", {"json": {}}),

@@ -59,7 +59,7 @@ def test_address_and_device_are_recorded_at_registration_and_start(client_app, s
     page = web.get("/register").get_data(as_text=True)
     assert web.post("/register", data={"csrf_token": token(page), "full_name": "Lê Văn Trang",
                                        "email": "trang@example.vn", "password": "mat-khau-123",
-                                       "confirm": "mat-khau-123"}).status_code == 302
+                                       "confirm": "mat-khau-123", "consent": "y"}).status_code == 302
     html = web.get("/contests/thi-thu").get_data(as_text=True)
     assert web.post("/contests/thi-thu/start", data={"csrf_token": token(html)}).status_code == 302
     trang = session.execute(select(User).where(User.email == "trang@example.vn")).scalar_one()

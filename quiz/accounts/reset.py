@@ -105,6 +105,6 @@ def confirm_reset(s: Session, secret: str, token, password, max_age_s: int, ip: 
         s.rollback()
         raise invalid({"password": problem})
     set_password(s, user, password)
-    audit.record(s, audit.Actor(user.id, user.email, ip), audit.ACCOUNT_PASSWORD_RESET, "user", user.email)
+    audit.record(s, audit.person(user, ip), audit.ACCOUNT_PASSWORD_RESET, "user", audit.account_ref(user))
     s.commit()
     return user

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from quiz import roles
-from quiz.accounts import lockout
+from quiz.accounts import lockout, privacy
 from quiz.accounts.passwords import password_problem
 from quiz.errors import DomainError, invalid
 from quiz.infra import audit
@@ -46,8 +46,12 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
 
 def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
                 unit: str = "", locality: str = "", role: str = roles.DEFAULT, ip: str | None = None,
-                device: str | None = None, actor: Actor | None = None) -> User:
+                device: str | None = None, actor: Actor | None = None, consent=None) -> User:
     """Validate and create an account; ``invalid_fields``, ``email_taken``.
+
+    ``consent``: the person's answer to the privacy notice (quiz.accounts.privacy) when they register
+    themselves: anything but ``True`` is refused (``fields.consent``), and its version is kept with the
+    account. ``None``: not asked (an account made by the command line): the person gives it later.
 
     ``ip`` and ``device`` (quiz.web.fingerprint) say where it was made, for the suspicious-pattern report.
     ``actor``: who made it for someone else (the command line), logged as user.create; registering oneself is
@@ -56,14 +60,22 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
                               need_password=password is not None)
     if role not in roles.ALL:
         fields["role"] = "Một trong: " + ", ".join(roles.ALL)
+    if consent is not None and consent is not True:
+        fields["consent"] = privacy.CONSENT_NEEDED
     if fields:
         raise invalid(fields)
     user = User(full_name=full_name.strip(), email=normalise_email(email),
                 password_hash=generate_password_hash(password) if password else None,
                 phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role,
                 registered_ip=ip, registered_device=device)
-    with audit.recording(s, actor, audit.USER_CREATE, "user", user.email, after=lambda: audit.state(
-            user, ("id", "email", "full_name", "role", "phone", "unit", "locality"))):
+    if consent is True:
+        privacy.record_consent(user)
+    # A participant is logged by id and role only: the append-only log keeps nothing an erasure must remove.
+    logged = ("id", "role")
+    if role in roles.STAFF:
+        logged = ("id", "email", "full_name", "role", "phone", "unit", "locality")
+    with audit.recording(s, actor, audit.USER_CREATE, "user", lambda: audit.account_ref(user),
+                         after=lambda: audit.state(user, logged)):
         s.add(user)
         commit_or_conflict(s, DomainError("email_taken", "Email này đã được đăng ký.",
                                           {"email": "Email đã được dùng."}))
@@ -125,7 +137,7 @@ def change_password(s: Session, user: User, current, new, actor: Actor) -> User:
     if problem:
         raise invalid({"new_password": problem})
     set_password(s, user, new)
-    audit.record(s, actor, audit.ACCOUNT_PASSWORD_CHANGE, "user", user.email)
+    audit.record(s, actor, audit.ACCOUNT_PASSWORD_CHANGE, "user", audit.account_ref(user))
     s.commit()
     return user
 

@@ -14,6 +14,7 @@ from sqlalchemy import JSON, String, func, select, text, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quiz.accounts.privacy import require_consent
 from quiz.contest.chapter_plan import plan_from_json
 from quiz.contest.draw import active_pool, draw_paper, seen_questions
 from quiz.contest.rounds import round_at, rounds_of
@@ -59,6 +60,7 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     count = select(func.count()).select_from(Attempt)
     for _ in range(3):
         with reading(s):
+            require_consent(s, user_id)  # 403 consent_required: imported people agree to the notice first
             open_attempt = s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().first()
             if open_attempt is not None and now <= open_attempt.deadline + timedelta(seconds=grace_s):
                 return open_attempt, False

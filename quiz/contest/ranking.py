@@ -54,6 +54,7 @@ class Ranking:
     digest: str
     frozen_at: datetime | None = None
     export_rows: object = None  # callable giving export tuples in rank order (frozen exports stream them)
+    erasures: list | None = None  # a frozen ranking's history of erased people (quiz.accounts.privacy)
 
 
 def _scope(contest_id: int, round_id: int | None):
@@ -300,7 +301,8 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
         return Ranking(None, record.truth, True, record.digest, record.frozen_at, stream)
     with reading(s):
         if record is not None:
-            return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at)
+            return Ranking(frozen_rows(s, record.id, limit), record.truth, True, record.digest, record.frozen_at,
+                           erasures=record.erasures)
         truth = perfect_count(s, contest.id, round_id)
         if limit is not None and limit <= TOP_WALK_MAX:
             rows = live_top(s, contest.id, round_id, limit, truth)

@@ -18,6 +18,7 @@ from datetime import datetime, timezone
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from quiz import roles
 from quiz.infra.database import current
 from quiz.models import AuditEntry, utcnow
 
@@ -29,6 +30,20 @@ class Actor:
     id: int | None
     email: str
     ip: str | None = None
+
+
+def person(user, ip: str | None = None) -> Actor:
+    """``user`` acting from ``ip``, as the log may keep them. Staff are named by email and address (their
+    actions must stay attributable, and staff accounts are never erased); a participant by account id only, so
+    the append-only log holds nothing that erasing their data (quiz.accounts.privacy) would have to change."""
+    if user.role in roles.STAFF:
+        return Actor(user.id, user.email, ip)
+    return Actor(user.id, "", None)
+
+
+def account_ref(user) -> str:
+    """How an entry names an account as its target: a staff account by email, a participant's by id."""
+    return user.email if user.role in roles.STAFF else str(user.id)
 
 
 CLI = Actor(None, "cli")  # the command line without --by
@@ -54,6 +69,7 @@ USER_CREATE = "user.create"
 ACCOUNT_PASSWORD_CHANGE = "account.password_change"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"
 AUDIT_EXPORT = "audit.export"
+PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -64,6 +80,7 @@ LABELS = {
     SUSPICIOUS_EXPORT: "Xuất báo cáo dấu hiệu bất thường", STATS_EXPORT: "Xuất thống kê",
     USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
     ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
+    PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
 }
 ACTIONS = frozenset(LABELS)
 
@@ -113,7 +130,8 @@ def recording(s: Session, actor: Actor | None, action: str, target_type: str = "
               after=None):
     """Log the action the block performs, in the transaction the block commits.
 
-    ``after`` may be a callable: it is called at that commit, so it sees the state the action leaves. No
+    ``after`` and ``target_id`` may be callables: they are called at that commit, so they see the state the
+    action leaves (a new row's id). No
     entry when the block raises or commits nothing, nor when ``before`` and ``after`` are equal (no change), nor
     without an actor (see ``record``).
     """
@@ -132,7 +150,8 @@ def recording(s: Session, actor: Actor | None, action: str, target_type: str = "
         state = after() if callable(after) else after
         if before is not None and _plain(state) == _plain(before):
             return
-        sess.add(entry(actor, action, target_type, target_id, before, state))
+        target = target_id() if callable(target_id) else target_id
+        sess.add(entry(actor, action, target_type, target, before, state))
 
     event.listen(session, "before_commit", add)
     try:

@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from quiz.accounts import reset, users
+from quiz.accounts import privacy, reset, users
 from quiz.errors import DomainError
 from quiz.infra import limits, mail
 from quiz.infra.extensions import db
@@ -43,11 +43,13 @@ def register():
         valid = form.validate()
         data = {name: form[name].data or "" for name in ("full_name", "email", "password", "phone", "unit", "locality")}
         problems = users.validate_profile(**data)
+        if not form.consent.data:
+            problems["consent"] = privacy.CONSENT_NEEDED
         _add_errors(form, problems)
         if valid and not problems:
             try:
                 ip, device = client_marks()
-                user = users.create_user(db.session, **data, ip=ip, device=device)
+                user = users.create_user(db.session, **data, ip=ip, device=device, consent=True)
             except DomainError as exc:
                 _add_errors(form, exc.fields or {})
                 if exc.code == "email_taken":
@@ -78,6 +80,8 @@ def login():
             status = status_of(exc)  # 401 wrong, 429 locked: the same for registered and unknown emails
         else:
             login_user(user, remember=form.remember.data)
+            if user.consent_version is None:  # an account made for them: the notice first (quiz.web.privacy)
+                return redirect(url_for("privacy.consent", next=_safe_next(url_for("pages.index"))))
             return redirect(_safe_next(url_for("pages.index")))
     return render_template("login.html", form=form), status if status != 200 else 401 if form.errors else 200
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import has_request_context, request
 from flask_login import current_user
 
-from quiz.infra.audit import Actor
+from quiz.infra.audit import Actor, person
 
 
 def client_ip() -> str | None:
@@ -13,6 +13,7 @@ def client_ip() -> str | None:
 
 
 def actor(user=None) -> Actor:
-    """``user`` (default: the logged-in user of the current request) acting from the request's address."""
+    """``user`` (default: the logged-in user of the current request) acting from the request's address; a
+    participant is named by account id only (quiz.infra.audit.person)."""
     user = user if user is not None else current_user
-    return Actor(user.id, user.email, client_ip())
+    return person(user, client_ip())

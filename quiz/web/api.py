@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from quiz import roles
-from quiz.accounts import reset, session_version, users
+from quiz.accounts import privacy, reset, session_version, users
 from quiz.contest import attempts, contests, ranking
 from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
@@ -89,7 +89,8 @@ def register():
     user = users.create_user(db.session, full_name=data.get("full_name"), email=data.get("email"),
                                 password=password if isinstance(password, str) else "",
                                 phone=data.get("phone") or "", unit=data.get("unit") or "",
-                                locality=data.get("locality") or "", ip=ip, device=device)
+                                locality=data.get("locality") or "", ip=ip, device=device,
+                                consent=data.get("consent") is True)
     login_user(user)
     return jsonify(user=user_json(user)), 201
 
@@ -152,6 +153,25 @@ def my_data():
     response.headers["Content-Disposition"] = f'attachment; filename="du-lieu-cua-toi-{uid}.json"'
     response.headers["Cache-Control"] = "no-store"  # personal data: no copy in any cache on the way
     return response
+
+
+@bp.post("/me/consent")
+def give_consent():
+    """Consent to the privacy notice, for an account made without it (imported people): 200 with the user."""
+    user = privacy.give_consent(db.session, _current_user(), _json_body().get("consent"))
+    return jsonify(user=user_json(user))
+
+
+@bp.post("/me/delete")
+@limits.password_check
+def delete_me():
+    """Erase the person's identity on their request, confirmed with the password (quiz.accounts.privacy): 202,
+    logged out, unable to log in again."""
+    user = _current_user()
+    data = _json_body()
+    privacy.erase_on_request(db.session, user, data.get("password"), actor(user))
+    logout_user()
+    return jsonify(status="erased"), 202
 
 
 @bp.get("/contests")

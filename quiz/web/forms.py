@@ -25,6 +25,16 @@ class RegisterForm(FlaskForm):
     phone = TelField("Số điện thoại")
     unit = StringField("Đơn vị (hợp tác xã, cơ quan)")
     locality = StringField("Địa phương (xã/phường, tỉnh/thành phố)")
+    # Checked in the view (quiz.accounts.users.create_user): its message joins the other fields' at once.
+    consent = BooleanField("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân")
+
+
+class ConsentForm(FlaskForm):
+    consent = BooleanField("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân")
+
+
+class DeleteAccountForm(FlaskForm):
+    password = PasswordField("Mật khẩu của bạn", validators=[DataRequired("Vui lòng nhập mật khẩu để xác nhận.")])
 
 
 class LoginForm(FlaskForm):

@@ -6,6 +6,7 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask_login import current_user, login_required
 
 from quiz.contest import attempts, contests
+from quiz.errors import DomainError
 from quiz.infra import limits
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
@@ -60,7 +61,7 @@ def leaderboard(slug: str):
     rows = [{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
              "total": r.total, "duration_ms": r.duration_ms, "prediction": r.prediction} for r in result.rows]
     return render_template("leaderboard.html", contest=c, round=rnd, rounds=rounds_of(db.session, c.id), rows=rows,
-                           frozen=result.frozen, truth=result.truth, size=LEADERBOARD_SIZE,
+                           frozen=result.frozen, truth=result.truth, size=LEADERBOARD_SIZE, erasures=result.erasures,
                            closed=(rnd or c).status_at(utcnow()) == "closed")
 
 
@@ -72,8 +73,14 @@ def start(slug: str):
         abort(400)
     c = contests.get_contest(db.session, slug)
     ip, device = client_marks()
-    attempt, _created = attempts.start_attempt(db.session, current_user.id, c,
-                                               grace_s=current_app.config["ANSWER_GRACE_S"], ip=ip, device=device)
+    try:
+        attempt, _created = attempts.start_attempt(db.session, current_user.id, c,
+                                                   grace_s=current_app.config["ANSWER_GRACE_S"], ip=ip, device=device)
+    except DomainError as exc:
+        if exc.code != "consent_required":
+            raise
+        db.session.rollback()
+        return redirect(url_for("privacy.consent", next=url_for("pages.contest", slug=slug)))
     return redirect(url_for("pages.attempt", attempt_id=attempt.id))
 
 
