@@ -97,3 +97,14 @@ def check_fillable(plan: Plan, chapter_sizes: dict[int, int]) -> None:
         text = "; ".join(named)
         raise DomainError("bank_too_small", "Ngân hàng câu hỏi không đủ cho cơ cấu đề: " + text + ".",
                           {"blueprint": text}, {"blueprint_parts": short})
+
+
+def table_parts(plan: Plan | None) -> list[tuple[int, ...]]:
+    """The rows of a plan table: every chapter of the law, with each group of chapters the plan has (e.g. 8-12,
+    set from the command line) just before its first chapter."""
+    groups = [chapters for chapters, _n in plan or [] if len(chapters) > 1]
+    rows: list[tuple[int, ...]] = []
+    for chapter in range(1, 13):
+        rows += [g for g in groups if g[0] == chapter]
+        rows.append((chapter,))
+    return rows
