@@ -22,5 +22,5 @@ def not_found(what: str = "Không tìm thấy.") -> DomainError:
     return DomainError("not_found", what)
 
 
-def invalid(fields: dict, message: str = "Dữ liệu không hợp lệ.") -> DomainError:
-    return DomainError("invalid_fields", message, fields)
+def invalid(fields: dict, message: str = "Dữ liệu không hợp lệ.", params: dict | None = None) -> DomainError:
+    return DomainError("invalid_fields", message, fields, params)

@@ -256,10 +256,11 @@ def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_
     page.fill("#title", "Tuần 3")
     page.fill("#opens_at", "2026-12-01T08:00")
     page.fill("#closes_at", "2026-12-08T08:00")
-    page.fill("#blueprint", "1:3,4:3,5:3,6:3,7:3,8-12:5")
+    for part, n in (("1", 3), ("4", 3), ("5", 3), ("6", 3), ("7", 3), ("9", 5)):
+        page.fill(f"tr[data-part='{part}'] input.count", str(n))
     page.click("main button[type=submit]")
     assert "Đã tạo cuộc thi Tuần 3." in page.inner_text("main")
-    assert "1:3,4:3,5:3,6:3,7:3,8-12:5" in page.inner_text("tr[data-slug='tuan-3']")
+    assert "1:3,4:3,5:3,6:3,7:3,9:5" in page.inner_text("tr[data-slug='tuan-3']")
     context.close()
 
 
@@ -512,3 +513,79 @@ def test_participant_downloads_their_data(phone_page, server, session, bank, con
     assert question["your_answer"] == question["correct_answer"] and question["your_answer"] in question["options"]
     assert sum(q["your_answer"] is not None for q in attempt["questions"]) == 1
     assert page.evaluate("window.__csp") == []
+
+
+def test_organizer_fills_the_plan_table_and_prize_rows_on_a_phone(phone_page, server, session, user_factory):
+    from sqlalchemy import select
+
+    from quiz.bank.check import bank_files
+    from quiz.bank.question_files import parse_questions
+    from quiz.bank.questions import import_questions
+    from quiz.models import Contest
+
+    import_questions(session, [q for f in bank_files() for q in parse_questions(f)])
+    user_factory(role="organizer", email="btc@example.vn")
+    session.commit()
+    page = phone_page
+    browser_login(page, server.url, "btc@example.vn")
+    page.goto(server.url + "/organizer/contests/new")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360  # nothing wider than the phone
+    page.fill("#slug", "tuan-4")
+    page.fill("#title", "Tuần 4")
+    page.fill("#opens_at", "2026-12-01T08:00")
+    page.fill("#closes_at", "2026-12-08T08:00")
+    # The table: a labelled number input per chapter; the total follows the numbers as they are typed.
+    assert page.inner_text("#plan-total") == "Tổng: 0 câu"
+    assert page.locator("#plan tbody tr").count() == 12
+    page.get_by_label("Chương 1", exact=True).fill("4")
+    assert page.is_checked("#plan input[value=chapters]")  # typing a number chooses a plan of one's own
+    page.get_by_label("Chương 4", exact=True).fill("6")
+    page.get_by_label("Chương 7", exact=True).fill("5")
+    assert page.inner_text("#plan-total") == "Tổng: 15 câu"
+    page.fill("#question_count", "20")
+    assert page.inner_text("#plan-total") == "Tổng: 15 câu (khác số câu hỏi 20)"
+    page.get_by_label("Chương 12", exact=True).fill("5")
+    assert page.inner_text("#plan-total") == "Tổng: 20 câu"
+    # Prize rows: three empty rows; a row added and one removed with the keyboard.
+    assert page.locator("#tier-rows tr").count() == 3
+    page.fill("#prize_tiers-0-name", "Giải Nhất")
+    page.fill("#prize_tiers-0-count", "1")
+    page.fill("#prize_tiers-1-name", "Giải Nhì")
+    page.fill("#prize_tiers-1-count", "2")
+    page.fill("#prize_tiers-2-name", "Nhầm")
+    page.click("#add-tier")
+    assert page.locator("#tier-rows tr").count() == 4
+    assert page.evaluate("document.activeElement.id") == "prize_tiers-3-name"
+    page.keyboard.type("Giải Ba")
+    page.keyboard.press("Tab")
+    page.keyboard.type("3")
+    page.locator("#tier-rows tr").nth(2).get_by_role("button", name="Xóa dòng giải này").click()
+    assert page.locator("#tier-rows tr").count() == 3
+    # Chapter 12 asks for more than the bank has: the page says so by its row, keeps the numbers, saves nothing.
+    page.get_by_label("Chương 12", exact=True).fill("50")
+    page.get_by_label("Chương 1", exact=True).fill("0")
+    page.fill("#question_count", "")
+    page.click("main button[type=submit]")
+    error = page.locator("tr[data-part='12'] .error")
+    assert "cần 50 câu nhưng ngân hàng chỉ có" in error.inner_text()
+    assert page.get_attribute("tr[data-part='12'] input.count", "aria-describedby") == error.get_attribute("id")
+    assert session.execute(select(Contest)).first() is None
+    session.commit()
+    page.get_by_label("Chương 12", exact=True).fill("5")
+    page.get_by_label("Chương 1", exact=True).fill("4")
+    assert page.input_value("#prize_tiers-2-name") == "Giải Ba"
+    page.click("main button[type=submit]")
+    assert "Đã tạo cuộc thi Tuần 4." in page.inner_text("main")
+    # Editing again shows the same rows.
+    page.goto(server.url + "/organizer/contests/tuan-4/edit")
+    counts = {part: page.input_value(f"tr[data-part='{part}'] input.count") for part in ("1", "4", "7", "12", "2")}
+    assert counts == {"1": "4", "4": "6", "7": "5", "12": "5", "2": ""}
+    assert page.inner_text("#plan-total") == "Tổng: 20 câu"
+    tiers = [(page.input_value(f"#prize_tiers-{i}-name"), page.input_value(f"#prize_tiers-{i}-count"))
+             for i in range(4)]
+    assert tiers == [("Giải Nhất", "1"), ("Giải Nhì", "2"), ("Giải Ba", "3"), ("", "")]
+    assert page.evaluate("document.documentElement.scrollWidth") <= 360
+    assert page.evaluate("window.__csp") == []
+    c = session.execute(select(Contest)).scalar_one()
+    assert c.prize_tiers == [[1, "Giải Nhất"], [2, "Giải Nhì"], [3, "Giải Ba"]] and c.question_count == 20
+    session.commit()

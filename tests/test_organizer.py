@@ -1,6 +1,7 @@
 """Organizer bank pages: roles, search with and without diacritics, edit as versions, upload, export."""
 import csv
 import io
+import re
 
 import openpyxl
 import pytest
@@ -143,30 +144,127 @@ def test_export_filtered(organizer, real_bank):
     assert organizer.get("/organizer/questions/export?format=pdf").status_code == 400
 
 
-def test_create_contest_with_blueprint_on_the_page(organizer, session, real_bank):
-    from quiz.models import Contest
+def plan_rows(page: str, counts: dict[str, int]) -> dict:
+    """The plan table of a contest page as posted: each row's part as the page has it, with the given counts."""
+    parts = re.findall(r'name="(plan-\d+-part)" type="hidden" value="([^"]*)"', page)
+    assert parts, "no plan table on the page"
+    data = {"plan_mode": "chapters"}
+    for name, part in parts:
+        data[name] = part
+        data[name.replace("-part", "-count")] = str(counts.get(part, ""))
+    return data
+
+
+def tier_rows(tiers: list[tuple[str, str]], prefix: str = "prize_tiers") -> dict:
+    data = {}
+    for i, (name, count) in enumerate(tiers):
+        data[f"{prefix}-{i}-name"], data[f"{prefix}-{i}-count"] = name, count
+    return data
+
+
+def test_create_contest_with_a_plan_table_on_the_page(organizer, session, real_bank):
+    from quiz.contest.contests import chapter_sizes
+    from quiz.models import AuditEntry, Contest
 
     page = organizer.get("/organizer/contests/new").get_data(as_text=True)
+    # One row per chapter, with its title from the law and the bank's active questions there.
+    assert page.count('name="plan-') == 24 and "Những quy định chung" in page and "Điều khoản thi hành" in page
+    assert f'<td class="num">{chapter_sizes(session)[4]}</td>' in page
+    assert '<label for="plan-0-count">Chương 1</label>' in page and 'id="plan-total"' in page
+    session.commit()
     form = {"csrf_token": token(page), "slug": "tuan-2", "title": "Tuần 2", "opens_at": "2026-12-01T08:00",
             "closes_at": "2026-12-08T08:00", "time_limit_min": "15", "max_attempts": "2",
-            "review_policy": "after_close", "blueprint": "1:9"}
-    r = organizer.post("/organizer/contests/new", data=dict(form, blueprint="1:100"))
-    html = r.get_data(as_text=True)
-    assert r.status_code == 422 and "chương 1 cần 100 câu" in html
-    r = organizer.post("/organizer/contests/new", data=dict(form, blueprint="1:2,2:2,1:1"))
-    assert r.status_code == 422 and "đã có ở phần trước" in r.get_data(as_text=True)
-    r = organizer.post("/organizer/contests/new", data=dict(form, closes_at="2026-11-30T08:00"))
-    assert r.status_code == 422 and "phải sau thời điểm mở" in r.get_data(as_text=True)
-    assert session.execute(select(Contest)).first() is None
+            "review_policy": "after_close"}
+    before = session.execute(select(AuditEntry)).all()
     session.commit()
-    r = organizer.post("/organizer/contests/new", data=dict(form, blueprint="1:4,4:4,6:4,8-12:3"),
-                       follow_redirects=True)
+    # A chapter asked for more than the bank has: the error is on its row, tied to its input.
+    r = organizer.post("/organizer/contests/new", data=form | plan_rows(page, {"1": 100}))
     html = r.get_data(as_text=True)
-    assert "Đã tạo cuộc thi Tuần 2" in html and "1:4,4:4,6:4,8-12:3" in html
+    assert r.status_code == 422 and "cần 100 câu nhưng ngân hàng chỉ có" in html
+    assert 'aria-describedby="plan-0-count-error"' in html and '<small class="error" id="plan-0-count-error">' in html
+    assert 'value="100"' in html  # the organizer's numbers stay in the table
+    # The total differs from the question count: the error goes with the table.
+    r = organizer.post("/organizer/contests/new",
+                       data=form | plan_rows(page, {"1": 3, "2": 2}) | {"question_count": "20"})
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "tổng số câu của cơ cấu đề là 5, khác số câu hỏi 20" in html
+    assert 'aria-describedby="plan-errors"' in html and "Tổng: 5 câu" in html
+    # Per-chapter plan chosen but nothing filled; a count that is not a number.
+    r = organizer.post("/organizer/contests/new", data=form | plan_rows(page, {}))
+    assert r.status_code == 422 and "Điền số câu cho ít nhất một chương" in r.get_data(as_text=True)
+    r = organizer.post("/organizer/contests/new", data=form | plan_rows(page, {"1": "ba"}))
+    assert r.status_code == 422 and "Nhập một số nguyên." in r.get_data(as_text=True)
+    # Bad tier rows: each error by its row, in words.
+    r = organizer.post("/organizer/contests/new", data=form | tier_rows([("Giải Nhất", "1"), ("Giải Nhì", ""),
+                                                                         ("", "3"), ("Giải Ba, Tư", "2")]))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "Nhập số người nhận giải." in html and "Nhập tên giải." in html
+    assert "Tên giải không được có dấu phẩy." in html and 'id="prize_tiers-1-error"' in html
+    r = organizer.post("/organizer/contests/new", data=form | tier_rows([("Giải Nhất", "1"), ("Giải Nhì", "0")]))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and 'id="prize_tiers-1-error">số người nhận giải phải là số nguyên từ 1' in html
+    r = organizer.post("/organizer/contests/new", data=form | {"closes_at": "2026-11-30T08:00"})
+    assert r.status_code == 422 and "phải sau thời điểm mở" in r.get_data(as_text=True)
+    # Nothing changed by any of them.
+    assert session.execute(select(Contest)).first() is None
+    assert session.execute(select(AuditEntry)).all() == before
+    session.commit()
+    r = organizer.post("/organizer/contests/new", follow_redirects=True,
+                       data=form | plan_rows(page, {"1": 4, "4": 4, "6": 4, "9": 3})
+                       | tier_rows([("Giải Nhất", "1"), ("Giải Nhì", "2"), ("", ""), ("Khuyến khích", "5")]))
+    html = r.get_data(as_text=True)
+    assert "Đã tạo cuộc thi Tuần 2" in html and "1:4,4:4,6:4,9:3" in html
     c = session.execute(select(Contest)).scalar_one()
     session.commit()
     assert (c.question_count, c.time_limit_s, c.max_attempts) == (15, 900, 2)
+    assert c.chapter_plan == [[[1], 4], [[4], 4], [[6], 4], [[9], 3]]
+    assert c.prize_tiers == [[1, "Giải Nhất"], [2, "Giải Nhì"], [5, "Khuyến khích"]]
     assert c.opens_at.isoformat() == "2026-12-01T01:00:00+00:00"  # 08:00 in Viet Nam
+    # Editing shows the same rows again.
+    edit = organizer.get("/organizer/contests/tuan-2/edit").get_data(as_text=True)
+    assert '<input checked id="plan_mode-1" name="plan_mode" type="radio" value="chapters">' in edit
+    assert re.search(r'name="plan-3-count" type="number" value="4"', edit)
+    assert re.search(r'name="prize_tiers-2-name" type="text" value="Khuyến khích"', edit)
+    assert re.search(r'name="prize_tiers-2-count" type="number" value="5"', edit)
+    assert 'name="prize_tiers-5-name"' in edit  # and three empty rows for more prizes
+
+
+def test_a_group_of_chapters_set_on_the_command_line_shows_as_its_row(organizer, session, real_bank):
+    from quiz.contest.contests import create_contest
+    from quiz.models import Contest
+
+    create_contest(session, slug="nhom", title="Nhóm", question_count=20,
+                   blueprint="1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2")
+    page = organizer.get("/organizer/contests/nhom/edit").get_data(as_text=True)
+    assert "Chương 8–12 (rút chung)" in page and 'data-part="8-12"' in page and "ghi 0 ở dòng nhóm" in page
+    assert page.count('name="plan-') == 26  # twelve chapters and the group
+    session.commit()
+    form = {"csrf_token": token(page), "title": "Nhóm", "opens_at": "2026-12-01T08:00",
+            "closes_at": "2026-12-08T08:00", "time_limit_min": "20", "max_attempts": "3",
+            "review_policy": "after_submit", "question_count": "20"}
+    counts = {"1": 3, "2": 2, "3": 2, "4": 3, "5": 3, "6": 3, "7": 2, "8-12": 2}
+    # A chapter both in the group and on its own: the error is on the chapter's row.
+    r = organizer.post("/organizer/contests/nhom/edit", data=form | plan_rows(page, counts | {"9": 1, "1": 2}))
+    html = r.get_data(as_text=True)
+    assert r.status_code == 422 and "chương 9 đã có ở phần trước" in html
+    row = html[html.index('data-part="9"'):]
+    assert row.index("chương 9 đã có ở phần trước") < row.index("</tr>")
+    # Splitting the group: 0 for the group, then the chapters one by one.
+    r = organizer.post("/organizer/contests/nhom/edit", follow_redirects=True,
+                       data=form | plan_rows(page, counts | {"8-12": 0, "8": 1, "9": 1}))
+    assert "Đã lưu cuộc thi Nhóm" in r.get_data(as_text=True)
+    c = session.execute(select(Contest).where(Contest.slug == "nhom")).scalar_one()
+    assert c.chapter_plan[-2:] == [[[8], 1], [[9], 1]]
+    session.commit()
+    # Back to the default plan.
+    page = organizer.get("/organizer/contests/nhom/edit").get_data(as_text=True)
+    assert page.count('name="plan-') == 24
+    r = organizer.post("/organizer/contests/nhom/edit", follow_redirects=True,
+                       data=form | plan_rows(page, {"1": 5}) | {"plan_mode": "default", "csrf_token": token(page)})
+    assert "Đã lưu cuộc thi Nhóm" in r.get_data(as_text=True)
+    session.expire_all()
+    assert session.execute(select(Contest.chapter_plan).where(Contest.slug == "nhom")).scalar_one() is None
+    session.commit()
 
 
 def test_edit_close_and_rounds_on_the_pages(organizer, session, real_bank):
@@ -182,9 +280,9 @@ def test_edit_close_and_rounds_on_the_pages(organizer, session, real_bank):
     assert 'value="Tuần"' in page and 'value="20"' in page
     form = {"csrf_token": token(page), "title": "Tuần (sửa)", "opens_at": "2026-11-01T08:00",
             "closes_at": "2027-01-01T08:00", "time_limit_min": "10", "max_attempts": "4", "review_policy": "never",
-            "blueprint": "", "prize_tiers": "1:Giải Nhất,3:Khuyến khích"}
-    r = organizer.post("/organizer/contests/tuan/edit", data=dict(form, prize_tiers="Nhất"))
-    assert r.status_code == 422 and "không đúng dạng" in r.get_data(as_text=True)
+            **tier_rows([("Giải Nhất", "1"), ("Khuyến khích", "3")])}
+    r = organizer.post("/organizer/contests/tuan/edit", data=dict(form, **{"prize_tiers-0-count": ""}))
+    assert r.status_code == 422 and "Nhập số người nhận giải." in r.get_data(as_text=True)
     r = organizer.post("/organizer/contests/tuan/edit", data=form, follow_redirects=True)
     assert "Đã lưu cuộc thi Tuần (sửa)" in r.get_data(as_text=True)
     c = session.execute(select(Contest).where(Contest.slug == "tuan")).scalar_one()
@@ -194,7 +292,11 @@ def test_edit_close_and_rounds_on_the_pages(organizer, session, real_bank):
     rounds_page = organizer.get("/organizer/contests/tuan/rounds").get_data(as_text=True)
     assert "chưa chia vòng" in rounds_page
     rform = {"csrf_token": token(rounds_page), "number": "1", "title": "Tuần 1", "opens_at": "2026-11-01T08:00",
-             "closes_at": "2026-11-30T08:00", "max_attempts": "1", "prize_tiers": "1:Giải tuần"}
+             "closes_at": "2026-11-30T08:00", "max_attempts": "1", "prize_tiers-0-name": "Giải tuần",
+             "prize_tiers-0-count": "1"}
+    assert 'name="prize_tiers-2-name"' in rounds_page and "như cuộc thi" in rounds_page
+    r = organizer.post("/organizer/contests/tuan/rounds", data=dict(rform, **{"prize_tiers-0-count": "-2"}))
+    assert r.status_code == 422 and 'id="prize_tiers-0-error">số người nhận giải' in r.get_data(as_text=True)
     r = organizer.post("/organizer/contests/tuan/rounds", data=rform, follow_redirects=True)
     assert "Đã thêm vòng 1." in r.get_data(as_text=True) and 'data-round="1"' in r.get_data(as_text=True)
     r = organizer.post("/organizer/contests/tuan/rounds", data=dict(rform, number="2"))

@@ -75,3 +75,16 @@ def cited_article(reference: str) -> int | None:
     """Return the article number in a citation such as ``khoản 2 Điều 8``."""
     m = _ARTICLE_REF.search(unicodedata.normalize("NFC", reference))
     return int(m.group(1)) if m else None
+
+
+@lru_cache(maxsize=1)
+def chapter_titles(path: Path = LAW_FILE) -> dict[int, str]:
+    """The law's chapters as ``{number: title}``, the title in sentence case ("Những quy định chung"; the law
+    prints it in capitals), with "chính sách của Nhà nước" capitalised as the law's text writes it."""
+    lines = [unicodedata.normalize("NFC", raw).strip() for raw in path.read_text(encoding="utf-8").splitlines()]
+    titles: dict[int, str] = {}
+    for i, line in enumerate(lines):
+        if m := _CHAPTER.match(line):
+            title = normalise(next(t for t in lines[i + 1:] if t)).lower()
+            titles[ROMAN[m.group(1)]] = (title[:1].upper() + title[1:]).replace("của nhà nước", "của Nhà nước")
+    return titles

@@ -20,36 +20,47 @@ Plan = list[tuple[tuple[int, ...], int]]
 
 
 def parse_plan(text: str) -> Plan:
-    """Parse ``"1:3,2:2,8-12:2"``; raise 422 naming what is wrong."""
+    """Parse ``"1:3,2:2,8-12:2"``; raise 422 naming what is wrong. The error's ``params["blueprint_parts"]``
+    gives each problem without the item's text, by the part it is about (the text before ``:``, e.g.
+    ``"8-12"``), so a form can show it by its row."""
     plan: Plan = []
     used: set[int] = set()
-    problems = []
+    problems: list[tuple[str, str, str]] = []  # (part, item, problem)
     for item in (text or "").split(","):
         if not item.strip():
             continue
+        part = item.split(":", 1)[0].strip()
         m = _ITEM.match(item)
         if not m:
-            problems.append(f"'{item.strip()}' không đúng dạng chương:số câu (ví dụ 4:3 hoặc 8-12:2)")
+            problems.append((part, item.strip(), "không đúng dạng chương:số câu (ví dụ 4:3 hoặc 8-12:2)"))
             continue
         first, last, count = int(m.group(1)), int(m.group(2) or m.group(1)), int(m.group(3))
         chapters = tuple(range(first, last + 1))
         if not 1 <= first <= last <= 12:
-            problems.append(f"'{item.strip()}': chương phải từ 1 đến 12")
+            problems.append((part, item.strip(), "chương phải từ 1 đến 12"))
         elif used & set(chapters):
-            problems.append(f"'{item.strip()}': chương {sorted(used & set(chapters))[0]} đã có ở phần trước")
+            problems.append((part, item.strip(), f"chương {sorted(used & set(chapters))[0]} đã có ở phần trước"))
         elif count > 0:
             plan.append((chapters, count))
         used |= set(chapters)
-    if not plan and not problems:
-        problems.append("cần ít nhất một chương với số câu lớn hơn 0")
     if problems:
-        raise invalid({"blueprint": "; ".join(problems)}, "Cơ cấu đề (blueprint) không hợp lệ.")
+        text = "; ".join(f"'{item}': {p}" for _part, item, p in problems)
+        raise invalid({"blueprint": text}, "Cơ cấu đề (blueprint) không hợp lệ.",
+                      {"blueprint_parts": {part: p for part, _item, p in problems}})
+    if not plan:
+        raise invalid({"blueprint": "cần ít nhất một chương với số câu lớn hơn 0"},
+                      "Cơ cấu đề (blueprint) không hợp lệ.")
     return plan
+
+
+def part_label(chapters: tuple[int, ...]) -> str:
+    """A plan part as written: ``"3"`` or ``"8-12"``."""
+    return f"{chapters[0]}-{chapters[-1]}" if len(chapters) > 1 else f"{chapters[0]}"
 
 
 def format_plan(plan: Plan) -> str:
     """The text form of a plan."""
-    return ",".join(f"{c[0]}-{c[-1]}:{n}" if len(c) > 1 else f"{c[0]}:{n}" for c, n in plan)
+    return ",".join(f"{part_label(c)}:{n}" for c, n in plan)
 
 
 def default_plan(count: int) -> Plan:
@@ -72,13 +83,28 @@ def plan_from_json(data: list | None, count: int) -> Plan:
 
 
 def check_fillable(plan: Plan, chapter_sizes: dict[int, int]) -> None:
-    """Raise 409 naming every part of the plan the bank cannot fill."""
-    short = []
+    """Raise 409 naming every part of the plan the bank cannot fill (each also in ``params["blueprint_parts"]``
+    by ``part_label``, without the chapter's name, for a form's rows)."""
+    short: dict[str, str] = {}
+    named = []
     for chapters, n in plan:
         have = sum(chapter_sizes.get(c, 0) for c in chapters)
         if have < n:
             label = f"chương {chapters[0]}" if len(chapters) == 1 else f"chương {chapters[0]}–{chapters[-1]}"
-            short.append(f"{label} cần {n} câu nhưng ngân hàng chỉ có {have} câu đang dùng")
+            short[part_label(chapters)] = f"cần {n} câu nhưng ngân hàng chỉ có {have} câu đang dùng"
+            named.append(f"{label} {short[part_label(chapters)]}")
     if short:
-        raise DomainError("bank_too_small", "Ngân hàng câu hỏi không đủ cho cơ cấu đề: " + "; ".join(short) + ".",
-                          {"blueprint": "; ".join(short)})
+        text = "; ".join(named)
+        raise DomainError("bank_too_small", "Ngân hàng câu hỏi không đủ cho cơ cấu đề: " + text + ".",
+                          {"blueprint": text}, {"blueprint_parts": short})
+
+
+def table_parts(plan: Plan | None) -> list[tuple[int, ...]]:
+    """The rows of a plan table: every chapter of the law, with each group of chapters the plan has (e.g. 8-12,
+    set from the command line) just before its first chapter."""
+    groups = [chapters for chapters, _n in plan or [] if len(chapters) > 1]
+    rows: list[tuple[int, ...]] = []
+    for chapter in range(1, 13):
+        rows += [g for g in groups if g[0] == chapter]
+        rows.append((chapter,))
+    return rows

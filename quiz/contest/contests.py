@@ -44,16 +44,18 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
         fields["closes_at"] = "phải sau thời điểm mở"
     if review_policy not in REVIEW_POLICIES:
         fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
+    params = {}
     try:
         tiers = parse_tiers(prize_tiers)
     except DomainError as exc:
         fields.update(exc.fields or {})
+        params.update(exc.params)
         tiers = None
     if plan and sum(n for _c, n in plan) != question_count:
         fields["blueprint"] = (f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, "
                                f"khác số câu hỏi {question_count}")
     if fields:
-        raise invalid(fields, "Thông tin cuộc thi không hợp lệ.")
+        raise invalid(fields, "Thông tin cuộc thi không hợp lệ.", params)
     check_fillable(plan or default_plan(question_count), chapter_sizes(s))
     return dict(slug=slug, title=title.strip(), description=description, question_count=question_count,
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,

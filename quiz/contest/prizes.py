@@ -6,22 +6,38 @@ import re
 from quiz.errors import invalid
 
 _ITEM = re.compile(r"^\s*(\d{1,5})\s*:\s*(.{1,80}?)\s*$")
+_COUNT = re.compile(r"^\s*\d{1,5}\s*$")
 
 
 def parse_tiers(text: str) -> list[list] | None:
-    """Parse tiers in order (how many, prize name); None for an empty text; 422 when malformed."""
+    """Parse tiers in order (how many, prize name); None for an empty text; 422 when malformed. The error's
+    ``params["prize_tier_items"]`` gives each problem without the item's text, by the item's position
+    (0-based), for a form's rows."""
     if not (text or "").strip():
         return None
-    tiers, problems = [], []
-    for item in text.split(","):
+    tiers, problems, named = [], {}, []
+    for i, item in enumerate(text.split(",")):
         m = _ITEM.match(item)
-        if not m or int(m.group(1)) < 1:
-            problems.append(f"'{item.strip()}' không đúng dạng số giải:tên giải (ví dụ 1:Giải Nhất)")
-        else:
+        if m and int(m.group(1)) >= 1:
             tiers.append([int(m.group(1)), m.group(2)])
+            continue
+        problems[i] = _tier_problem(item)
+        named.append(f"'{item.strip()}': {problems[i]}")
     if problems:
-        raise invalid({"prize_tiers": "; ".join(problems)}, "Cơ cấu giải thưởng không hợp lệ.")
+        raise invalid({"prize_tiers": "; ".join(named)}, "Cơ cấu giải thưởng không hợp lệ.",
+                      {"prize_tier_items": problems})
     return tiers
+
+
+def _tier_problem(item: str) -> str:
+    count, colon, name = item.partition(":")
+    if not colon:
+        return "không đúng dạng số giải:tên giải (ví dụ 1:Giải Nhất)"
+    if not _COUNT.match(count) or int(count) < 1:
+        return "số người nhận giải phải là số nguyên từ 1 đến 99999"
+    if not name.strip():
+        return "thiếu tên giải"
+    return "tên giải chỉ một dòng, tối đa 80 ký tự"
 
 
 def format_tiers(tiers: list | None) -> str:

@@ -28,16 +28,18 @@ def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetim
         fields["opens_at"] = "vòng thi phải nằm trong thời gian của cuộc thi"
     if max_attempts is not None and not 1 <= max_attempts <= 1000:
         fields["max_attempts"] = "từ 1 đến 1000"
+    params = {}
     try:
         tiers = parse_tiers(prize_tiers)
     except DomainError as exc:
         fields.update(exc.fields or {})
+        params.update(exc.params)
         tiers = None
     for other in rounds_of(s, contest.id):
         if other.number != number and opens_at < other.closes_at and other.opens_at < closes_at:
             fields["opens_at"] = f"trùng thời gian với vòng {other.number}"
     if fields:
-        raise invalid(fields, "Thông tin vòng thi không hợp lệ.")
+        raise invalid(fields, "Thông tin vòng thi không hợp lệ.", params)
     r = Round(contest_id=contest.id, number=number, title=title or f"Vòng {number}", opens_at=opens_at,
               closes_at=closes_at, max_attempts=max_attempts, prize_tiers=tiers)
     with audit.recording(s, actor, audit.ROUND_CREATE, "round", f"{contest.slug}/{number}",

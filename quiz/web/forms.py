@@ -5,15 +5,20 @@ from wtforms import (
     BooleanField,
     DateTimeLocalField,
     EmailField,
+    FieldList,
+    Form,
+    FormField,
+    HiddenField,
     IntegerField,
     PasswordField,
+    RadioField,
     SelectField,
     StringField,
     TelField,
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, NumberRange, Optional, ValidationError
 
 
 class RegisterForm(FlaskForm):
@@ -74,6 +79,56 @@ class UploadForm(FlaskForm):
     article = StringField("Điều (cho tệp GIFT/Aiken)")
 
 
+class CountField(IntegerField):
+    """A whole number, with the message in Vietnamese."""
+
+    def process_formdata(self, valuelist):
+        try:
+            super().process_formdata(valuelist)
+        except ValueError:
+            raise ValueError("Nhập một số nguyên.") from None
+
+
+class PlanRow(Form):
+    """A row of the chapter plan table: a chapter ("3") or a group of chapters ("8-12") and how many to draw."""
+    part = HiddenField()
+    count = CountField("Số câu rút", validators=[Optional(), NumberRange(0, 200, "Từ 0 đến 200.")])
+
+
+class TierRow(Form):
+    """A row of the prize tiers: the prize's name and how many people win it; a blank row is skipped."""
+    name = StringField("Tên giải", filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    count = CountField("Số người", validators=[Optional()])
+
+    def validate(self, extra_validators=None):
+        ok = super().validate(extra_validators)
+        if self.name.data and "," in self.name.data:
+            self.name.errors = [*self.name.errors, "Tên giải không được có dấu phẩy."]
+        elif self.name.data and self.count.data is None and not self.count.errors:
+            self.count.errors = [*self.count.errors, "Nhập số người nhận giải."]
+        elif not self.name.data and self.count.data is not None:
+            self.name.errors = [*self.name.errors, "Nhập tên giải."]
+        else:
+            return ok
+        return False
+
+
+def tier_items(tiers: FieldList) -> tuple[str, list]:
+    """The filled tier rows as the tiers' compact text (prizes.format_tiers, what prizes.parse_tiers reads)
+    and the rows in the order of its items."""
+    from quiz.contest.prizes import format_tiers
+
+    rows = [row for row in tiers if row.form.name.data or row.form.count.data is not None]
+    return format_tiers([[row.form.count.data, row.form.name.data] for row in rows]), rows
+
+
+def blank_rows(tiers: FieldList, spare: int = 3) -> None:
+    """Room for new prizes: ``spare`` empty rows after the filled ones (the page's script adds more)."""
+    filled = sum(1 for row in tiers if row.form.name.data or row.form.count.data is not None)
+    while len(tiers) < filled + spare:
+        tiers.append_entry()
+
+
 class ContestForm(FlaskForm):
     slug = StringField("Mã cuộc thi (chữ thường không dấu, ví dụ: tuan-1)", validators=[DataRequired("Nhập mã.")])
     title = StringField("Tên cuộc thi", validators=[DataRequired("Nhập tên cuộc thi.")])
@@ -91,8 +146,22 @@ class ContestForm(FlaskForm):
     review_policy = SelectField("Xem lại đáp án", default="after_submit", choices=[
         SelectChoice("after_submit", "Ngay sau khi nộp bài"), SelectChoice("after_close", "Khi cuộc thi kết thúc"),
         SelectChoice("never", "Không cho xem")])
-    blueprint = StringField("Cơ cấu đề: số câu mỗi chương (để trống: mặc định 1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2)")
-    prize_tiers = StringField("Cơ cấu giải (ví dụ: 1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích)")
+    plan_mode = RadioField("Cơ cấu đề", default="default", choices=[
+        SelectChoice("default", "Mặc định: chia số câu theo số điều luật của từng chương"),
+        SelectChoice("chapters", "Tự chọn số câu rút từ từng chương (bảng dưới đây)")])
+    plan = FieldList(FormField(PlanRow))
+    prize_tiers = FieldList(FormField(TierRow))
+
+    def validate_plan_mode(self, field):
+        if field.data == "chapters" and not any(row.form.count.data for row in self.plan):
+            raise ValidationError("Điền số câu cho ít nhất một chương, hoặc chọn cơ cấu mặc định.")
+
+    def blueprint_text(self) -> str | None:
+        """The table as the plan's compact text ("1:3,8-12:2", what chapter_plan.parse_plan reads); None for
+        the default plan."""
+        if self.plan_mode.data != "chapters":
+            return None
+        return ",".join(f"{row.form.part.data}:{row.form.count.data}" for row in self.plan if row.form.count.data)
 
 
 class RoundForm(FlaskForm):
@@ -104,7 +173,7 @@ class RoundForm(FlaskForm):
                                    validators=[DataRequired("Nhập thời điểm đóng (ngày và giờ).")])
     max_attempts = IntegerField("Số lượt tối đa mỗi người (để trống: như cuộc thi)",
                                 validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000.")])
-    prize_tiers = StringField("Cơ cấu giải của vòng (để trống: như cuộc thi)")
+    prize_tiers = FieldList(FormField(TierRow))
 
 
 class ForgotPasswordForm(FlaskForm):

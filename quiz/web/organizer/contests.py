@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from quiz.errors import DomainError
 from quiz.infra.extensions import db
 from quiz.web.actor import actor
-from quiz.web.forms import ActionForm, ContestForm, RoundForm
+from quiz.web.forms import ActionForm, ContestForm, RoundForm, blank_rows, tier_items
 from quiz.web.organizer import bp
 
 
@@ -26,12 +26,77 @@ def _zone():
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def _show_errors(form, exc: DomainError, renames: dict | None = None) -> None:
+def _show_errors(form, exc: DomainError, renames: dict | None = None, tier_rows: list | None = None) -> None:
     for name, message in (exc.fields or {}).items():
+        if name in ("blueprint", "prize_tiers"):
+            continue  # the plan table's and the tier rows' own, below
         field = form._fields.get((renames or {}).get(name, name))
         if field is not None:
             field.errors = [*field.errors, message]
+    _show_row_errors(form, exc, tier_rows or [])
     flash(exc.message, "error")
+
+
+def _show_row_errors(form, exc: DomainError, tier_rows: list) -> None:
+    """The plan's and the tiers' problems by their rows (the domain names each by its part or item); what
+    belongs to no row (a total that differs from the question count) goes with the whole table."""
+    fields = exc.fields or {}
+    parts = exc.params.get("blueprint_parts") or {}
+    if "blueprint" in fields:
+        rows = {row.form.part.data: row for row in getattr(form, "plan", [])}
+        for part, message in parts.items():
+            if part in rows:
+                rows[part].form.count.errors = [*rows[part].form.count.errors, message]
+        if not set(parts) <= set(rows) or not parts:
+            form.plan_errors = [fields["blueprint"]]
+    items = exc.params.get("prize_tier_items") or {}
+    for index, message in items.items():
+        if index < len(tier_rows):
+            tier_rows[index].form.name.errors = [*tier_rows[index].form.name.errors, message]
+    if "prize_tiers" in fields and (not items or max(items) >= len(tier_rows)):
+        form.tier_errors = [fields["prize_tiers"]]
+
+
+def _rows(plan, tiers) -> dict:
+    """The plan table's and the tier rows' starting values from a contest's plan (None: the default plan, an
+    empty table) and tiers."""
+    from quiz.contest.chapter_plan import part_label, table_parts
+
+    counts = {part_label(c): n for c, n in plan or []}
+    return dict(plan_mode="chapters" if plan else "default",
+                plan=[{"part": part_label(c), "count": counts.get(part_label(c))} for c in table_parts(plan)],
+                prize_tiers=[{"name": name, "count": count} for count, name in tiers or []])
+
+
+def _plan_rows_info(form) -> dict:
+    """For each row of the table: its heading, the chapter titles under it and the active questions the bank
+    has there. A row's part is read by the plan's own parser."""
+    from quiz.bank.law import chapter_titles
+    from quiz.contest.chapter_plan import parse_plan
+    from quiz.contest.contests import chapter_sizes
+
+    titles, sizes, info, groups = chapter_titles(), chapter_sizes(db.session), {}, False
+    for row in form.plan:
+        part = row.form.part.data or ""
+        try:
+            chapters = parse_plan(f"{part}:1")[0][0]
+        except DomainError:
+            info[part] = (f"Chương {part}", "", None)
+            continue
+        if len(chapters) == 1:
+            info[part] = (f"Chương {chapters[0]}", titles.get(chapters[0], ""), sizes.get(chapters[0], 0))
+        else:
+            groups = True
+            info[part] = (f"Chương {chapters[0]}–{chapters[-1]} (rút chung)",
+                          "Rút chung từ các chương " + ", ".join(map(str, chapters)),
+                          sum(sizes.get(c, 0) for c in chapters))
+    return {"rows": info, "groups": groups}
+
+
+def _form_page(form, contest):
+    blank_rows(form.prize_tiers)
+    return render_template("organizer/contest_form.html", form=form, contest=contest, close=ActionForm(),
+                           plan_info=_plan_rows_info(form)), 422 if form.is_submitted() else 200
 
 
 def _contest_settings(form) -> dict:
@@ -40,54 +105,50 @@ def _contest_settings(form) -> dict:
                 question_count=form.question_count.data, time_limit_s=form.time_limit_min.data * 60,
                 max_attempts=form.max_attempts.data, opens_at=form.opens_at.data.replace(tzinfo=zone),
                 closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
-                blueprint=(form.blueprint.data or "").strip() or None, prize_tiers=form.prize_tiers.data or "")
+                blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0])
 
 
 @bp.route("/contests/new", methods=["GET", "POST"])
 def contest_new():
     from quiz.contest.contests import create_contest
 
-    form = ContestForm()
+    form = ContestForm() if request.method == "POST" else ContestForm(**_rows(None, None))
     if form.validate_on_submit():
         slug = form.slug.data.strip()
         try:
             contest = create_contest(db.session, slug=slug, actor=actor(), **_contest_settings(form))
         except DomainError as exc:
-            _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
+            _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
         else:
             flash(f"Đã tạo cuộc thi {contest.title}.", "success")
             return redirect(url_for("organizer.contests_list"))
-    return render_template("organizer/contest_form.html", form=form, contest=None), \
-        422 if form.is_submitted() else 200
+    return _form_page(form, None)
 
 
 @bp.route("/contests/<slug>/edit", methods=["GET", "POST"])
 def contest_edit(slug: str):
-    from quiz.contest.chapter_plan import format_plan
     from quiz.contest.contests import get_contest, update_contest
-    from quiz.contest.prizes import format_tiers
 
     contest = get_contest(db.session, slug)
+    plan = [(tuple(c), n) for c, n in contest.chapter_plan] if contest.chapter_plan else None
     form = ContestForm(obj=None if request.method == "POST" else contest)
     form.slug.data = contest.slug
     if request.method == "GET":
+        for name, rows in _rows(plan, contest.prize_tiers).items():
+            form[name].process(None, rows)  # the rows, not the contest's own attributes
         zone = _zone()
         form.opens_at.data = contest.opens_at.astimezone(zone).replace(tzinfo=None)
         form.closes_at.data = contest.closes_at.astimezone(zone).replace(tzinfo=None)
         form.time_limit_min.data = contest.time_limit_s // 60
-        plan = contest.chapter_plan
-        form.blueprint.data = format_plan([(tuple(c), n) for c, n in plan]) if plan else ""
-        form.prize_tiers.data = format_tiers(contest.prize_tiers)
     elif form.validate_on_submit():
         try:
             update_contest(db.session, contest, actor=actor(), **_contest_settings(form))
         except DomainError as exc:
-            _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
+            _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
         else:
             flash(f"Đã lưu cuộc thi {contest.title}.", "success")
             return redirect(url_for("organizer.contests_list"))
-    return render_template("organizer/contest_form.html", form=form, contest=contest, close=ActionForm()), \
-        422 if form.is_submitted() else 200
+    return _form_page(form, contest)
 
 
 @bp.post("/contests/<slug>/close")
@@ -116,14 +177,15 @@ def rounds(slug: str):
             create_round(db.session, contest, number=form.number.data, title=form.title.data or "",
                          opens_at=form.opens_at.data.replace(tzinfo=zone),
                          closes_at=form.closes_at.data.replace(tzinfo=zone),
-                         max_attempts=form.max_attempts.data, prize_tiers=form.prize_tiers.data or "",
+                         max_attempts=form.max_attempts.data, prize_tiers=tier_items(form.prize_tiers)[0],
                          actor=actor())
         except DomainError as exc:
-            _show_errors(form, exc)
+            _show_errors(form, exc, tier_rows=tier_items(form.prize_tiers)[1])
         else:
             flash(f"Đã thêm vòng {form.number.data}.", "success")
             return redirect(url_for("organizer.rounds", slug=slug))
     from quiz.models import utcnow
 
+    blank_rows(form.prize_tiers)
     return render_template("organizer/rounds.html", contest=contest, rounds=rounds_of(db.session, contest.id),
                            form=form, now=utcnow(), tiers=format_tiers), 422 if form.is_submitted() else 200
