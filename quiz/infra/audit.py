@@ -53,6 +53,7 @@ STATS_EXPORT = "stats.export"  # no longer written (reading statistics is not an
 USER_CREATE = "user.create"
 ACCOUNT_PASSWORD_CHANGE = "account.password_change"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"
+ACCOUNT_PROFILE_CHANGE = "account.profile_change"
 AUDIT_EXPORT = "audit.export"
 
 LABELS = {
@@ -64,6 +65,7 @@ LABELS = {
     SUSPICIOUS_EXPORT: "Xuất báo cáo dấu hiệu bất thường", STATS_EXPORT: "Xuất thống kê",
     USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
     ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
+    ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
 }
 ACTIONS = frozenset(LABELS)
 
