@@ -58,7 +58,8 @@ def register(page, base, email="hoa@example.vn"):
     page.fill("#confirm", "mat-khau-123")
     page.fill("#phone", "0987654321")
     page.fill("#unit", "HTX Dịch vụ Nông nghiệp An Bình")
-    page.fill("#locality", "Cần Thơ")
+    page.select_option("#province", "92")  # Thành phố Cần Thơ; its wards come from the API
+    page.select_option("#locality_code", "31135")  # Phường Ninh Kiều
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
     assert "Lê Thị Hoa" in page.inner_text("header")
