@@ -173,6 +173,7 @@ def change_profile(s: Session, user: User, unit, locality, locality_code, actor:
     old_unit, old_place = user.unit, tallies.place_label(user.locality, user.locality_code)
     user.unit, user.locality, user.locality_code = unit.strip(), new_locality, new_code
     if before != audit.state(user, PROFILE_FIELDS):
+        s.flush()  # the row's lock first: a scoring of this person waits, then counts under the new place
         tallies.move_person(s.connection(), user.id, (old_unit, old_place),
                             (user.unit, tallies.place_label(user.locality, user.locality_code)))
         audit.record(s, actor, audit.ACCOUNT_PROFILE_CHANGE, "user", user.email, before=before,

@@ -38,7 +38,12 @@ _BEST = {
 _NEW_BEST = text("INSERT INTO person_best (contest_id, scope, user_id, best) VALUES (:c, :s, :u, :b) "
                  "ON CONFLICT (contest_id, scope, user_id) DO NOTHING")
 _BETTER = text("UPDATE person_best SET best = :b WHERE contest_id = :c AND scope = :s AND user_id = :u")
-_PROFILE = text('SELECT unit, locality, locality_code FROM "user" WHERE id = :u')
+# On PostgreSQL the person's row is share-locked: a profile change (users.change_profile, which updates the
+# row before it moves the counters) and a scoring then take turns, so no attempt is counted under a stale place.
+_PROFILE = {
+    "postgresql": text('SELECT unit, locality, locality_code FROM "user" WHERE id = :u FOR SHARE'),
+    "sqlite": text('SELECT unit, locality, locality_code FROM "user" WHERE id = :u'),
+}
 _PLACE_SQL = "CASE WHEN u.locality_code IS NULL THEN 'l:' || u.locality ELSE 'w:' || u.locality_code END"
 
 
@@ -104,7 +109,7 @@ def count_closed(conn: Connection, contest_id: int, round_id: int | None, user_i
     A person's attempts are scored one after another (one open attempt at a
     time); the row lock on PostgreSQL covers a results import racing a submit.
     """
-    unit, locality, locality_code = conn.execute(_PROFILE, {"u": user_id}).one()
+    unit, locality, locality_code = conn.execute(_PROFILE[conn.dialect.name], {"u": user_id}).one()
     place = place_label(locality, locality_code)
     delta = Delta()
     delta.attempt(contest_id, round_id, score, unit, place, submitted_at, choices)
