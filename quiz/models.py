@@ -50,6 +50,9 @@ class User(db.Model):
     phone: Mapped[str] = mapped_column(String(20), default="")
     unit: Mapped[str] = mapped_column(String(200), default="")
     locality: Mapped[str] = mapped_column(String(120), default="")
+    # The official ward (quiz.places, five digits) when the person picked one; ``locality`` then holds its
+    # full name too, so pages that show the text keep working. None: free text only (old data, imports).
+    locality_code: Mapped[str | None] = mapped_column(String(5))
     role: Mapped[str] = mapped_column(String(12), default=roles.DEFAULT)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # Raised by every password change or reset. Sessions and remember-me cookies carry it (get_id), so the
@@ -282,6 +285,7 @@ class RankingEntry(db.Model):
     phone: Mapped[str] = mapped_column(String(20), server_default="")
     unit: Mapped[str] = mapped_column(String(200), server_default="")
     locality: Mapped[str] = mapped_column(String(120), server_default="")
+    locality_code: Mapped[str | None] = mapped_column(String(5))
 
 
 class Attempt(db.Model):

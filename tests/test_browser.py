@@ -58,7 +58,8 @@ def register(page, base, email="hoa@example.vn"):
     page.fill("#confirm", "mat-khau-123")
     page.fill("#phone", "0987654321")
     page.fill("#unit", "HTX Dịch vụ Nông nghiệp An Bình")
-    page.fill("#locality", "Cần Thơ")
+    page.select_option("#province", "92")  # Thành phố Cần Thơ; its wards come from the API
+    page.select_option("#locality_code", "31135")  # Phường Ninh Kiều
     page.check("#consent")
     page.click("button[type=submit]")
     page.wait_for_url(base + "/")
@@ -588,4 +589,42 @@ def test_organizer_fills_the_plan_table_and_prize_rows_on_a_phone(phone_page, se
     assert page.evaluate("window.__csp") == []
     c = session.execute(select(Contest)).scalar_one()
     assert c.prize_tiers == [[1, "Giải Nhất"], [2, "Giải Nhì"], [3, "Giải Ba"]] and c.question_count == 20
+
+
+def test_province_then_ward_picker_on_a_phone(page, server, session):
+    """Registration and the profile pick a province, then one of its wards, loaded from the API."""
+    base = server.url
+    page.goto(base + "/register")
+    assert page.locator("[data-pick-province]").count() == 0  # the no-JavaScript button is gone
+    page.get_by_label("Họ và tên").fill("Phạm Văn Bảo")
+    page.get_by_label("Email").fill("bao@example.vn")
+    page.fill("#password", "mat-khau-123")
+    page.fill("#confirm", "mat-khau-123")
+    ward = page.get_by_label("Xã, phường, đặc khu")
+    assert ward.locator("option").count() == 1  # nothing to choose before the province
+    page.get_by_label("Tỉnh, thành phố").select_option(label="Thành phố Hải Phòng")
+    page.wait_for_selector("text=Đã có 114 xã, phường, đặc khu của Thành phố Hải Phòng.")
+    assert ward.locator("option").count() == 115
+    ward.select_option(label="Xã Vĩnh Bảo")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.get_by_label("Email").press("Enter")  # Enter registers (the form's own button), it does not re-list
+    page.wait_for_url(base + "/")
+    page.goto(base + "/me")
+    assert "Xã Vĩnh Bảo, Thành phố Hải Phòng" in page.inner_text("#my-locality")
+
+    page.click("#edit-profile")
+    province = page.get_by_label("Tỉnh, thành phố")
+    assert province.input_value() == "31" and ward.input_value() == "11824"  # the choice shows again
+    province.select_option("01")
+    page.wait_for_selector("text=Đã có 126 xã, phường, đặc khu của Thành phố Hà Nội.")
+    ward.select_option(label="Phường Hoàn Kiếm")
+    assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+    page.click("button.primary")
+    page.wait_for_url(base + "/me")
+    assert "Phường Hoàn Kiếm, Thành phố Hà Nội" in page.inner_text("#my-locality")
+    from quiz.models import User
+
+    session.rollback()
+    user = session.query(User).filter_by(email="bao@example.vn").one()
+    assert (user.locality_code, user.locality) == ("00070", "Phường Hoàn Kiếm, Thành phố Hà Nội")
     session.commit()

@@ -8,7 +8,7 @@ import pytest
 
 QUIZ = Path(__file__).resolve().parent.parent / "quiz"
 DOMAIN = [*(p for pkg in ("contest", "accounts", "bank", "files") for p in sorted((QUIZ / pkg).rglob("*.py"))),
-          QUIZ / "models.py", QUIZ / "errors.py", QUIZ / "infra" / "audit.py"]
+          QUIZ / "models.py", QUIZ / "errors.py", QUIZ / "places.py", QUIZ / "infra" / "audit.py"]
 INFRA = sorted((QUIZ / "infra").rglob("*.py"))
 
 

@@ -47,7 +47,8 @@ def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
     return {
         "generated_at": iso(now),
         "profile": {"id": u.id, "full_name": u.full_name, "email": u.email, "phone": u.phone, "unit": u.unit,
-                    "locality": u.locality, "role": u.role, "created_at": iso(u.created_at),
+                    "locality": u.locality, "locality_code": u.locality_code, "role": u.role,
+                    "created_at": iso(u.created_at),
                     "registered_ip": u.registered_ip, "registered_device": u.registered_device},
         "attempts": attempts,
     }

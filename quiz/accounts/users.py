@@ -7,7 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from quiz import roles
+from quiz import places, roles
 from quiz.accounts import lockout, privacy
 from quiz.accounts.passwords import password_problem
 from quiz.errors import DomainError, invalid
@@ -26,9 +26,10 @@ def normalise_email(email: str) -> str:
     return (email or "").strip().lower()
 
 
-def validate_profile(full_name, email, password, phone="", unit="", locality="", *, need_password=True) -> dict:
+def validate_profile(full_name, email, password, phone="", unit="", locality="", *, need_password=True,
+                     locality_code=None) -> dict:
     """Return {field: problem} for registration fields (empty when all are fine)."""
-    fields = {}
+    fields = locality_problem(locality_code)
     if not isinstance(full_name, str) or not 2 <= len(full_name.strip()) <= 120:
         fields["full_name"] = "Họ và tên từ 2 đến 120 ký tự."
     if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(normalise_email(email)):
@@ -44,9 +45,28 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
     return fields
 
 
+UNKNOWN_WARD = "Không có xã, phường hay đặc khu nào mang mã này trong danh sách sau sắp xếp năm 2025."
+
+
+def locality_problem(locality_code) -> dict:
+    """{"locality_code": problem} unless the code is empty or an official ward's (quiz.places)."""
+    if locality_code in (None, "") or places.ward(locality_code) is not None:
+        return {}
+    return {"locality_code": UNKNOWN_WARD}
+
+
+def locality_of(locality: str, locality_code) -> tuple[str, str | None]:
+    """The (text, code) to keep: a chosen ward's full name and code, else the free text alone."""
+    ward = places.ward(locality_code) if locality_code else None
+    if ward is None:
+        return (locality or "").strip(), None
+    return ward.full_name, ward.code
+
+
 def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
                 unit: str = "", locality: str = "", role: str = roles.DEFAULT, ip: str | None = None,
-                device: str | None = None, actor: Actor | None = None, consent=None) -> User:
+                device: str | None = None, actor: Actor | None = None, consent=None,
+                locality_code: str | None = None) -> User:
     """Validate and create an account; ``invalid_fields``, ``email_taken``.
 
     ``consent``: the person's answer to the privacy notice (quiz.accounts.privacy) when they register
@@ -55,16 +75,18 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
 
     ``ip`` and ``device`` (quiz.web.fingerprint) say where it was made, for the suspicious-pattern report.
     ``actor``: who made it for someone else (the command line), logged as user.create; registering oneself is
-    not an audited action."""
+    not an audited action. ``locality_code``: an official ward (quiz.places), whose full name then replaces
+    the free-text ``locality``."""
     fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
-                              need_password=password is not None)
+                              need_password=password is not None, locality_code=locality_code)
     if role not in roles.ALL:
         fields["role"] = "Một trong: " + ", ".join(roles.ALL)
     if consent is not None and consent is not True:
         fields["consent"] = privacy.CONSENT_NEEDED
     if fields:
         raise invalid(fields)
-    user = User(full_name=full_name.strip(), email=normalise_email(email),
+    locality, locality_code = locality_of(locality, locality_code)
+    user = User(locality_code=locality_code, full_name=full_name.strip(), email=normalise_email(email),
                 password_hash=generate_password_hash(password) if password else None,
                 phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role,
                 registered_ip=ip, registered_device=device)
@@ -73,7 +95,7 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
     # A participant is logged by id and role only: the append-only log keeps nothing an erasure must remove.
     logged = ("id", "role")
     if role in roles.STAFF:
-        logged = ("id", "email", "full_name", "role", "phone", "unit", "locality")
+        logged = ("id", "email", "full_name", "role", "phone", "unit", "locality", "locality_code")
     with audit.recording(s, actor, audit.USER_CREATE, "user", lambda: audit.account_ref(user),
                          after=lambda: audit.state(user, logged)):
         s.add(user)
@@ -141,3 +163,36 @@ def change_password(s: Session, user: User, current, new, actor: Actor) -> User:
     s.commit()
     return user
 
+
+
+PROFILE_FIELDS = ("unit", "locality", "locality_code")
+
+
+def change_profile(s: Session, user: User, unit, locality, locality_code, actor: Actor) -> User:
+    """The person's own change of unit and locality (free text, or an official ward whose full name is then
+    kept as the text). ``invalid_fields``, changing nothing. The statistics counters of their finished
+    attempts move to the new unit and place in the same transaction (quiz.contest.tallies.move_person), so
+    the kept counters stay equal to a recount."""
+    from quiz.contest import tallies
+
+    fields = {**locality_problem(locality_code)}
+    for name, value, limit in (("unit", unit, 200), ("locality", locality, 120)):
+        if not isinstance(value, str) or len(value.strip()) > limit:
+            fields[name] = f"Tối đa {limit} ký tự."
+    if fields:
+        raise invalid(fields)
+    new_locality, new_code = locality_of(locality, locality_code)
+    before = audit.state(user, PROFILE_FIELDS)
+    old_unit, old_place = user.unit, tallies.place_label(user.locality, user.locality_code)
+    user.unit, user.locality, user.locality_code = unit.strip(), new_locality, new_code
+    if before != audit.state(user, PROFILE_FIELDS):
+        s.flush()  # the row's lock first: a scoring of this person waits, then counts under the new place
+        tallies.move_person(s.connection(), user.id, (old_unit, old_place),
+                            (user.unit, tallies.place_label(user.locality, user.locality_code)))
+        after = audit.state(user, PROFILE_FIELDS)
+        if user.role not in roles.STAFF:  # a participant's unit and place stay out of the append-only log
+            before, after = None, {"changed": sorted(k for k in after if after[k] != before.get(k))}
+        audit.record(s, actor, audit.ACCOUNT_PROFILE_CHANGE, "user", audit.account_ref(user), before=before,
+                     after=after)
+    s.commit()
+    return user

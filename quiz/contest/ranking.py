@@ -44,6 +44,7 @@ class RankRow:
     submitted_at: datetime
     prediction: int | None
     prediction_error: int | None
+    locality_code: str | None = None  # the official ward (quiz.places), when the person picked one
 
 
 @dataclass
@@ -97,7 +98,7 @@ def _people(q, limit: int | None):
     ranked = q.subquery()
     out = (select(ranked.c.rank, ranked.c.attempt_id, ranked.c.user_id, User.full_name, User.email, User.phone,
                   User.unit, User.locality, ranked.c.score, ranked.c.total, ranked.c.duration_ms,
-                  ranked.c.submitted_at, ranked.c.prediction, ranked.c.pred_err)
+                  ranked.c.submitted_at, ranked.c.prediction, ranked.c.pred_err, User.locality_code)
            .join(User, User.id == ranked.c.user_id).order_by(ranked.c.rank))
     return out.limit(limit) if limit is not None else out
 
@@ -165,7 +166,7 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
         u = people[r.user_id]
         out.append(RankRow(rank, r.id, r.user_id, u.full_name, u.email, u.phone, u.unit, u.locality, r.score, r.total,
                            r.duration_ms, r.submitted_at, r.prediction,
-                           None if r.prediction is None else abs(r.prediction - truth)))
+                           None if r.prediction is None else abs(r.prediction - truth), u.locality_code))
     return out
 
 
@@ -204,10 +205,11 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
     ordered = _ordered(contest.id, round_id, literal(truth)).subquery()
     s.execute(insert(RankingEntry).from_select(
         ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
-         "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality"],
+         "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality", "locality_code"],
         select(literal(record.id), ordered.c.rank, ordered.c.attempt_id, ordered.c.user_id, ordered.c.score,
                ordered.c.total, ordered.c.duration_ms, ordered.c.prediction, ordered.c.pred_err,
-               ordered.c.submitted_at, User.full_name, User.email, User.phone, User.unit, User.locality)
+               ordered.c.submitted_at, User.full_name, User.email, User.phone, User.unit, User.locality,
+               User.locality_code)
         .join(User, User.id == ordered.c.user_id)))
     entries = s.execute(select(RankingEntry.rank, RankingEntry.attempt_id, RankingEntry.score,
                                RankingEntry.duration_ms, RankingEntry.prediction)
@@ -243,9 +245,11 @@ def freeze_closed(s: Session, actor: Actor = audit.SYSTEM, now: datetime | None 
 
 # One table, read in its primary key's order: no join to the users (they were copied at the freeze).
 _FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit, locality, score, total, duration_ms, '
-               'submitted_at, prediction, prediction_error FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+               'submitted_at, prediction, prediction_error, locality_code FROM ranking_entry WHERE freeze_id = {p} '
+               'ORDER BY rank')
 _EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, '
-               'prediction_error, {when}, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+               'prediction_error, {when}, attempt_id, locality_code FROM ranking_entry WHERE freeze_id = {p} '
+               'ORDER BY rank')
 # The time as ISO 8601 in UTC, written by the database: no datetime object per row.
 _EXPORT_WHEN = {"postgresql": "to_char(submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')",
                 "sqlite": "strftime('%Y-%m-%dT%H:%M:%f+00:00', submitted_at)"}
@@ -253,7 +257,7 @@ _EXPORT_WHEN = {"postgresql": "to_char(submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.
 
 def frozen_export_rows(s: Session, freeze_id: int, limit: int | None = None):
     """Export tuples (rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time,
-    attempt id) of a frozen ranking, streamed from the driver's own cursor: no object per person."""
+    attempt id, locality code) of a frozen ranking, streamed from the driver's own cursor: no object per person."""
     conn = s.connection()
     dialect = conn.dialect.name
     sql = _EXPORT_SQL.format(when=_EXPORT_WHEN[dialect], p="%s" if dialect == "postgresql" else "?")
@@ -278,7 +282,7 @@ def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[Ra
     for r in conn.exec_driver_sql(sql, (freeze_id,)):
         when = r[11]
         when = (datetime.fromisoformat(when) if isinstance(when, str) else when).replace(tzinfo=timezone.utc)
-        rows.append(RankRow(*r[:11], when, r[12], r[13]))
+        rows.append(RankRow(*r[:11], when, r[12], r[13], r[14]))
     return rows
 
 

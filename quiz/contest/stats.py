@@ -9,6 +9,7 @@ from sqlalchemy import case, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from quiz import places
 from quiz.infra.database import reading
 from quiz.models import Contest, ItemTally, Question, QuestionVersion, Round, ScoreTally, StatsSnapshot, utcnow
 from quiz.timeutil import iso, parse_iso
@@ -45,8 +46,8 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
                                     .where(*mine, ScoreTally.kind.in_(("a", "b")), ScoreTally.label == "")):
         (hist if kind == "a" else best_hist)[score] += n
     # Groups summed in SQL: thousands of units x 21 scores stay in the database.
-    groups: dict[str, dict] = {"u": {}, "l": {}, "d": {}}
-    people: dict[str, Counter] = {"u": Counter(), "l": Counter()}
+    groups: dict[str, dict] = {"u": {}, "l": {}, "w": {}, "d": {}}
+    people: dict[str, Counter] = {"u": Counter(), "l": Counter(), "w": Counter()}
     for kind, label, n, points, perfect in s.execute(
             select(ScoreTally.kind, ScoreTally.label, func.sum(ScoreTally.n), func.sum(ScoreTally.n * ScoreTally.score),
                    func.sum(case((ScoreTally.score == total, ScoreTally.n), else_=0)))
@@ -70,11 +71,39 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
     for key, prefix in (("by_unit", "u"), ("by_locality", "l")):
         rows = [{"name": name, "participants": people[prefix][name], "attempts": n, "mean": points / n,
                  "perfect": perfect} for name, (n, points, perfect) in groups[prefix].items()]
+        if prefix == "l":
+            rows = [{"code": None, **r} for r in rows] + _by_ward(groups["w"], people["w"])
         body[key] = sorted(rows, key=lambda r: (-r["participants"], r["name"]))
+    body["by_province"] = _by_province(groups["w"], people["w"])
     body["attempts_per_day"] = [{"date": day, "attempts": n} for day, (n, _p, _pf) in sorted(groups["d"].items())]
     if with_items:
         body["items"], body["kr20"] = item_analysis(s, contest, scope, hist, attempts, stdev)
     return body
+
+
+def _by_ward(groups: dict, people: Counter) -> list[dict]:
+    """by_locality rows of the people who picked an official ward: its code and full name."""
+    rows = []
+    for code, (n, points, perfect) in groups.items():
+        ward = places.ward(code)
+        rows.append({"code": code, "name": ward.full_name if ward else code, "participants": people[code],
+                     "attempts": n, "mean": points / n, "perfect": perfect})
+    return rows
+
+
+def _by_province(groups: dict, people: Counter) -> list[dict]:
+    """The wards' counters added up per province (a ward's province never changes)."""
+    sums: dict[str, list[int]] = {}
+    for code, (n, points, perfect) in groups.items():
+        ward = places.ward(code)
+        if ward is None:  # a code the list no longer has: it stays in by_locality only
+            continue
+        row = sums.setdefault(ward.province.code, [0, 0, 0, 0])
+        for i, value in enumerate((people[code], n, points, perfect)):
+            row[i] += value
+    rows = [{"code": code, "name": places.province(code).name, "participants": p, "attempts": n,
+             "mean": points / n, "perfect": perfect} for code, (p, n, points, perfect) in sums.items()]
+    return sorted(rows, key=lambda r: (-r["participants"], r["name"]))
 
 
 def item_analysis(s: Session, contest: Contest, scope: int, hist: Counter, attempts: int, stdev: float | None

@@ -3,8 +3,12 @@
 Summarising a million attempts from scratch takes seconds; the report must take
 well under one. So every transaction that scores an attempt also adds it to a
 few counters (models ScoreTally, ItemTally, PersonBest): per score, per unit,
-locality and Viet Nam day, per question version and choice, and each person's
+place and Viet Nam day, per question version and choice, and each person's
 best score. The report then reads a few thousand small rows (quiz.contest.stats).
+
+A person's place is their official ward when they picked one (label ``w:`` and
+the five-digit code; the report adds wards up into provinces, since a ward's
+province never changes), else their free-text locality (``l:`` and the text).
 
 Counters are written with ``INSERT ... ON CONFLICT DO UPDATE SET n = n + delta``
 in a fixed key order, so concurrent submits on PostgreSQL queue on a row
@@ -34,7 +38,18 @@ _BEST = {
 _NEW_BEST = text("INSERT INTO person_best (contest_id, scope, user_id, best) VALUES (:c, :s, :u, :b) "
                  "ON CONFLICT (contest_id, scope, user_id) DO NOTHING")
 _BETTER = text("UPDATE person_best SET best = :b WHERE contest_id = :c AND scope = :s AND user_id = :u")
-_PROFILE = text('SELECT unit, locality FROM "user" WHERE id = :u')
+# On PostgreSQL the person's row is share-locked: a profile change (users.change_profile, which updates the
+# row before it moves the counters) and a scoring then take turns, so no attempt is counted under a stale place.
+_PROFILE = {
+    "postgresql": text('SELECT unit, locality, locality_code FROM "user" WHERE id = :u FOR SHARE'),
+    "sqlite": text('SELECT unit, locality, locality_code FROM "user" WHERE id = :u'),
+}
+_PLACE_SQL = "CASE WHEN u.locality_code IS NULL THEN 'l:' || u.locality ELSE 'w:' || u.locality_code END"
+
+
+def place_label(locality: str, locality_code: str | None) -> str:
+    """The counter label of a person's place: their ward's code when they picked one, else the free text."""
+    return "w:" + locality_code if locality_code else "l:" + (locality or "")
 
 
 def vn_day(when: datetime) -> str:
@@ -53,20 +68,21 @@ class Delta:
         self.scores: Counter = Counter()
         self.items: Counter = Counter()
 
-    def attempt(self, contest_id: int, round_id: int | None, score: int, unit: str, locality: str,
+    def attempt(self, contest_id: int, round_id: int | None, score: int, unit: str, place: str,
                 submitted_at: datetime, choices=()) -> None:
-        labels = ("", "u:" + unit, "l:" + locality, "d:" + vn_day(submitted_at))
+        """``place``: the person's ``place_label``."""
+        labels = ("", "u:" + unit, place, "d:" + vn_day(submitted_at))
         for scope in scopes_of(round_id):
             for label in labels:
                 self.scores[(contest_id, scope, "a", label, score)] += 1
             for version_id, choice in choices:
                 self.items[(contest_id, scope, version_id, score, choice)] += 1
 
-    def person(self, contest_id: int, scope: int, old: int | None, new: int, unit: str, locality: str) -> None:
+    def person(self, contest_id: int, scope: int, old: int | None, new: int, unit: str, place: str) -> None:
         """A person's best in a scope went from ``old`` (None: first finished attempt) to ``new``."""
         if old is None:
             self.scores[(contest_id, scope, "p", "u:" + unit, 0)] += 1
-            self.scores[(contest_id, scope, "p", "l:" + locality, 0)] += 1
+            self.scores[(contest_id, scope, "p", place, 0)] += 1
         elif new <= old:
             return
         else:
@@ -93,9 +109,10 @@ def count_closed(conn: Connection, contest_id: int, round_id: int | None, user_i
     A person's attempts are scored one after another (one open attempt at a
     time); the row lock on PostgreSQL covers a results import racing a submit.
     """
-    unit, locality = conn.execute(_PROFILE, {"u": user_id}).one()
+    unit, locality, locality_code = conn.execute(_PROFILE[conn.dialect.name], {"u": user_id}).one()
+    place = place_label(locality, locality_code)
     delta = Delta()
-    delta.attempt(contest_id, round_id, score, unit, locality, submitted_at, choices)
+    delta.attempt(contest_id, round_id, score, unit, place, submitted_at, choices)
     select_best = _BEST[conn.dialect.name]
     for scope in scopes_of(round_id):
         key = {"c": contest_id, "s": scope, "u": user_id}
@@ -104,12 +121,13 @@ def count_closed(conn: Connection, contest_id: int, round_id: int | None, user_i
             old = conn.execute(select_best, key).scalar()  # someone else made the row a moment ago
         if old is not None and score > old:
             conn.execute(_BETTER, {**key, "b": score})
-        delta.person(contest_id, scope, old, score, unit, locality)
+        delta.person(contest_id, scope, old, score, unit, place)
     delta.write(conn)
 
 
 def count_imported(conn: Connection, contest_id: int, rows, profiles: dict[int, tuple[str, str]]) -> list[tuple]:
     """Add imported attempts ((user id, score, submitted_at, round id), ...) to the counters.
+    ``profiles``: user id -> (unit, ``place_label``).
 
     A million rows: every count is a Counter over zipped columns (counted in C),
     never one dictionary update per row and label. Returns the new person_best
@@ -121,13 +139,13 @@ def count_imported(conn: Connection, contest_id: int, rows, profiles: dict[int, 
     offset = VN_OFFSET.total_seconds()
     day_numbers = [int((w.timestamp() + offset) // 86400) for w in whens]
     day_names = {d: vn_day(datetime.fromtimestamp(d * 86400 - offset, tz=timezone.utc)) for d in set(day_numbers)}
-    # A person's (unit, locality) pair is one shared tuple: counting by it counts both at once.
+    # A person's (unit, place) pair is one shared tuple: counting by it counts both at once.
     by_profile = Counter(zip(round_ids, [profiles[u] for u in uids], scores, strict=True))
     by_day = Counter(zip(round_ids, day_numbers, scores, strict=True))
     delta = Delta()
-    for (round_id, (unit, locality), score), n in by_profile.items():
+    for (round_id, (unit, place), score), n in by_profile.items():
         for scope in scopes_of(round_id):
-            for label in ("", "u:" + unit, "l:" + locality):
+            for label in ("", "u:" + unit, place):
                 delta.scores[(contest_id, scope, "a", label, score)] += n
     for (round_id, day, score), n in by_day.items():
         for scope in scopes_of(round_id):
@@ -164,7 +182,7 @@ def _rebuild_sql(dialect: str) -> list[str]:
 
     for scope, only in (("0", ""), ("a.round_id", " AND a.round_id IS NOT NULL")):
         finished = f"a.contest_id = :c AND a.score IS NOT NULL{only}"
-        for label in ("''", "'u:' || u.unit", "'l:' || u.locality", f"'d:' || {day}"):
+        for label in ("''", "'u:' || u.unit", _PLACE_SQL, f"'d:' || {day}"):
             statements.append(
                 f"INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
                 f"SELECT :c, {scope}, 'a', {label}, a.score, count(*) FROM attempt a "
@@ -182,7 +200,7 @@ def _rebuild_sql(dialect: str) -> list[str]:
     statements.append("INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
                       "SELECT :c, scope, 'b', '', best, count(*) FROM person_best WHERE contest_id = :c "
                       "GROUP BY scope, best")
-    for label in ("'u:' || u.unit", "'l:' || u.locality"):
+    for label in ("'u:' || u.unit", _PLACE_SQL):
         statements.append(
             f"INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
             f"SELECT :c, b.scope, 'p', {label}, 0, count(*) FROM person_best b JOIN \"user\" u ON u.id = b.user_id "
@@ -197,3 +215,29 @@ def rebuild(conn: Connection, contest_id: int) -> None:
     for statement in _rebuild_sql(conn.dialect.name):
         conn.execute(text(statement), {"c": contest_id})
 
+
+
+_FINISHED_OF = text("SELECT contest_id, round_id, score, count(*) FROM attempt "
+                    "WHERE user_id = :u AND score IS NOT NULL GROUP BY contest_id, round_id, score")
+_BESTS_OF = text("SELECT contest_id, scope FROM person_best WHERE user_id = :u")
+
+
+def move_person(conn: Connection, user_id: int, old: tuple[str, str], new: tuple[str, str]) -> None:
+    """Move a person's finished attempts and their place among the participants from ``old`` (unit,
+    ``place_label``) to ``new``, in the caller's transaction: what a recount with the new profile gives."""
+    delta = Delta()
+    moves = [(before, after) for before, after in zip(("u:" + old[0], old[1]), ("u:" + new[0], new[1]), strict=True)
+             if before != after]
+    for contest_id, round_id, score, n in conn.execute(_FINISHED_OF, {"u": user_id}):
+        for scope in scopes_of(round_id):
+            for before, after in moves:
+                delta.scores[(contest_id, scope, "a", before, score)] -= n
+                delta.scores[(contest_id, scope, "a", after, score)] += n
+    for contest_id, scope in conn.execute(_BESTS_OF, {"u": user_id}):
+        for before, after in moves:
+            delta.scores[(contest_id, scope, "p", before, 0)] -= 1
+            delta.scores[(contest_id, scope, "p", after, 0)] += 1
+    delta.write(conn)
+    contests = sorted({key[0] for key in delta.scores})
+    if contests:  # a recount has no empty rows: drop those the move emptied
+        conn.execute(text("DELETE FROM score_tally WHERE contest_id = :c AND n = 0"), [{"c": c} for c in contests])

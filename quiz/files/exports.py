@@ -4,37 +4,44 @@ from __future__ import annotations
 import io
 from itertools import chain
 
+from quiz import places
 from quiz.contest.prizes import prize_for, prize_places
 from quiz.contest.ranking import Ranking
 from quiz.files.cells import excel_csv, guard
 from quiz.timeutil import iso
 
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
-           "prediction_error", "submitted_at", "attempt_id"]
+           "prediction_error", "submitted_at", "attempt_id", "locality_code", "province"]
 UNIT_COLUMNS = ["rank", "unit", "participants", "attempts"]
 
 
 def _tuples(ranking: Ranking):
-    """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id)."""
+    """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id,
+    locality code)."""
     if ranking.rows is None:
         return ranking.export_rows()
     return ((r.rank, r.full_name, r.email, r.phone, r.unit, r.locality, r.score, r.duration_ms, r.prediction,
-             r.prediction_error, r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id)
+             r.prediction_error, r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id, r.locality_code)
             for r in ranking.rows)
 
 
 def winner_rows(ranking: Ranking, tiers: list | None):
     """One row per person in ranking order (a generator); with prize tiers, only the prize places."""
-    places = prize_places(tiers)
+    last = prize_places(tiers)
     prize = ""
-    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt in _tuples(ranking):
-        if places is not None:
-            if rank > places:
+    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt, code in _tuples(ranking):
+        if last is not None:
+            if rank > last:
                 return
             prize = guard(prize_for(rank, tiers))
         # Text columns pass through guard: a cell starting with = + - @ must not run as a formula.
         yield [rank, prize, guard(name), guard(email), guard(phone), guard(unit), guard(locality), score,
-               ms / 1000, prediction, error, when, attempt]
+               ms / 1000, prediction, error, when, attempt, code or "", _province_name(code)]
+
+
+def _province_name(code: str | None) -> str:
+    ward = places.ward(code) if code else None
+    return ward.province.name if ward else ""
 
 
 def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:

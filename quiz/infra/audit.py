@@ -68,6 +68,7 @@ STATS_EXPORT = "stats.export"  # no longer written (reading statistics is not an
 USER_CREATE = "user.create"
 ACCOUNT_PASSWORD_CHANGE = "account.password_change"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"
+ACCOUNT_PROFILE_CHANGE = "account.profile_change"
 AUDIT_EXPORT = "audit.export"
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 
@@ -81,6 +82,7 @@ LABELS = {
     USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
     ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
     PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
+    ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
 }
 ACTIONS = frozenset(LABELS)
 

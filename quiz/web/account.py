@@ -18,8 +18,10 @@ from quiz.web.forms import (
     ChangePasswordForm,
     ForgotPasswordForm,
     LoginForm,
+    ProfileForm,
     RegisterForm,
     ResetPasswordForm,
+    offer_places,
 )
 from quiz.web.statuses import status_of
 
@@ -38,10 +40,14 @@ def _safe_next(default: str) -> str:
 @limits.register
 def register():
     form = RegisterForm()
+    if form.is_submitted() and "pick_province" in request.form:  # no JavaScript: show the province's wards
+        offer_places(form, form.province.data)
+        return render_template("register.html", form=form), 200
     if form.is_submitted():
         # Show every problem at once: the form's own checks and the account rules.
         valid = form.validate()
         data = {name: form[name].data or "" for name in ("full_name", "email", "password", "phone", "unit", "locality")}
+        data["locality_code"] = form.locality_code.data or None
         problems = users.validate_profile(**data)
         if not form.consent.data:
             problems["consent"] = privacy.CONSENT_NEEDED
@@ -58,6 +64,7 @@ def register():
                 login_user(user)
                 flash("Đăng ký thành công. Chào mừng bạn!", "success")
                 return redirect(_safe_next(url_for("pages.index")))
+    offer_places(form, form.province.data, form.locality_code.data)
     return render_template("register.html", form=form), 422 if form.errors else 200
 
 
@@ -179,3 +186,28 @@ def change_password():
             flash("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã được đăng xuất.", "success")
             return redirect(url_for("pages.index"))
     return render_template("account/password.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/account/profile", methods=["GET", "POST"])
+@login_required
+def profile():
+    """The person's unit and locality: a ward from the official list (the province-then-ward picker)."""
+    user = current_user._get_current_object()
+    form = ProfileForm(obj=None if request.method == "POST" else user)
+    if form.is_submitted() and "pick_province" not in request.form and form.validate():
+        try:
+            # No ward chosen: an old free-text locality stays; a ward picked before is cleared with its name.
+            kept = user.locality if user.locality_code is None else ""
+            users.change_profile(db.session, user, form.unit.data or "", kept, form.locality_code.data or None,
+                                 actor())
+        except DomainError as exc:
+            db.session.rollback()
+            _show(form, exc, {})
+        else:
+            flash("Đã lưu đơn vị và địa phương.", "success")
+            return redirect(url_for("pages.me"))
+    if form.is_submitted():
+        offer_places(form, form.province.data, form.locality_code.data)
+    else:
+        offer_places(form, None, user.locality_code)
+    return render_template("account/profile.html", form=form), 422 if form.errors else 200

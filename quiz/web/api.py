@@ -5,12 +5,12 @@ from flask import Blueprint, current_app, jsonify, request, session
 from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
-from quiz import roles
+from quiz import places, roles
 from quiz.accounts import privacy, reset, session_version, users
 from quiz.contest import attempts, contests, ranking
 from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
-from quiz.errors import DomainError, invalid
+from quiz.errors import DomainError, invalid, not_found
 from quiz.files import exports
 from quiz.infra import audit, limits
 from quiz.infra.database import reading
@@ -21,7 +21,7 @@ from quiz.web.account import send_reset_link
 from quiz.web.actor import actor, client_ip
 from quiz.web.api_csrf import check_csrf
 from quiz.web.fingerprint import client_marks
-from quiz.web.payloads import attempt_json, contest_json, result_json, user_json
+from quiz.web.payloads import attempt_json, contest_json, place_json, result_json, user_json
 from quiz.web.sessions import end_stale_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -90,7 +90,8 @@ def register():
                                 password=password if isinstance(password, str) else "",
                                 phone=data.get("phone") or "", unit=data.get("unit") or "",
                                 locality=data.get("locality") or "", ip=ip, device=device,
-                                consent=data.get("consent") is True)
+                                consent=data.get("consent") is True,
+                                locality_code=data.get("locality_code"))
     login_user(user)
     return jsonify(user=user_json(user)), 201
 
@@ -172,6 +173,24 @@ def delete_me():
     privacy.erase_on_request(db.session, user, data.get("password"), actor(user))
     logout_user()
     return jsonify(status="erased"), 202
+
+
+LOCALITIES_MAX_AGE_S = 86400  # the official list changes only with a new release of the app
+
+
+@bp.get("/localities")
+def localities():
+    """The 34 provinces, or with ?province=P that province's communes and wards (quiz.places); 404 for an
+    unknown province. The same for everyone: caches may keep it."""
+    if "province" in request.args:
+        wards = places.wards(request.args["province"])
+        if wards is None:
+            raise not_found("Không có tỉnh, thành phố nào mang mã này.")
+        response = jsonify(wards=[place_json(w) for w in wards])
+    else:
+        response = jsonify(provinces=[place_json(p) for p in places.provinces()])
+    response.headers["Cache-Control"] = f"public, max-age={LOCALITIES_MAX_AGE_S}"
+    return response
 
 
 @bp.get("/contests")

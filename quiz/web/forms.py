@@ -20,8 +20,33 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, NumberRange, Optional, ValidationError
 
+from quiz import places
 
-class RegisterForm(FlaskForm):
+
+class PlacePicker:
+    """The province-then-ward picker (templates/_place_picker.html, static/places.js): the ward list is that
+    of the chosen province, filled by the script from GET /api/v1/localities, or by the server when the form
+    comes back with only a province (no JavaScript). Choices are set by ``offer_places``; the code is checked
+    by quiz.accounts.users.locality_problem, so a stale list never gives an English "Not a valid choice"."""
+    province = SelectField("Tỉnh, thành phố", validate_choice=False)
+    locality_code = SelectField("Xã, phường, đặc khu", validate_choice=False)
+
+
+def offer_places(form, province_code: str | None = None, locality_code: str | None = None) -> None:
+    """Fill the picker's choices: every province, and the wards of the chosen one (from the ward when given)."""
+    ward = places.ward(locality_code) if locality_code else None
+    if ward is not None:
+        province_code = ward.province.code
+    form.province.choices = [SelectChoice("", "— Chọn tỉnh, thành phố —")] + [
+        SelectChoice(p.code, p.name) for p in places.provinces()]
+    wards = places.wards(province_code) or ()
+    form.locality_code.choices = [SelectChoice("", "— Chọn xã, phường —" if wards else "— Chọn tỉnh trước —")] + [
+        SelectChoice(w.code, w.name) for w in wards]
+    form.province.data = province_code if places.province(province_code) else ""
+    form.locality_code.data = ward.code if ward else ""
+
+
+class RegisterForm(PlacePicker, FlaskForm):
     full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên.")])
     email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email.")])
     password = PasswordField("Mật khẩu (ít nhất 8 ký tự)", validators=[DataRequired("Vui lòng nhập mật khẩu.")])
@@ -29,7 +54,7 @@ class RegisterForm(FlaskForm):
                             validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
     phone = TelField("Số điện thoại")
     unit = StringField("Đơn vị (hợp tác xã, cơ quan)")
-    locality = StringField("Địa phương (xã/phường, tỉnh/thành phố)")
+    locality = StringField("Địa phương (xã/phường, tỉnh/thành phố)")  # the API's free text; the page picks a ward
     # Checked in the view (quiz.accounts.users.create_user): its message joins the other fields' at once.
     consent = BooleanField("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân")
 
@@ -183,6 +208,10 @@ class ForgotPasswordForm(FlaskForm):
 class ResetPasswordForm(FlaskForm):
     password = PasswordField("Mật khẩu mới (ít nhất 8 ký tự)", validators=[DataRequired("Vui lòng nhập mật khẩu mới.")])
     confirm = PasswordField("Nhập lại mật khẩu mới", validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
+
+
+class ProfileForm(PlacePicker, FlaskForm):
+    unit = StringField("Đơn vị (hợp tác xã, cơ quan)")
 
 
 class ChangePasswordForm(FlaskForm):

@@ -15,6 +15,11 @@ def user_json(u: User) -> dict:
     return {"id": u.id, "full_name": u.full_name, "email": u.email, "role": u.role}
 
 
+def place_json(place) -> dict:
+    """A province or a ward of quiz.places: {"code", "name"}."""
+    return {"code": place.code, "name": place.name}
+
+
 def contest_json(c: Contest, now: datetime | None = None, attempts_left: int | None = None) -> dict:
     body = {"slug": c.slug, "title": c.title, "description": c.description, "opens_at": iso(c.opens_at),
             "closes_at": iso(c.closes_at), "question_count": c.question_count, "time_limit_s": c.time_limit_s,
