@@ -46,24 +46,26 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
 
 def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
                 unit: str = "", locality: str = "", role: str = roles.DEFAULT, ip: str | None = None,
-                device: str | None = None, actor: Actor | None = None) -> User:
+                device: str | None = None, actor: Actor | None = None, organization_id: int | None = None) -> User:
     """Validate and create an account; ``invalid_fields``, ``email_taken``.
 
     ``ip`` and ``device`` (quiz.web.fingerprint) say where it was made, for the suspicious-pattern report.
     ``actor``: who made it for someone else (the command line), logged as user.create; registering oneself is
-    not an audited action."""
+    not an audited action. ``organization_id``: staff of that organization only (organizers and judges)."""
     fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
                               need_password=password is not None)
     if role not in roles.ALL:
         fields["role"] = "Một trong: " + ", ".join(roles.ALL)
+    elif organization_id is not None and role not in roles.ORGANIZATION_STAFF:
+        fields["role"] = "Chỉ ban tổ chức và ban giám khảo thuộc về một tổ chức."
     if fields:
         raise invalid(fields)
     user = User(full_name=full_name.strip(), email=normalise_email(email),
                 password_hash=generate_password_hash(password) if password else None,
                 phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role,
-                registered_ip=ip, registered_device=device)
+                registered_ip=ip, registered_device=device, organization_id=organization_id)
     with audit.recording(s, actor, audit.USER_CREATE, "user", user.email, after=lambda: audit.state(
-            user, ("id", "email", "full_name", "role", "phone", "unit", "locality"))):
+            user, ("id", "email", "full_name", "role", "phone", "unit", "locality", "organization_id"))):
         s.add(user)
         commit_or_conflict(s, DomainError("email_taken", "Email này đã được đăng ký.",
                                           {"email": "Email đã được dùng."}))

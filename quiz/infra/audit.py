@@ -54,6 +54,7 @@ USER_CREATE = "user.create"
 ACCOUNT_PASSWORD_CHANGE = "account.password_change"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"
 AUDIT_EXPORT = "audit.export"
+ORG_CREATE = "org.create"
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -64,6 +65,7 @@ LABELS = {
     SUSPICIOUS_EXPORT: "Xuất báo cáo dấu hiệu bất thường", STATS_EXPORT: "Xuất thống kê",
     USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
     ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
+    ORG_CREATE: "Tạo tổ chức",
 }
 ACTIONS = frozenset(LABELS)
 

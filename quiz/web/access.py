@@ -36,6 +36,15 @@ def restrict(bp: Blueprint, group: tuple[str, ...]) -> None:
             abort(403)
 
 
+def managed_contest(slug: str):
+    """The contest of ``slug`` for a staff page: 404 when there is none, 403 when it belongs to another
+    organization than the logged-in staff member's (quiz.contest.scope, the one rule)."""
+    from quiz.contest import contests, scope
+    from quiz.infra.extensions import db
+
+    return scope.require(current_user, contests.get_contest(db.session, slug))
+
+
 def init_app(app: Flask) -> None:
     """Give every template the role policy: ``{% if current_user.role in roles.STAFF %}``."""
 

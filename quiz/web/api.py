@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from quiz import roles
 from quiz.accounts import reset, session_version, users
-from quiz.contest import attempts, contests, ranking
+from quiz.contest import attempts, contests, ranking, scope
 from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
 from quiz.errors import DomainError, invalid
@@ -229,9 +229,12 @@ def submit(attempt_id: str):
     return jsonify(result=body)
 
 
-def _require_results_reader() -> None:
-    if _current_user().role not in roles.READ_RESULTS:
+def _require_results_reader(contest) -> None:
+    """Results are for staff (quiz.roles.READ_RESULTS) who may manage this contest (quiz.contest.scope)."""
+    user = _current_user()
+    if user.role not in roles.READ_RESULTS:
         raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.")
+    scope.require(user, contest)
 
 
 def _scope(contest):
@@ -256,7 +259,7 @@ def leaderboard(slug: str):
 @bp.get("/contests/<slug>/stats")
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_results_reader()
+    _require_results_reader(contest)
     rnd = _scope(contest)
     return jsonify(shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"]))
 
@@ -264,7 +267,7 @@ def stats(slug: str):
 @bp.get("/contests/<slug>/winners")
 def winners(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_results_reader()
+    _require_results_reader(contest)
     rnd = _scope(contest)
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):

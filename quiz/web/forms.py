@@ -83,6 +83,10 @@ class ContestForm(FlaskForm):
         SelectChoice("never", "Không cho xem")])
     blueprint = StringField("Cơ cấu đề: số câu mỗi chương (để trống: mặc định 1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2)")
     prize_tiers = StringField("Cơ cấu giải (ví dụ: 1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích)")
+    # Choices are the organizations (quiz.web.organizer.contests), checked there: only platform staff see it.
+    organization = SelectField("Tổ chức thực hiện", choices=[], validate_choice=False)
+    rules = TextAreaField("Thể lệ cuộc thi (Markdown: # tiêu đề, **đậm**, - danh sách, [liên kết](https://...); "
+                          "để trống nếu không có)")
 
 
 class RoundForm(FlaskForm):
