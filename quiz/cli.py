@@ -104,7 +104,8 @@ def users_create(email, password, full_name, role, phone, unit, locality, org, i
             click.echo(f"{email} already exists; unchanged")
             return
         _domain_fail(exc)
-    click.echo(f"created {user.role} {user.email} (id {user.id})" + (f" of {org}" if user.organization_id else ""))
+    click.echo(f"created {user.role} {user.email} (id {user.id})"
+               + (" of its organization" if user.organization_id and not org else f" of {org}" if org else ""))
 
 
 @questions.command("import")

@@ -13,5 +13,11 @@ _md = MarkdownIt("commonmark", {"html": False, "linkify": False, "typographer": 
 
 
 def render(text: str) -> str:
-    """The rules as safe HTML (nothing the author typed becomes markup other than Markdown's own)."""
-    return _md.render(text or "")
+    """The rules as safe HTML (nothing the author typed becomes markup other than Markdown's own). Headings
+    move one level down (``#`` is an ``<h2>``): the page's own ``<h1>`` is the contest's title."""
+    env: dict = {}
+    tokens = _md.parse(text or "", env)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 1, 6)}"
+    return _md.renderer.render(tokens, _md.options, env)
