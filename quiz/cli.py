@@ -36,17 +36,35 @@ def by_option(f):
     return click.option("--by", "by", default=None, help="email of the person running this, for the audit log")(f)
 
 
-def _actor(by: str | None) -> audit.Actor:
+def _by_account(by: str | None):
+    """The account --by names (None without --by: the operator, who sees every contest); unknown: exit 1."""
     from sqlalchemy import select
 
     from quiz.models import User
 
     if not by:
-        return audit.CLI
+        return None
     user = db.session.execute(select(User).where(User.email == users.normalise_email(by))).scalar_one_or_none()
     if user is None:
         fail(f"error: --by {by}: no such account")
-    return audit.person(user)
+    return user
+
+
+def _actor(by: str | None) -> audit.Actor:
+    user = _by_account(by)
+    return audit.CLI if user is None else audit.person(user)
+
+
+def _org_or_fail(slug: str | None) -> int | None:
+    """The id of the organization --org names (None without --org)."""
+    from quiz.contest.organizations import get_organization
+
+    if slug is None:
+        return None
+    try:
+        return get_organization(db.session, slug).id
+    except DomainError as exc:
+        _domain_fail(exc)
 
 
 users_cli = AppGroup("users", help="Manage accounts.")
@@ -64,20 +82,30 @@ attempts_cli = AppGroup("attempts", help="Maintain attempts.")
 @click.option("--phone", default="")
 @click.option("--unit", default="")
 @click.option("--locality", default="")
+@click.option("--org", "org", default=None, help="organizers and judges: staff of this organization only (its slug)")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the email already exists.")
 @by_option
-def users_create(email, password, full_name, role, phone, unit, locality, if_missing, by):
+def users_create(email, password, full_name, role, phone, unit, locality, org, if_missing, by):
     """Make an account."""
-    actor = _actor(by)
+    from quiz.contest import scope
+
+    actor, by_user = _actor(by), _by_account(by)
+    organization_id = _org_or_fail(org)
     try:
+        if role in roles.ORGANIZATION_STAFF:
+            organization_id = scope.assign_organization(by_user, organization_id)
+        elif scope.organization_of(by_user) is not None and role != roles.PARTICIPANT:
+            raise DomainError("forbidden", "Nhân sự của một tổ chức không tạo được tài khoản quản trị.")
         user = users.create_user(db.session, full_name=full_name, email=email, password=password, phone=phone,
-                                 unit=unit, locality=locality, role=role, actor=actor)
+                                 unit=unit, locality=locality, role=role, actor=actor,
+                                 organization_id=organization_id)
     except DomainError as exc:
         if if_missing and exc.code == "email_taken":
             click.echo(f"{email} already exists; unchanged")
             return
         _domain_fail(exc)
-    click.echo(f"created {user.role} {user.email} (id {user.id})")
+    click.echo(f"created {user.role} {user.email} (id {user.id})"
+               + (" of its organization" if user.organization_id and not org else f" of {org}" if org else ""))
 
 
 @questions.command("import")
@@ -141,18 +169,34 @@ def _when(value: str | None, name: str):
 @click.option("--description", default="")
 @click.option("--blueprint", default=None, help='questions per chapter, e.g. "1:3,2:2,3:2,4:3,5:3,6:3,7:2,8-12:2"')
 @click.option("--prizes", default="", help='prize tiers, e.g. "1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích"')
+@click.option("--org", "org", default=None, help="the organization running it (its slug); default: the platform")
+@click.option("--rules", "rules_file", default=None, type=click.Path(dir_okay=False),
+              help="its rules page (thể lệ), a Markdown file (UTF-8)")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
 @by_option
 def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
-                    description, blueprint, prizes, if_missing, by):
+                    description, blueprint, prizes, org, rules_file, if_missing, by):
     """Open a contest over the bank."""
-    actor = _actor(by)
+    from quiz.contest import scope
+
+    actor, by_user = _actor(by), _by_account(by)
+    organization_id = _org_or_fail(org)
+    rules = ""
+    if rules_file is not None:
+        try:
+            rules = Path(rules_file).read_text(encoding="utf-8-sig")
+        except FileNotFoundError:
+            fail(f"error: --rules {rules_file}: no such file")
+        except (UnicodeDecodeError, OSError) as exc:
+            fail(f"error: --rules {rules_file}: cannot read it as UTF-8 text ({exc.__class__.__name__})")
     try:
+        organization_id = scope.assign_organization(by_user, organization_id)
         c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
                                     time_limit_s=time_limit_s, max_attempts=max_attempts,
                                     opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
                                     review_policy=review_policy, description=description,
-                                    blueprint=blueprint, prize_tiers=prizes, actor=actor)
+                                    blueprint=blueprint, prize_tiers=prizes, rules=rules, actor=actor,
+                                    organization_id=organization_id)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
             click.echo(f"contest {slug} already exists; unchanged")
@@ -162,7 +206,8 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
 
     click.echo(f"created contest {c.slug}: {c.question_count} questions "
                f"({format_plan(plan_from_json(c.chapter_plan, c.question_count))}), {c.time_limit_s} s, "
-               f"{c.max_attempts} attempts, {c.opens_at.isoformat()} .. {c.closes_at.isoformat()}")
+               f"{c.max_attempts} attempts, {c.opens_at.isoformat()} .. {c.closes_at.isoformat()}"
+               + (f", organization {org}" if org else "") + (", with a rules page" if c.rules else ""))
 
 
 @contests_cli.command("list")
@@ -178,7 +223,7 @@ def contests_list():
 def contests_close(slug, by):
     """Close a contest now and freeze its ranking."""
     actor = _actor(by)
-    contest = _contest_or_fail(slug)
+    contest = _contest_or_fail(slug, by)
     try:
         contests.close_now(db.session, contest, actor=actor)
     except DomainError as exc:
@@ -203,7 +248,7 @@ def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, by):
     from quiz.contest.rounds import create_round
 
     actor = _actor(by)
-    contest = _contest_or_fail(slug)
+    contest = _contest_or_fail(slug, by)
     try:
         r = create_round(db.session, contest, number=number, opens_at=_when(opens, "opens"),
                          closes_at=_when(closes, "closes"), max_attempts=max_attempts, prize_tiers=prizes,
@@ -266,9 +311,13 @@ def attempts_close_expired():
         click.echo(f"froze the ranking of {name}")
 
 
-def _contest_or_fail(slug: str):
+def _contest_or_fail(slug: str, by: str | None = None):
+    """The contest; with --by, only one that account may manage (quiz.contest.scope)."""
+    from quiz.contest import scope
+
     try:
-        return contests.get_contest(db.session, slug)
+        contest = contests.get_contest(db.session, slug)
+        return scope.require(_by_account(by), contest) if by else contest
     except DomainError as exc:
         _domain_fail(exc)
 
@@ -297,7 +346,7 @@ def stats_command(slug, as_json, round_, recount, by):
     from quiz.infra.database import reading
 
     _actor(by)  # an unknown --by is still refused; reading the statistics is not logged (it changes nothing)
-    contest = _contest_or_fail(slug)
+    contest = _contest_or_fail(slug, by)
     rnd = _round_or_fail(contest, round_)
     if recount:
         click.echo("recounting the statistics' counters from the attempts...", err=True)
@@ -329,7 +378,7 @@ def winners_command(slug, out, round_, by):
     from quiz.files import exports
 
     actor = _actor(by)
-    contest = _contest_or_fail(slug)
+    contest = _contest_or_fail(slug, by)
     rnd = _round_or_fail(contest, round_)
     suffix = Path(out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -357,7 +406,7 @@ def suspicious_command(slug, as_json, round_, by):
     from quiz.contest.suspicious import Rules, build_report
 
     actor = _actor(by)
-    contest = _contest_or_fail(slug)
+    contest = _contest_or_fail(slug, by)
     rnd = _round_or_fail(contest, round_)
     report = build_report(db.session, contest, rnd, Rules.from_config(current_app.config),
                           ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
@@ -376,6 +425,37 @@ def suspicious_command(slug, as_json, round_, by):
                        + (f" lượt {attempts}" if attempts else ""))
 
 
+orgs_cli = AppGroup("orgs", help="Organizations that run contests.")
+
+
+@orgs_cli.command("create")
+@click.option("--slug", required=True)
+@click.option("--name", required=True)
+@click.option("--contact", default="", help="address, phone, email: shown on its contests' pages")
+@click.option("--logo", "logo_file", default=None, type=click.Path(dir_okay=False), help="a PNG image (at most 1 MB)")
+@click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
+@by_option
+def orgs_create(slug, name, contact, logo_file, if_missing, by):
+    """An organization that runs contests (a provincial alliance, the national one)."""
+    from quiz.contest.organizations import create_organization
+
+    actor = _actor(by)
+    logo = None
+    if logo_file is not None:
+        try:
+            logo = Path(logo_file).read_bytes()
+        except OSError:
+            fail(f"error: --logo {logo_file}: no such file or it cannot be read")
+    try:
+        org = create_organization(db.session, slug=slug, name=name, contact=contact, logo=logo, actor=actor)
+    except DomainError as exc:
+        if if_missing and exc.code == "slug_taken":
+            click.echo(f"organization {slug} already exists; unchanged")
+            return
+        _domain_fail(exc)
+    click.echo(f"created organization {org.slug}: {org.name}" + (" (with a logo)" if org.logo_hash else ""))
+
+
 results_cli = AppGroup("results", help="Results from elsewhere.")
 
 
@@ -392,7 +472,7 @@ def results_import(slug, file, round_, by):
     from quiz.files.results_import import ResultsFileError, import_results, read_results
 
     actor = _actor(by)
-    contest = _contest_or_fail(slug)
+    contest = _contest_or_fail(slug, by)
     rnd = _round_or_fail(contest, round_)
     started = time.monotonic()
     click.echo(f"checking {file} ...", err=True)
@@ -490,7 +570,7 @@ def privacy_purge(closed_before: str, keep_winners: bool, by: str | None):
 
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
-                  privacy_cli):
+                  privacy_cli, orgs_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)

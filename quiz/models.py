@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
 from quiz import roles
@@ -42,6 +42,21 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
+class Organization(db.Model):
+    """Who runs contests: a provincial or city Cooperative Alliance, the national one. Its staff (users with its
+    id) see and manage only its contests (quiz.contest.scope); contests and staff without one are the platform's."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    slug: Mapped[str] = mapped_column(String(64), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    contact: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The logo as PNG bytes (checked at creation), loaded only when served; logo_hash (None: no logo) names its
+    # version in the logo's URL, so browsers may keep it.
+    logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
+    logo_hash: Mapped[str | None] = mapped_column(String(16))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
 class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -71,6 +86,9 @@ class User(db.Model):
     # Set when the person's data were erased (on request or by the retention purge, quiz.accounts.privacy): the
     # row stays, anonymised, so their attempts keep counting in statistics and rankings.
     deleted_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Staff of one organization (organizer, judge): they see only its contests. None: the platform's own staff
+    # (and every participant and admin).
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
 
     __table_args__ = (CheckConstraint("role in (" + ",".join(f"'{r}'" for r in roles.ALL) + ")", name="role"),)
 
@@ -172,6 +190,11 @@ class Contest(Window, db.Model):
     # [[how many, "prize name"], ...] in order (quiz.contest.prizes); None: no tiers, the whole ranking
     prize_tiers: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # The organization running it (None: the platform's own contest), and its rules page (thể lệ) as Markdown
+    # ("" for none), shown through quiz.contest.rules (raw HTML off).
+    organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
+    rules: Mapped[str] = mapped_column(Text, default="", server_default="")
+    organization: Mapped[Organization | None] = relationship(lazy="joined")
 
     __table_args__ = (
         CheckConstraint("question_count > 0 and time_limit_s > 0 and max_attempts > 0", name="positive"),

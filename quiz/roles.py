@@ -20,6 +20,10 @@ DEFAULT = PARTICIPANT
 # (email, phone, the addresses they came from), which the public and other participants never see.
 STAFF = (ORGANIZER, JUDGE, ADMIN)
 
+# Staff who may belong to one organization (``flask users create --role organizer|judge --org S``): they then see
+# and manage only its contests (the rule is quiz.contest.scope). Admins and participants belong to none.
+ORGANIZATION_STAFF = (ORGANIZER, JUDGE)
+
 # Manage the question bank and the contests (/organizer: questions, uploads, contests, rounds).
 MANAGE_CONTESTS = (ORGANIZER, ADMIN)
 

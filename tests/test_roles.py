@@ -47,6 +47,7 @@ def test_the_policy():
     assert set(roles.MANAGE_CONTESTS) == {"organizer", "admin"}
     assert set(roles.READ_RESULTS) == set(roles.READ_SUSPICIOUS) == set(roles.STAFF)  # judges too
     assert set(roles.READ_AUDIT) == set(roles.REFREEZE_RANKING) == {"admin"}
+    assert set(roles.ORGANIZATION_STAFF) == {"organizer", "judge"}  # staff who may belong to one organization
     groups = [roles.STAFF, roles.MANAGE_CONTESTS, roles.READ_RESULTS, roles.READ_SUSPICIOUS, roles.READ_AUDIT,
               roles.REFREEZE_RANKING]
     assert all(set(group) <= set(roles.ALL) and roles.PARTICIPANT not in group for group in groups)
@@ -144,3 +145,116 @@ def test_every_staff_route_refuses_the_wrong_people(world):
             for other in ("organizer@example.vn", "judge@example.vn", "admin@example.vn", "Vai trò organizer"):
                 if not other.endswith(f"{role}@example.vn") and other != f"Vai trò {role}":
                     assert other not in body, (role, method, url, other)
+
+
+# Staff of one organization: the contest thi-thu belongs to organization A (Hải Phòng). Staff of organization B
+# (Nam Định) get 403 or 404 and none of its data on every staff route of it; A's staff, platform staff (no
+# organization) and admins get in. Lists show each only what they may manage. The rule is quiz.contest.scope.
+SECRET = {"email": "lan.bimat@example.vn", "phone": "0912345678", "unit": "HTX Bí Mật Hải Phòng"}
+
+
+@pytest.fixture
+def two_orgs(client_app, session, bank, contest_factory, user_factory):
+    from quiz.contest.organizations import create_organization
+    from tests.helpers import ApiClient, register
+
+    a = create_organization(session, slug="hai-phong", name="Liên minh HTX thành phố Hải Phòng")
+    b = create_organization(session, slug="nam-dinh", name="Liên minh HTX tỉnh Nam Định")
+    contest_factory("thi-thu", organization_id=a.id, rules="# Thể lệ\n\nMỗi người ba lượt.")
+    contest_factory("nd-thi", title="Cuộc thi Nam Định", organization_id=b.id)
+    contest_factory("chung", title="Cuộc thi của nền tảng")
+    for org in (a, b):
+        for role in roles.ORGANIZATION_STAFF:
+            user_factory(role=role, email=f"{role}.{org.slug}@example.vn", full_name=f"{role} {org.slug}",
+                         organization_id=org.id)
+    for role in roles.ALL:
+        user_factory(role=role, email=f"{role}@example.vn", full_name=f"Vai trò {role}")
+    # A participant of A's contest with a finished attempt: the data that must not reach B's staff.
+    lan = ApiClient(client_app)
+    assert register(lan, email=SECRET["email"], phone=SECRET["phone"], unit=SECRET["unit"]).status_code == 201
+    attempt = lan.post("/api/v1/contests/thi-thu/attempts").get_json()["attempt"]
+    assert lan.post(f"/api/v1/attempts/{attempt['id']}/submit", json={"prediction": 1}).status_code == 200
+    return client_app, attempt["id"]
+
+
+def _contest_routes(app, attempt_id):
+    for method, url, group in staff_routes(app):
+        if "/thi-thu" in url:
+            yield method, url.replace("/attempts/1", f"/attempts/{attempt_id}"), group
+
+
+def test_staff_of_another_organization_get_nothing(two_orgs):
+    app, attempt_id = two_orgs
+    routes = list(_contest_routes(app, attempt_id))
+    assert len(routes) >= 10  # edit, close, rounds, statistics, winners, suspicious, the attempt view...
+    for role in roles.ORGANIZATION_STAFF:
+        c = client_as(app, f"{role}.nam-dinh")
+        csrf = token(c.get("/contests/thi-thu").get_data(as_text=True))
+        for method, url, group in routes:
+            if role not in group:
+                continue  # the role check already refuses it (test_every_staff_route_refuses_the_wrong_people)
+            r = c.open(url, method=method, data={"csrf_token": csrf, "title": "Đổi tên", "number": "1"})
+            body = r.get_data(as_text=True)
+            assert r.status_code in (403, 404), (role, method, url, r.status_code)
+            for secret in SECRET.values():
+                assert secret not in body, (role, method, url, secret)
+    from quiz.infra.database import reading
+    from quiz.infra.extensions import db
+    from quiz.models import Contest, Round, utcnow
+
+    with reading(db.session):
+        contest = db.session.execute(db.select(Contest).where(Contest.slug == "thi-thu")).scalar_one()
+        db.session.refresh(contest)
+        assert contest.title == "Cuộc thi thử" and contest.status_at(utcnow()) == "open"  # not renamed, not closed
+        assert db.session.execute(db.select(Round)).first() is None
+
+
+def test_own_and_platform_staff_and_admins_get_in(two_orgs):
+    app, attempt_id = two_orgs
+    routes = [(m, u, g) for m, u, g in _contest_routes(app, attempt_id) if m == "GET"]
+    people = {"organizer.hai-phong": "organizer", "judge.hai-phong": "judge", "organizer": "organizer",
+              "judge": "judge", "admin": "admin"}
+    for who, role in people.items():
+        c = client_as(app, who)
+        for _m, url, group in routes:
+            if role in group:
+                r = c.get(url)
+                assert r.status_code == 200, (who, url, r.status_code)
+    judge = client_as(app, "judge.hai-phong")
+    assert SECRET["email"] in judge.get("/api/v1/contests/thi-thu/winners?format=csv").get_data(as_text=True)
+
+
+def test_lists_show_only_what_one_may_manage(two_orgs):
+    app, _ = two_orgs
+    seen = {}
+    for who in ("organizer.hai-phong", "organizer.nam-dinh", "organizer", "admin"):
+        html = client_as(app, who).get("/organizer/contests").get_data(as_text=True)
+        seen[who] = {slug for slug in ("thi-thu", "nd-thi", "chung") if f'data-slug="{slug}"' in html}
+    assert seen == {"organizer.hai-phong": {"thi-thu"}, "organizer.nam-dinh": {"nd-thi"},
+                    "organizer": {"thi-thu", "nd-thi", "chung"}, "admin": {"thi-thu", "nd-thi", "chung"}}
+    results = client_as(app, "judge.nam-dinh").get("/results/").get_data(as_text=True)
+    assert "/results/nd-thi" in results and "/results/thi-thu" not in results and "/results/chung" not in results
+    # The public list still shows every contest, with its organization.
+    public = client_as(app, None).get("/").get_data(as_text=True)
+    assert "Liên minh HTX thành phố Hải Phòng" in public and "Cuộc thi của nền tảng" in public
+
+
+def test_new_contests_belong_to_their_makers_organization(two_orgs, session):
+    from quiz.models import Contest
+
+    app, _ = two_orgs
+    c = client_as(app, "organizer.nam-dinh")
+    page = c.get("/organizer/contests/new").get_data(as_text=True)
+    assert 'name="organization"' not in page  # theirs is taken; no choice offered
+    r = c.post("/organizer/contests/new", data={
+        "csrf_token": token(page), "slug": "nd-tuan-2", "title": "Tuần 2", "opens_at": "2026-01-01T08:00",
+        "closes_at": "2027-01-01T08:00", "time_limit_min": "20", "max_attempts": "3", "review_policy": "after_submit",
+        "rules": "**Thể lệ** tuần 2"})
+    assert r.status_code == 302, r.get_data(as_text=True)
+    from quiz.infra.database import reading
+
+    with reading(session):
+        made = session.execute(session.query(Contest).filter_by(slug="nd-tuan-2").statement).scalar_one()
+        assert made.organization.slug == "nam-dinh" and made.rules == "**Thể lệ** tuần 2"
+    platform = client_as(app, "organizer")
+    assert "Liên minh HTX tỉnh Nam Định" in platform.get("/organizer/contests/new").get_data(as_text=True)

@@ -66,7 +66,7 @@ def locality_of(locality: str, locality_code) -> tuple[str, str | None]:
 def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
                 unit: str = "", locality: str = "", role: str = roles.DEFAULT, ip: str | None = None,
                 device: str | None = None, actor: Actor | None = None, consent=None,
-                locality_code: str | None = None) -> User:
+                locality_code: str | None = None, organization_id: int | None = None) -> User:
     """Validate and create an account; ``invalid_fields``, ``email_taken``.
 
     ``consent``: the person's answer to the privacy notice (quiz.accounts.privacy) when they register
@@ -76,11 +76,13 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
     ``ip`` and ``device`` (quiz.web.fingerprint) say where it was made, for the suspicious-pattern report.
     ``actor``: who made it for someone else (the command line), logged as user.create; registering oneself is
     not an audited action. ``locality_code``: an official ward (quiz.places), whose full name then replaces
-    the free-text ``locality``."""
+    the free-text ``locality``. ``organization_id``: staff of that organization only (organizers and judges)."""
     fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
                               need_password=password is not None, locality_code=locality_code)
     if role not in roles.ALL:
         fields["role"] = "Một trong: " + ", ".join(roles.ALL)
+    elif organization_id is not None and role not in roles.ORGANIZATION_STAFF:
+        fields["role"] = "Chỉ ban tổ chức và ban giám khảo thuộc về một tổ chức."
     if consent is not None and consent is not True:
         fields["consent"] = privacy.CONSENT_NEEDED
     if fields:
@@ -89,13 +91,14 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
     user = User(locality_code=locality_code, full_name=full_name.strip(), email=normalise_email(email),
                 password_hash=generate_password_hash(password) if password else None,
                 phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role,
-                registered_ip=ip, registered_device=device)
+                registered_ip=ip, registered_device=device, organization_id=organization_id)
     if consent is True:
         privacy.record_consent(user)
     # A participant is logged by id and role only: the append-only log keeps nothing an erasure must remove.
     logged = ("id", "role")
     if role in roles.STAFF:
-        logged = ("id", "email", "full_name", "role", "phone", "unit", "locality", "locality_code")
+        logged = ("id", "email", "full_name", "role", "phone", "unit", "locality", "locality_code",
+                  "organization_id")
     with audit.recording(s, actor, audit.USER_CREATE, "user", lambda: audit.account_ref(user),
                          after=lambda: audit.state(user, logged)):
         s.add(user)

@@ -7,8 +7,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from quiz.contest import scope
 from quiz.contest.chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
 from quiz.contest.prizes import parse_tiers
+from quiz.contest.rules import RULES_MAX_CHARS
 from quiz.errors import DomainError, invalid, not_found
 from quiz.infra import audit
 from quiz.infra.audit import Actor
@@ -21,7 +23,7 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 def contest_values(s: Session, *, slug: str, title: str, question_count: int | None = None,
                    time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
                    closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
-                   blueprint: str | None = None, prize_tiers: str = "") -> dict:
+                   blueprint: str | None = None, prize_tiers: str = "", rules: str = "") -> dict:
     """Check a contest's settings; return its column values or raise 422 listing every bad field (409 when
     the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used."""
     plan = parse_plan(blueprint) if blueprint else None
@@ -42,6 +44,8 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
         fields["max_attempts"] = "từ 1 đến 1000"
     if closes_at <= opens_at:
         fields["closes_at"] = "phải sau thời điểm mở"
+    if not isinstance(rules, str) or len(rules) > RULES_MAX_CHARS:
+        fields["rules"] = f"tối đa {RULES_MAX_CHARS:,} ký tự".replace(",", ".")
     if review_policy not in REVIEW_POLICIES:
         fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
     params = {}
@@ -59,13 +63,15 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
     check_fillable(plan or default_plan(question_count), chapter_sizes(s))
     return dict(slug=slug, title=title.strip(), description=description, question_count=question_count,
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
-                review_policy=review_policy, chapter_plan=plan_to_json(plan), prize_tiers=tiers)
+                review_policy=review_policy, chapter_plan=plan_to_json(plan), prize_tiers=tiers,
+                rules=rules.strip() if isinstance(rules, str) else "")
 
 
-def create_contest(s: Session, *, actor: Actor | None = None, **settings) -> Contest:
-    """Validate and create a contest (settings as in ``contest_values``); ``slug_taken`` on a taken slug.
-    Logged as ``actor``'s contest.create in the same transaction."""
-    contest = Contest(**contest_values(s, **settings))
+def create_contest(s: Session, *, actor: Actor | None = None, organization_id: int | None = None,
+                   **settings) -> Contest:
+    """Validate and create a contest (settings as in ``contest_values``) of an organization (None: the
+    platform's); ``slug_taken`` on a taken slug. Logged as ``actor``'s contest.create in the same transaction."""
+    contest = Contest(organization_id=organization_id, **contest_values(s, **settings))
     with audit.recording(s, actor, audit.CONTEST_CREATE, "contest", contest.slug, after=lambda: audit.state(contest)):
         s.add(contest)
         commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {contest.slug}.",
@@ -73,11 +79,18 @@ def create_contest(s: Session, *, actor: Actor | None = None, **settings) -> Con
     return contest
 
 
-def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, **settings) -> Contest:
+_KEEP = object()
+
+
+def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, organization_id=_KEEP,
+                   **settings) -> Contest:
     """Change a contest's settings under the same rules; attempts already taken keep theirs. Logged as
-    contest.edit with the settings before and after (nothing when nothing changed)."""
+    contest.edit with the settings before and after (nothing when nothing changed). ``organization_id``, when
+    given, moves it to that organization (None: the platform's)."""
     before = audit.state(contest)
     values = contest_values(s, slug=contest.slug, **settings)
+    if organization_id is not _KEEP:
+        values["organization_id"] = organization_id
     if values["question_count"] != contest.question_count and s.execute(
             select(func.count()).select_from(Attempt).where(Attempt.contest_id == contest.id)).scalar_one():
         raise DomainError("contest_has_attempts", "Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
@@ -134,8 +147,10 @@ def get_contest(s: Session, slug: str) -> Contest:
     return c
 
 
-def list_contests(s: Session) -> list[Contest]:
-    return list(s.execute(select(Contest).order_by(Contest.opens_at.desc(), Contest.id.desc())).scalars())
+def list_contests(s: Session, staff=None) -> list[Contest]:
+    """Every contest, newest first; with ``staff``, only those they may manage (quiz.contest.scope)."""
+    query = select(Contest).order_by(Contest.opens_at.desc(), Contest.id.desc())
+    return list(s.execute(scope.visible(query, staff) if staff is not None else query).scalars())
 
 
 def user_attempts(s: Session, user_id: int, contest_id: int) -> list[Attempt]:

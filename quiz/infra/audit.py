@@ -71,6 +71,7 @@ ACCOUNT_PASSWORD_RESET = "account.password_reset"
 ACCOUNT_PROFILE_CHANGE = "account.profile_change"
 AUDIT_EXPORT = "audit.export"
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
+ORG_CREATE = "org.create"
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -83,6 +84,7 @@ LABELS = {
     ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
     PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
     ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
+    ORG_CREATE: "Tạo tổ chức",
 }
 ACTIONS = frozenset(LABELS)
 

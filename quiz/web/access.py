@@ -36,6 +36,19 @@ def restrict(bp: Blueprint, group: tuple[str, ...]) -> None:
             abort(403)
 
 
+def managed_contest(slug: str):
+    """The contest of ``slug`` for a staff page: 404 when there is none, 403 when it belongs to another
+    organization than the logged-in staff member's (quiz.contest.scope, the one rule). A plain 403 page, as
+    for the wrong role, on a form's POST too (a refused DomainError there would flash and go back)."""
+    from quiz.contest import contests, scope
+    from quiz.infra.extensions import db
+
+    contest = contests.get_contest(db.session, slug)
+    if not scope.can_manage(current_user, contest):
+        abort(403)
+    return contest
+
+
 def init_app(app: Flask) -> None:
     """Give every template the role policy: ``{% if current_user.role in roles.STAFF %}``."""
 

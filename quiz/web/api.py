@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from quiz import places, roles
 from quiz.accounts import privacy, reset, session_version, users
-from quiz.contest import attempts, contests, ranking
+from quiz.contest import attempts, contests, ranking, scope
 from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
 from quiz.errors import DomainError, invalid, not_found
@@ -268,9 +268,12 @@ def submit(attempt_id: str):
     return jsonify(result=body)
 
 
-def _require_results_reader() -> None:
-    if _current_user().role not in roles.READ_RESULTS:
+def _require_results_reader(contest) -> None:
+    """Results are for staff (quiz.roles.READ_RESULTS) who may manage this contest (quiz.contest.scope)."""
+    user = _current_user()
+    if user.role not in roles.READ_RESULTS:
         raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.")
+    scope.require(user, contest)
 
 
 def _scope(contest):
@@ -295,7 +298,7 @@ def leaderboard(slug: str):
 @bp.get("/contests/<slug>/stats")
 def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_results_reader()
+    _require_results_reader(contest)
     rnd = _scope(contest)
     return jsonify(shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"]))
 
@@ -303,7 +306,7 @@ def stats(slug: str):
 @bp.get("/contests/<slug>/winners")
 def winners(slug: str):
     contest = contests.get_contest(db.session, slug)
-    _require_results_reader()
+    _require_results_reader(contest)
     rnd = _scope(contest)
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):

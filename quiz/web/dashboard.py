@@ -6,13 +6,14 @@ statistics as JSON, ``.../stats``), and to the suspicious-pattern report (quiz.w
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask_login import current_user
 
 from quiz import roles
 from quiz.contest import contests
 from quiz.contest.rounds import get_round, rounds_of
 from quiz.contest.stats import shared_stats
 from quiz.infra.extensions import db
-from quiz.web.access import restrict
+from quiz.web.access import managed_contest, restrict
 
 bp = Blueprint("dashboard", __name__, url_prefix="/results")
 
@@ -23,12 +24,13 @@ restrict(bp, roles.READ_RESULTS)
 def index():
     from quiz.models import utcnow
 
-    return render_template("dashboard/index.html", contests=contests.list_contests(db.session), now=utcnow())
+    return render_template("dashboard/index.html", contests=contests.list_contests(db.session, current_user),
+                           now=utcnow())
 
 
 @bp.get("/<slug>")
 def show(slug: str):
-    contest = contests.get_contest(db.session, slug)
+    contest = managed_contest(slug)
     rnd = get_round(db.session, contest, request.args.get("round"))
     stats = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
     template = "dashboard/_body.html" if request.args.get("fragment") else "dashboard/show.html"

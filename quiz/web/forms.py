@@ -187,6 +187,10 @@ class ContestForm(FlaskForm):
         if self.plan_mode.data != "chapters":
             return None
         return ",".join(f"{row.form.part.data}:{row.form.count.data}" for row in self.plan if row.form.count.data)
+    # Choices are the organizations (quiz.web.organizer.contests), checked there: only platform staff see it.
+    organization = SelectField("Tổ chức thực hiện", choices=[], validate_choice=False)
+    rules = TextAreaField("Thể lệ cuộc thi (Markdown: # tiêu đề, **đậm**, - danh sách, [liên kết](https://...); "
+                          "để trống nếu không có)")
 
 
 class RoundForm(FlaskForm):

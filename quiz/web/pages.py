@@ -46,6 +46,32 @@ def contest(slug: str):
                            contest_has_rounds=bool(rounds_of(db.session, c.id)))
 
 
+@bp.get("/contests/<slug>/rules")
+def rules(slug: str):
+    """The contest's rules page (thể lệ), from its Markdown with raw HTML off (quiz.contest.rules)."""
+    from markupsafe import Markup
+
+    from quiz.contest.rules import render
+
+    c = contests.get_contest(db.session, slug)
+    if not c.rules:
+        abort(404)
+    return render_template("rules.html", contest=c, body=Markup(render(c.rules)))
+
+
+@bp.get("/orgs/<slug>/logo.png")
+def logo(slug: str):
+    """An organization's logo (checked as PNG when it was stored); its URL names its version (?v=hash)."""
+    from quiz.contest.organizations import logo_of
+
+    data, digest = logo_of(db.session, slug)
+    response = current_app.response_class(data, mimetype="image/png")
+    response.headers["Cache-Control"] = "public, max-age=86400"
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.set_etag(digest)
+    return response.make_conditional(request)
+
+
 LEADERBOARD_SIZE = 100
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -25,6 +26,10 @@ def contest_json(c: Contest, now: datetime | None = None, attempts_left: int | N
             "closes_at": iso(c.closes_at), "question_count": c.question_count, "time_limit_s": c.time_limit_s,
             "max_attempts": c.max_attempts, "review_policy": c.review_policy,
             "status": c.status_at(now or utcnow())}
+    org = c.organization
+    body["organization"] = {"slug": org.slug, "name": org.name} if org is not None else None
+    if c.rules:
+        body["rules_url"] = url_for("pages.rules", slug=c.slug)
     if attempts_left is not None:
         body["attempts_left"] = attempts_left
     return body

@@ -12,7 +12,6 @@ from zoneinfo import ZoneInfo
 from flask import Blueprint, current_app, render_template, request
 
 from quiz import roles
-from quiz.contest import contests
 from quiz.contest.rounds import get_round, rounds_of
 from quiz.contest.suspicious import KINDS, Rules, build_report
 from quiz.errors import not_found
@@ -20,7 +19,7 @@ from quiz.files.exports import suspicious_csv
 from quiz.infra import audit
 from quiz.infra.extensions import db
 from quiz.models import Attempt, User
-from quiz.web.access import restrict
+from quiz.web.access import managed_contest, restrict
 from quiz.web.actor import actor
 
 bp = Blueprint("suspicious", __name__, url_prefix="/organizer/contests")
@@ -35,7 +34,7 @@ def _check_rules(state) -> None:
 
 
 def _report(slug: str):
-    contest = contests.get_contest(db.session, slug)
+    contest = managed_contest(slug)
     rnd = get_round(db.session, contest, request.args.get("round"))
     report = build_report(db.session, contest, rnd, Rules.from_config(current_app.config),
                           ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
@@ -69,7 +68,7 @@ def attempt(slug: str, attempt_id: int):
     from quiz.contest.answer_sheets import answer_sheets
     from quiz.infra.database import reading
 
-    contest = contests.get_contest(db.session, slug)
+    contest = managed_contest(slug)
     with reading(db.session):
         row = db.session.execute(db.select(Attempt, User).join(User, User.id == Attempt.user_id)
                                  .where(Attempt.id == attempt_id, Attempt.contest_id == contest.id)).one_or_none()

@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user
 
+from quiz.contest import scope
 from quiz.errors import DomainError
 from quiz.infra.extensions import db
+from quiz.web.access import managed_contest
 from quiz.web.actor import actor
 from quiz.web.forms import ActionForm, ContestForm, RoundForm, blank_rows, tier_items
 from quiz.web.organizer import bp
@@ -16,7 +19,7 @@ def contests_list():
     from quiz.contest.contests import list_contests
     from quiz.models import utcnow
 
-    return render_template("organizer/contests.html", contests=list_contests(db.session), now=utcnow(),
+    return render_template("organizer/contests.html", contests=list_contests(db.session, current_user), now=utcnow(),
                            plan=lambda c: format_plan(plan_from_json(c.chapter_plan, c.question_count)))
 
 
@@ -105,7 +108,36 @@ def _contest_settings(form) -> dict:
                 question_count=form.question_count.data, time_limit_s=form.time_limit_min.data * 60,
                 max_attempts=form.max_attempts.data, opens_at=form.opens_at.data.replace(tzinfo=zone),
                 closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
-                blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0])
+                blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0],
+                rules=form.rules.data or "")
+
+
+def _organization_choices(form) -> None:
+    """Platform staff and admins choose the organization running a contest; an organization's staff do not
+    (theirs is taken), so the field is removed for them."""
+    from wtforms.fields.choices import SelectChoice
+
+    from quiz.contest.organizations import list_organizations
+
+    orgs = list_organizations(db.session) if scope.organization_of(current_user) is None else []
+    if not orgs:
+        del form.organization
+        return
+    form.organization.choices = [SelectChoice("", "Nền tảng (không thuộc tổ chức nào)"),
+                                 *(SelectChoice(str(o.id), o.name) for o in orgs)]
+
+
+def _chosen_organization(form) -> int | None:
+    """The organization chosen in the form (None: the platform, or no choice offered); a value that is not
+    one of the choices is a field error."""
+    from quiz.errors import invalid
+
+    value = form.organization.data if "organization" in form else ""
+    if not value:
+        return None
+    if value not in {choice.value for choice in form.organization.choices}:
+        raise invalid({"organization": "Chọn một tổ chức trong danh sách."}, "Thông tin cuộc thi không hợp lệ.")
+    return int(value)
 
 
 @bp.route("/contests/new", methods=["GET", "POST"])
@@ -113,10 +145,13 @@ def contest_new():
     from quiz.contest.contests import create_contest
 
     form = ContestForm() if request.method == "POST" else ContestForm(**_rows(None, None))
+    _organization_choices(form)
     if form.validate_on_submit():
         slug = form.slug.data.strip()
         try:
-            contest = create_contest(db.session, slug=slug, actor=actor(), **_contest_settings(form))
+            contest = create_contest(db.session, slug=slug, actor=actor(), **_contest_settings(form),
+                                     organization_id=scope.assign_organization(current_user,
+                                                                               _chosen_organization(form)))
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
         else:
@@ -127,11 +162,12 @@ def contest_new():
 
 @bp.route("/contests/<slug>/edit", methods=["GET", "POST"])
 def contest_edit(slug: str):
-    from quiz.contest.contests import get_contest, update_contest
+    from quiz.contest.contests import update_contest
 
-    contest = get_contest(db.session, slug)
+    contest = managed_contest(slug)
     plan = [(tuple(c), n) for c, n in contest.chapter_plan] if contest.chapter_plan else None
     form = ContestForm(obj=None if request.method == "POST" else contest)
+    _organization_choices(form)
     form.slug.data = contest.slug
     if request.method == "GET":
         for name, rows in _rows(plan, contest.prize_tiers).items():
@@ -140,9 +176,14 @@ def contest_edit(slug: str):
         form.opens_at.data = contest.opens_at.astimezone(zone).replace(tzinfo=None)
         form.closes_at.data = contest.closes_at.astimezone(zone).replace(tzinfo=None)
         form.time_limit_min.data = contest.time_limit_s // 60
+        if "organization" in form:
+            form.organization.data = str(contest.organization_id or "")
     elif form.validate_on_submit():
         try:
-            update_contest(db.session, contest, actor=actor(), **_contest_settings(form))
+            settings = _contest_settings(form)
+            if "organization" in form:  # platform staff may hand a contest to an organization, or take it back
+                settings["organization_id"] = _chosen_organization(form)
+            update_contest(db.session, contest, actor=actor(), **settings)
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
         else:
@@ -153,11 +194,11 @@ def contest_edit(slug: str):
 
 @bp.post("/contests/<slug>/close")
 def contest_close(slug: str):
-    from quiz.contest.contests import close_now, get_contest
+    from quiz.contest.contests import close_now
 
     if not ActionForm().validate_on_submit():
         abort(400)
-    contest = get_contest(db.session, slug)
+    contest = managed_contest(slug)
     close_now(db.session, contest, actor=actor())
     flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng đã được chốt chính thức.", "success")
     return redirect(url_for("organizer.contests_list"))
@@ -165,11 +206,10 @@ def contest_close(slug: str):
 
 @bp.route("/contests/<slug>/rounds", methods=["GET", "POST"])
 def rounds(slug: str):
-    from quiz.contest.contests import get_contest
     from quiz.contest.prizes import format_tiers
     from quiz.contest.rounds import create_round, rounds_of
 
-    contest = get_contest(db.session, slug)
+    contest = managed_contest(slug)
     form = RoundForm()
     if form.validate_on_submit():
         zone = _zone()
