@@ -27,7 +27,8 @@ from fpdf.enums import TextMode
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_LICENCE = FONT_DIR / "LICENSE_DEJAVU"
 W, H = 595.28, 841.89  # A4 in points
-_VIET = ("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯưẠạẢảẤấẦầẨẩẪẫẬậẮắẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ")
+_VIET = ("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯưẠạẢảẤấẦầẨẩẪẫẬậẮắ"
+         "ẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ")
 CHARS = "".join(chr(c) for c in range(32, 127)) + _VIET + "–—“”‘’…·•«»°ÄÖÜäöüßÇçÑñ"
 DEFAULT_ORG = "Ban tổ chức cuộc thi"
 
@@ -232,7 +233,8 @@ def _qr_image(url: str, scale: int = 4) -> tuple[int, bytes]:
     matrix = np.array(segno.make(url, error="m", micro=False, mask=1).matrix, dtype=np.uint8)
     matrix = np.pad(matrix, 4)
     pixels = np.kron(matrix, np.ones((scale, scale), dtype=np.uint8))
-    bits = np.packbits(1 - pixels, axis=1)  # 1 is white in DeviceGray. A fixed mask: choosing the best of 8 costs 20 ms a code, any one is valid
+    # 1 is white in DeviceGray. The mask is fixed: choosing the best of 8 costs 20 ms a code; any one is valid.
+    bits = np.packbits(1 - pixels, axis=1)
     return pixels.shape[0], zlib.compress(bits.tobytes())
 
 
