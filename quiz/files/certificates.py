@@ -9,7 +9,6 @@ page object pointing at both. A name with a letter outside the subset gets a tem
 """
 from __future__ import annotations
 
-import base64
 import re
 import unicodedata
 import zlib
@@ -238,13 +237,6 @@ def _qr_image(url: str, scale: int = 4) -> tuple[int, bytes]:
     return pixels.shape[0], zlib.compress(bits.tobytes())
 
 
-def new_code() -> str:
-    """16 letters and digits (80 random bits, base32): nobody can guess one."""
-    import secrets
-
-    return base64.b32encode(secrets.token_bytes(10)).decode()
-
-
 class Renderer:
     """Certificates of one batch; templates made on first use (one per kind, one more per unusual name)."""
 
@@ -261,3 +253,37 @@ class Renderer:
         if not template.covers(text):
             template = Template(*self.args, kind, self.logo, extra=text)
         return template.render(stamp)
+
+
+def stamp_of(cert, base_url: str) -> Stamp:
+    """What a certificate row prints (quiz.models.Certificate)."""
+    from quiz.contest.certificates import issued_date
+
+    return Stamp(cert.full_name, cert.prize, cert.rank, cert.score, cert.total, issued_date(cert.issued_at),
+                 cert.code, verify_url(base_url, cert.code))
+
+
+def verify_url(base_url: str, code: str) -> str:
+    return f"{base_url.rstrip('/')}/verify/{code}"
+
+
+def file_name(cert, index: int | None = None) -> str:
+    """An ASCII file name: 0001-giai-nhat-CODE.pdf, participation: 0001-tham-gia-CODE.pdf."""
+    from quiz.search import fold
+
+    label = re.sub(r"[^a-z0-9]+", "-", fold(cert.prize).lower()).strip("-") if cert.prize else "tham-gia"
+    prefix = f"{index:05d}-" if index is not None else ""
+    return f"{prefix}{label or 'giai'}-{cert.code}.pdf"
+
+
+def write_zip(out, certs, renderer: Renderer, base_url: str, progress=None) -> int:
+    """One PDF per certificate into the zip file object ``out`` (stored: PDFs are compressed already);
+    ``progress(n)`` after each. Returns how many."""
+    import zipfile
+
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_STORED) as zf:
+        for i, cert in enumerate(certs, start=1):
+            zf.writestr(file_name(cert, i), renderer.render(cert.kind, stamp_of(cert, base_url)))
+            if progress:
+                progress(1)
+    return len(certs)

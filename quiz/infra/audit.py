@@ -70,6 +70,7 @@ ACCOUNT_PASSWORD_CHANGE = "account.password_change"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"
 AUDIT_EXPORT = "audit.export"
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
+CERTIFICATES_ISSUE = "certificates.issue"  # a batch of certificates issued (flask certificates, the judges' zip)
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -80,7 +81,7 @@ LABELS = {
     SUSPICIOUS_EXPORT: "Xuất báo cáo dấu hiệu bất thường", STATS_EXPORT: "Xuất thống kê",
     USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
     ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
-    PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
+    PRIVACY_ERASE: "Xoá dữ liệu cá nhân", CERTIFICATES_ISSUE: "Cấp giấy chứng nhận",
 }
 ACTIONS = frozenset(LABELS)
 
