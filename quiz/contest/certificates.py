@@ -101,11 +101,13 @@ def issue(s: Session, contest: Contest, rnd: Round | None, kinds: tuple, actor: 
     round_key = rnd.id if rnd else 0
     wanted, new = [], []
     for kind in kinds:
-        rows, digest = due(s, contest, rnd, kind, user_id)
-        existing = {(c.user_id, c.prize): c for c in s.execute(
-            select(Certificate).where(Certificate.contest_id == contest.id, Certificate.round_key == round_key,
-                                      Certificate.kind == kind,
-                                      *([Certificate.user_id == user_id] if user_id is not None else []))).scalars()}
+        with reading(s):
+            rows, digest = due(s, contest, rnd, kind, user_id)
+            existing = {(c.user_id, c.prize): c for c in s.execute(
+                select(Certificate).where(Certificate.contest_id == contest.id, Certificate.round_key == round_key,
+                                          Certificate.kind == kind,
+                                          *([Certificate.user_id == user_id] if user_id is not None else [])))
+                .scalars()}
         now = utcnow()
         for d in rows:
             cert = existing.get((d.user_id, d.prize))
@@ -121,9 +123,10 @@ def issue(s: Session, contest: Contest, rnd: Round | None, kinds: tuple, actor: 
             audit.record(s, actor, audit.CERTIFICATES_ISSUE, "contest", contest.slug,
                          after={"round": rnd.number if rnd else None, "kinds": list(kinds), "issued": len(new)})
         s.commit()
-    index = {(c.user_id, c.kind, c.prize): c for c in s.execute(
-        select(Certificate).where(Certificate.contest_id == contest.id, Certificate.round_key == round_key,
-                                  *([Certificate.user_id == user_id] if user_id is not None else []))).scalars()}
+    with reading(s):
+        index = {(c.user_id, c.kind, c.prize): c for c in s.execute(
+            select(Certificate).where(Certificate.contest_id == contest.id, Certificate.round_key == round_key,
+                                      *([Certificate.user_id == user_id] if user_id is not None else []))).scalars()}
     return [index[key] for key in wanted]
 
 
