@@ -522,6 +522,26 @@ def certificates_command(slug, out, round_, kind, base_url, by):
     click.echo(f"{len(certs)} certificates written to {out}")
 
 
+@click.command("report")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="FILE.pdf")
+@click.option("--round", "round_", default=None)
+def report_command(slug, out, round_):
+    """The ceremony report as a PDF."""
+    from flask import current_app
+
+    from quiz.files import certificates as pdfs
+    from quiz.files.report import ceremony_report
+
+    if not out.lower().endswith(".pdf"):
+        fail("error: --out must end in .pdf")
+    contest = _contest_or_fail(slug)
+    rnd = _round_or_fail(contest, round_)
+    data = ceremony_report(db.session, contest, rnd, current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG)
+    Path(out).write_bytes(data)
+    click.echo(f"report written to {out}")
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
                   privacy_cli):
@@ -529,6 +549,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)
     app.cli.add_command(certificates_command)
+    app.cli.add_command(report_command)
     app.cli.add_command(suspicious_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

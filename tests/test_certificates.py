@@ -159,3 +159,27 @@ def test_a_person_lists_and_downloads_their_own(session, client_app, contest, pe
     assert ApiClient(client_app).get(theirs[0]["url"]).status_code == 401
     page = ha.get("/me").get_data(as_text=True)
     assert "Giấy chứng nhận tham gia" in page and mine[0]["code"] in page
+
+
+def test_the_ceremony_report(app, session, client_app, contest, people, user_factory, tmp_path):
+    out = tmp_path / "bao-cao.pdf"
+    result = app.test_cli_runner().invoke(args=["report", "le-trao-giai", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    reader = PdfReader(out)
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    digest = ranking.current_freeze(session, contest.id, None).digest
+    for expected in ("BÁO CÁO TỔNG KẾT CUỘC THI", "Số người dự thi: 3", "Số lượt thi: 3",
+                     "Số lượt đạt điểm tối đa (20/20): 1, chiếm 33,33% số lượt thi",
+                     "Số lượt đạt từ 15 điểm trở lên: 3, chiếm 100,00% số lượt thi",
+                     "Phạm Thị Hồng Nhung", "Giải Nhất", "Nguyễn Đức Ưng", "Giải Nhì", "Theo địa phương",
+                     "Theo đơn vị"):
+        assert expected in text, expected
+    assert digest in text.replace("\n", "")
+    assert sum(len(page.images) for page in reader.pages) == 2  # the two charts
+    user_factory(role="judge", email="giamkhao@example.vn")
+    session.rollback()
+    judge = ApiClient.logged_in(client_app, "giamkhao@example.vn")
+    r = judge.get("/api/v1/contests/le-trao-giai/report.pdf")
+    assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
+    assert ApiClient.logged_in(client_app, "ha@example.vn").get(
+        "/api/v1/contests/le-trao-giai/report.pdf").status_code == 403

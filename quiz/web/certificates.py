@@ -2,6 +2,8 @@
 judges' zip. The JSON routes live on the API blueprint (``register``), the page on a blueprint of its own."""
 from __future__ import annotations
 
+from functools import lru_cache
+
 from flask import Blueprint, current_app, jsonify, render_template, request, send_file
 from flask_login import current_user
 
@@ -29,9 +31,15 @@ def org_name(contest) -> str:
 
 
 def renderer_for(contest, rnd) -> pdfs.Renderer:
+    """A renderer for the contest's or round's page, kept per worker: the template is made once (about 50 ms,
+    half a second for the very first, which cuts the font), each certificate then takes a few ms."""
     org = getattr(contest, "organization", None)
-    return pdfs.Renderer(org_name(contest), contest.title, certificates.round_title(rnd),
-                         getattr(org, "logo", None))
+    return _renderer(org_name(contest), contest.title, certificates.round_title(rnd), getattr(org, "logo", None))
+
+
+@lru_cache(maxsize=32)
+def _renderer(org: str, title: str, round_title: str | None, logo: bytes | None) -> pdfs.Renderer:
+    return pdfs.Renderer(org, title, round_title, logo)
 
 
 def checked_json(c: certificates.Checked) -> dict:
@@ -105,6 +113,22 @@ def _register(api) -> None:
         spool.seek(0)
         name = f"giay-chung-nhan-{contest.slug}" + (f"-vong-{rnd.number}" if rnd else "") + ".zip"
         return send_file(spool, mimetype="application/zip", as_attachment=True, download_name=name)
+
+
+    @api.get("/contests/<slug>/report.pdf")
+    def ceremony_report(slug: str):
+        """The ceremony report (judge, organizer, admin)."""
+        from quiz.files.report import ceremony_report as build
+
+        contest = contests.get_contest(db.session, slug)
+        if _current_user().role not in roles.READ_RESULTS:
+            raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được tải báo cáo.")
+        rnd = get_round(db.session, contest, request.args.get("round"))
+        response = current_app.response_class(build(db.session, contest, rnd, org_name(contest)),
+                                              mimetype="application/pdf")
+        name = f"bao-cao-{contest.slug}" + (f"-vong-{rnd.number}" if rnd else "") + ".pdf"
+        response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
 
 
 def kinds_of(text: str) -> tuple:
