@@ -183,3 +183,16 @@ def test_the_ceremony_report(app, session, client_app, contest, people, user_fac
     assert r.status_code == 200 and r.mimetype == "application/pdf" and r.data.startswith(b"%PDF")
     assert ApiClient.logged_in(client_app, "ha@example.vn").get(
         "/api/v1/contests/le-trao-giai/report.pdf").status_code == 403
+
+
+def test_an_erased_person_s_certificates_lose_the_name_and_no_longer_verify(session, client_app, contest, people):
+    from quiz.accounts import privacy
+
+    ha = people[2]
+    [cert] = certificates.issue(session, contest, None, ("participation",), audit.CLI, ha.id)
+    privacy.erase(session, ha, None)
+    session.commit()  # the caller commits
+    session.refresh(cert)
+    assert cert.full_name == privacy.ERASED_NAME
+    body = ApiClient(client_app).get(f"/api/v1/certificates/{cert.code}").get_json()
+    assert body["valid"] is False and "Hà" not in body["name"]
