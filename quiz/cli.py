@@ -568,12 +568,68 @@ def privacy_purge(closed_before: str, keep_winners: bool, by: str | None):
     click.echo(f"{report.erased:,} people erased (contests closed before {when.isoformat()}){kept}")
 
 
+@click.command("certificates")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="FILE.zip")
+@click.option("--round", "round_", default=None)
+@click.option("--kind", type=click.Choice(["prize", "participation", "all"]), default="all", show_default=True)
+@click.option("--base-url", default=None, help="where /verify is served (default: PUBLIC_URL)")
+@by_option
+def certificates_command(slug, out, round_, kind, base_url, by):
+    """One PDF certificate per person in a zip, issuing those not yet issued."""
+    from flask import current_app
+
+    from quiz.contest import certificates
+    from quiz.files import certificates as pdfs
+
+    actor = _actor(by)
+    if not out.lower().endswith(".zip"):
+        fail("error: --out must end in .zip")
+    base_url = base_url or current_app.config.get("PUBLIC_URL")
+    if not base_url:
+        fail("error: set PUBLIC_URL (or --base-url): the QR codes must lead to the site's /verify page")
+    contest = _contest_or_fail(slug)
+    rnd = _round_or_fail(contest, round_)
+    kinds = certificates.KINDS if kind == "all" else (kind,)
+    certs = certificates.issue(db.session, contest, rnd, kinds, actor)
+    org = current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG
+    renderer = pdfs.Renderer(org, contest.title, certificates.round_title(rnd))
+    partial = Path(out).with_name(Path(out).name + ".partial")
+    with partial.open("wb") as f, click.progressbar(length=len(certs), label="certificates",
+                                                    file=sys.stderr) as bar:
+        pdfs.write_zip(f, certs, renderer, base_url, bar.update)
+    partial.replace(out)
+    click.echo(f"{len(certs)} certificates written to {out}")
+
+
+@click.command("report")
+@click.argument("slug")
+@click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="FILE.pdf")
+@click.option("--round", "round_", default=None)
+def report_command(slug, out, round_):
+    """The ceremony report as a PDF."""
+    from flask import current_app
+
+    from quiz.files import certificates as pdfs
+    from quiz.files.report import ceremony_report
+
+    if not out.lower().endswith(".pdf"):
+        fail("error: --out must end in .pdf")
+    contest = _contest_or_fail(slug)
+    rnd = _round_or_fail(contest, round_)
+    data = ceremony_report(db.session, contest, rnd, current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG)
+    Path(out).write_bytes(data)
+    click.echo(f"report written to {out}")
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
                   privacy_cli, orgs_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)
+    app.cli.add_command(certificates_command)
+    app.cli.add_command(report_command)
     app.cli.add_command(suspicious_command)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)

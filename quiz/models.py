@@ -366,3 +366,28 @@ class Answer(db.Model):
         db.ForeignKeyConstraint(["attempt_id", "question_id"],
                                 ["attempt_question.attempt_id", "attempt_question.question_id"], ondelete="CASCADE"),
     )
+
+
+class Certificate(db.Model):
+    """A certificate as issued: a prize one (a winner of a frozen ranking) or a participation one. The code is
+    random (``secrets``); whether it is still valid is decided when it is verified, against the current freeze
+    (quiz.contest.certificates)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(32), unique=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
+    round_key: Mapped[int] = mapped_column(default=0)  # the round's id, 0 for the whole contest (unique below)
+    kind: Mapped[str] = mapped_column(String(16))  # prize or participation
+    prize: Mapped[str] = mapped_column(String(80), default="")  # "" for participation
+    rank: Mapped[int | None]
+    score: Mapped[int | None]
+    total: Mapped[int | None]
+    full_name: Mapped[str] = mapped_column(String(120))  # as printed
+    issued_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    digest: Mapped[str] = mapped_column(String(64), default="")  # the frozen ranking's, "" when none
+
+    __table_args__ = (UniqueConstraint("user_id", "contest_id", "round_key", "kind", "prize"),
+                      Index("ix_certificate_scope", "contest_id", "round_key", "kind"),
+                      CheckConstraint("kind in ('prize','participation')", name="kind"))

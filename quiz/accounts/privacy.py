@@ -29,7 +29,7 @@ from quiz.contest.prizes import prize_places
 from quiz.errors import DomainError, invalid
 from quiz.infra import audit
 from quiz.infra.audit import Actor
-from quiz.models import Attempt, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
+from quiz.models import Attempt, Certificate, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
 
 # The version of the notice at /privacy (templates/privacy.html). Change it with the notice's text: accounts keep
 # the version they agreed to.
@@ -87,6 +87,8 @@ def erase(s: Session, user: User, actor: Actor | None, reason: str = REQUEST, no
                        .where(RankingEntry.user_id == user.id)).all()
     s.execute(update(RankingEntry).where(RankingEntry.user_id == user.id)
               .values(full_name=ERASED_NAME, email="", phone="", unit="", locality=""))
+    # Certificates keep the name as printed: blanked too (they no longer verify: the person is erased).
+    s.execute(update(Certificate).where(Certificate.user_id == user.id).values(full_name=ERASED_NAME))
     note = {"at": now.isoformat(timespec="seconds"), "reason": reason}
     for freeze_id, rank in listed:
         record = s.get(RankingFreeze, freeze_id)

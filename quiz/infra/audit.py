@@ -72,6 +72,7 @@ ACCOUNT_PROFILE_CHANGE = "account.profile_change"
 AUDIT_EXPORT = "audit.export"
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 ORG_CREATE = "org.create"
+CERTIFICATES_ISSUE = "certificates.issue"  # a batch of certificates issued (flask certificates, the judges' zip)
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -85,6 +86,7 @@ LABELS = {
     PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
     ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
     ORG_CREATE: "Tạo tổ chức",
+    CERTIFICATES_ISSUE: "Cấp giấy chứng nhận",
 }
 ACTIONS = frozenset(LABELS)
 

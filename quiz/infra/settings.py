@@ -99,6 +99,8 @@ def from_env(instance: Path) -> dict:
         # The site's address as people reach it, for links in mail; unset: the address of the request
         # (then a forged Host header could point a reset link elsewhere, so set it in production).
         "PUBLIC_URL": (os.environ.get("PUBLIC_URL") or "").rstrip("/") or None,
+        # Who issues certificates when a contest has no organization of its own ("Ban tổ chức cuộc thi" unset).
+        "PLATFORM_NAME": os.environ.get("PLATFORM_NAME") or None,
         "PASSWORD_RESET_MAX_AGE_S": int(os.environ.get("PASSWORD_RESET_MAX_AGE_S", "3600")),
         # Whom people ask about their personal data (shown on /privacy): the organizer's office, an address.
         "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT") or "Ban tổ chức cuộc thi (địa chỉ liên hệ ghi trong "

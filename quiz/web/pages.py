@@ -28,8 +28,9 @@ def index():
 def me():
     """The person's own profile and attempts, and the link to download all of it."""
     from quiz.accounts.my_data import my_attempts
+    from quiz.web.certificates import my_rows
 
-    return render_template("me.html", rows=my_attempts(db.session, current_user.id))
+    return render_template("me.html", rows=my_attempts(db.session, current_user.id), certificates=my_rows())
 
 
 @bp.get("/contests/<slug>")
