@@ -34,8 +34,8 @@ PG_ENGINE = PG.replace("postgresql://", "postgresql+psycopg://")
 USERS = 256
 
 
-def setup(url: str) -> None:
-    """Migrate, load the bank, create the contest and the users (in bulk)."""
+def setup(url: str, users: int = USERS) -> None:
+    """Migrate, load the bank, create the contest and ``users`` users u0@bench.vn... (in bulk)."""
     from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
 
@@ -58,7 +58,7 @@ def setup(url: str) -> None:
         pw = generate_password_hash("bench-password")
         db.session.execute(User.__table__.insert(), [
             {"email": f"u{i}@bench.vn", "password_hash": pw, "full_name": f"Người {i}", "phone": "", "unit": "",
-             "locality": "", "role": "participant", "created_at": utcnow()} for i in range(USERS)])
+             "locality": "", "role": "participant", "created_at": utcnow()} for i in range(users)])
         db.session.commit()
         db.engine.dispose()
 
