@@ -1,6 +1,6 @@
 """A contest rush as an operator sees it: how many people taking the contest at once one machine serves.
 
-    .venv/bin/python bench/rush.py [--db sqlite|postgresql] [--people 2000,5000,10000] [--clients 300]
+    .venv/bin/python bench/rush.py [--db sqlite|postgresql] [--people 2500,5000,7500,10000] [--clients 150]
                                    [--arrival-s 300] [--think 20,60] [--workers 2] [--threads 4]
 
 The production configuration: gunicorn as ./run starts it (``--workers 2 --threads 4``, gthread), rate limits
@@ -40,6 +40,7 @@ from pathlib import Path
 
 import requests
 import requests.adapters
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -86,7 +87,10 @@ class Person:
     def __init__(self, i: int):
         self.i = i
         self.http = requests.Session()
-        self.http.mount("http://", FromAddress(address(i), pool_maxsize=2))
+        # One retry when a connection fails before any answer, as a browser does when the server has
+        # closed an idle keep-alive connection (gunicorn does after 2 s, shorter than a think time).
+        retry = Retry(total=1, connect=1, read=1, status=0, allowed_methods=None, raise_on_status=False)
+        self.http.mount("http://", FromAddress(address(i), pool_maxsize=2, max_retries=retry))
         self.base = f"http://127.0.0.1:{PORT}"
 
     def login(self) -> None:
@@ -178,8 +182,8 @@ def step(people: list[Person], n_people: int, arrival_s: float, think: tuple[flo
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="sqlite")
-    parser.add_argument("--people", default="2000,5000,10000,20000")
-    parser.add_argument("--clients", type=int, default=300)
+    parser.add_argument("--people", default="2500,5000,7500,10000")
+    parser.add_argument("--clients", type=int, default=150)
     parser.add_argument("--arrival-s", type=float, default=300)
     parser.add_argument("--think", default="20,60")
     parser.add_argument("--workers", type=int, default=2)
