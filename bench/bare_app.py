@@ -14,6 +14,7 @@ from quiz.infra.extensions import NAMING
 
 app = Flask(__name__)
 app.config["SQLALCHEMY_DATABASE_URI"] = os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://")
+app.config["SQLITE_SYNCHRONOUS"] = os.environ.get("SQLITE_SYNCHRONOUS", "FULL")  # the same durability as the app
 database.configure(app)
 db = SQLAlchemy(app, metadata=MetaData(naming_convention=NAMING))
 with app.app_context():

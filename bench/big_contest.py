@@ -69,7 +69,7 @@ def timed_in_process(url: str) -> dict:
         for name, fn in (("stats", lambda: contest_stats(db.session, contest, with_items=False)),
                          ("stats_items", lambda: contest_stats(db.session, contest)),
                          ("top100", lambda: ranking.ranking(db.session, contest, limit=100)),
-                         ("freeze", lambda: ranking.freeze(db.session, contest.id, None)),
+                         ("freeze", lambda: ranking.freeze(db.session, contest, None, None)),
                          ("frozen_top100", lambda: ranking.frozen_rows(
                              db.session, ranking.current_freeze(db.session, contest.id, None).id, 100)),
                          ("winners_csv", lambda: exports.winner_list(db.session, contest, None, "csv")),

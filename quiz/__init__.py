@@ -30,12 +30,13 @@ def create_app(config: dict | None = None) -> Flask:
 
 
 def register_extensions(app: Flask) -> None:
-    from quiz.infra import database
+    from quiz.infra import database, metrics
     from quiz.infra.extensions import babel, csrf, db, login_manager, migrate
 
     database.configure(app)
     db.init_app(app)
     database.tune(app)
+    metrics.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
     babel.init_app(app, locale_selector=_locale)
@@ -47,8 +48,12 @@ def register_extensions(app: Flask) -> None:
     def load_user(login_id: str):
         # "id:session version": a password change ends the account's other sessions (quiz.accounts.session_version).
         from quiz.accounts.session_version import load_user
+        from quiz.web.sessions import end_stale_session
 
-        return load_user(db.session, login_id)
+        user = load_user(db.session, login_id)
+        if user is None:
+            end_stale_session()
+        return user
 
 
 def _locale():
@@ -67,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from quiz.web.admin import bp as admin_bp
     from quiz.web.api import bp as api_bp
     from quiz.web.dashboard import bp as dashboard_bp
+    from quiz.web.ops import bp as ops_bp
     from quiz.web.organizer import bp as organizer_bp
     from quiz.web.pages import bp as pages_bp
     from quiz.web.suspicious import bp as suspicious_bp
@@ -79,6 +85,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(suspicious_bp)
+    app.register_blueprint(ops_bp)
     access.init_app(app)  # the role policy for the templates
 
 
@@ -88,6 +95,8 @@ def register_protections(app: Flask) -> None:
 
     headers.init_app(app)
     limits.init_app(app)
+    for endpoint in ("ops.healthz", "ops.metrics_text"):  # probes are never refused
+        app.extensions["quiz_limiter"].exempt(app.view_functions[endpoint])
 
 
 def register_errorhandlers(app: Flask) -> None:

@@ -68,17 +68,10 @@ attempts_cli = AppGroup("attempts", help="Maintain attempts.")
 @by_option
 def users_create(email, password, full_name, role, phone, unit, locality, if_missing, by):
     """Make an account."""
-    from sqlalchemy import select
-
-    from quiz.models import User
-
-    actor, address = _actor(by), users.normalise_email(email)
+    actor = _actor(by)
     try:
-        with audit.recording(db.session, actor, "user.create", "user", address, after=lambda: audit.state(
-                db.session.execute(select(User).where(User.email == address)).scalar_one_or_none(),
-                ("id", "email", "full_name", "role", "phone", "unit", "locality"))):
-            user = users.create_user(db.session, full_name=full_name, email=email, password=password,
-                                        phone=phone, unit=unit, locality=locality, role=role)
+        user = users.create_user(db.session, full_name=full_name, email=email, password=password, phone=phone,
+                                 unit=unit, locality=locality, role=role, actor=actor)
     except DomainError as exc:
         if if_missing and exc.code == "email_taken":
             click.echo(f"{email} already exists; unchanged")
@@ -106,10 +99,7 @@ def questions_import(files, by):
         fail("\n".join(errors) + f"\n{len(errors)} problem(s); nothing imported")
     actor = _actor(by)
     try:
-        with audit.recording(db.session, actor, "question.import", "question_file",
-                             ", ".join(Path(f).name for f in files),
-                             after={"questions": len(parsed), "codes": [q.code for q in parsed]}):
-            report = import_questions(db.session, parsed)
+        report = import_questions(db.session, parsed, actor=actor, source=", ".join(Path(f).name for f in files))
     except QuestionFileError as exc:
         fail("\n".join(exc.errors) + "\nnothing imported")
     click.echo(f"{len(parsed)} questions: {report.created} new, {report.updated} updated, "
@@ -158,13 +148,11 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
     """Open a contest over the bank."""
     actor = _actor(by)
     try:
-        with audit.recording(db.session, actor, "contest.create", "contest", slug,
-                             after=lambda: audit.state(contests.get_contest(db.session, slug))):
-            c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
-                                        time_limit_s=time_limit_s, max_attempts=max_attempts,
-                                        opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
-                                        review_policy=review_policy, description=description,
-                                        blueprint=blueprint, prize_tiers=prizes)
+        c = contests.create_contest(db.session, slug=slug, title=title, question_count=question_count,
+                                    time_limit_s=time_limit_s, max_attempts=max_attempts,
+                                    opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
+                                    review_policy=review_policy, description=description,
+                                    blueprint=blueprint, prize_tiers=prizes, actor=actor)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
             click.echo(f"contest {slug} already exists; unchanged")
@@ -173,7 +161,7 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
     from quiz.contest.chapter_plan import format_plan, plan_from_json
 
     click.echo(f"created contest {c.slug}: {c.question_count} questions "
-               f"({format_plan(plan_from_json(c.blueprint, c.question_count))}), {c.time_limit_s} s, "
+               f"({format_plan(plan_from_json(c.chapter_plan, c.question_count))}), {c.time_limit_s} s, "
                f"{c.max_attempts} attempts, {c.opens_at.isoformat()} .. {c.closes_at.isoformat()}")
 
 
@@ -188,14 +176,11 @@ def contests_list():
 @click.argument("slug")
 @by_option
 def contests_close(slug, by):
-    """Close a contest now (its ranking is frozen on first use)."""
+    """Close a contest now and freeze its ranking."""
     actor = _actor(by)
     contest = _contest_or_fail(slug)
     try:
-        with audit.recording(db.session, actor, "contest.close", "contest", slug,
-                             before=audit.window_state(db.session, contest),
-                             after=lambda: audit.window_state(db.session, contest)):
-            contests.close_now(db.session, contest)
+        contests.close_now(db.session, contest, actor=actor)
     except DomainError as exc:
         _domain_fail(exc)
     click.echo(f"contest {slug} closed at {contest.closes_at.isoformat()}")
@@ -215,20 +200,14 @@ rounds_cli = AppGroup("rounds", help="Rounds of a contest.")
 @by_option
 def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, by):
     """Add a round (its own window, attempt limit, prizes and ranking)."""
-    from sqlalchemy import select
-
     from quiz.contest.rounds import create_round
-    from quiz.models import Round
 
     actor = _actor(by)
     contest = _contest_or_fail(slug)
     try:
-        with audit.recording(db.session, actor, "round.create", "round", f"{slug}/{number}", after=lambda: audit.state(
-                db.session.execute(select(Round).where(Round.contest_id == contest.id, Round.number == number))
-                .scalar_one_or_none())):
-            r = create_round(db.session, contest, number=number, opens_at=_when(opens, "opens"),
-                             closes_at=_when(closes, "closes"), max_attempts=max_attempts, prize_tiers=prizes,
-                             title=title)
+        r = create_round(db.session, contest, number=number, opens_at=_when(opens, "opens"),
+                         closes_at=_when(closes, "closes"), max_attempts=max_attempts, prize_tiers=prizes,
+                         title=title, actor=actor)
     except DomainError as exc:
         _domain_fail(exc)
     click.echo(f"created round {r.number} of {slug}: {r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")
@@ -269,20 +248,22 @@ def ranking_freeze(slug, round_, by):
         fail("error: the ranking is frozen only once it has closed; it is provisional until then")
     round_id = rnd.id if rnd else None
     before = ranking.current_freeze(db.session, contest.id, round_id)
-    with audit.recording(db.session, audit.Actor(admin.id, admin.email), "ranking.freeze", "ranking",
-                         ranking.scope_name(contest, rnd), before=ranking.freeze_state(before),
-                         after=lambda: ranking.freeze_state(ranking.current_freeze(db.session, contest.id, round_id))):
-        record = ranking.freeze(db.session, contest.id, round_id, by=admin.email)
+    record = ranking.freeze(db.session, contest, rnd, audit.Actor(admin.id, admin.email))
     click.echo(f"frozen {record.rows} rows, sha256 {record.digest}"
                + (f" (was {before.digest})" if before else ""))
 
 
 @attempts_cli.command("close-expired")
 def attempts_close_expired():
-    """Close every open attempt whose deadline has passed, scoring the answers saved before it."""
+    """Close every open attempt whose deadline has passed, scoring the answers saved before it; then freeze
+    the ranking of every contest and round whose window has ended (the first freeze, by "system")."""
+    from quiz.contest import ranking
+
     n = attempts.close_expired(db.session, grace_s=current_app.config["ANSWER_GRACE_S"],
                                progress=lambda k: click.echo(f"closed {k}...", err=True))
     click.echo(f"closed {n} expired attempt(s)")
+    for name in ranking.freeze_closed(db.session, audit.SYSTEM):
+        click.echo(f"froze the ranking of {name}")
 
 
 def _contest_or_fail(slug: str):
@@ -315,7 +296,7 @@ def stats_command(slug, as_json, round_, recount, by):
     from quiz.contest.tallies import rebuild
     from quiz.infra.database import reading
 
-    actor = _actor(by)
+    _actor(by)  # an unknown --by is still refused; reading the statistics is not logged (it changes nothing)
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
     if recount:
@@ -324,8 +305,6 @@ def stats_command(slug, as_json, round_, recount, by):
         db.session.commit()
     with reading(db.session):
         body = contest_stats(db.session, contest, rnd)
-    audit.record_now(db.session, actor, "stats.export", "contest", slug,
-                     after={"round": rnd.number if rnd else None, "format": "json" if as_json else "text"})
     if as_json:
         click.echo(json.dumps(body, ensure_ascii=False, indent=2))
         return
@@ -357,7 +336,7 @@ def winners_command(slug, out, round_, by):
         fail("error: --out must end in .csv or .xlsx")
     data, result, tiers = exports.winner_list(db.session, contest, rnd, suffix[1:])
     Path(out).write_bytes(data)
-    audit.record_now(db.session, actor, "winners.export", "contest", slug,
+    audit.record_now(db.session, actor, audit.WINNERS_EXPORT, "contest", slug,
                      after={"round": rnd.number if rnd else None, "format": suffix[1:], "file": Path(out).name,
                             "sha256": result.digest})
     state = "frozen" if result.frozen else "provisional (still open)"
@@ -382,7 +361,7 @@ def suspicious_command(slug, as_json, round_, by):
     rnd = _round_or_fail(contest, round_)
     report = build_report(db.session, contest, rnd, Rules.from_config(current_app.config),
                           ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"]))
-    audit.record_now(db.session, actor, "suspicious.export", "contest", slug,
+    audit.record_now(db.session, actor, audit.SUSPICIOUS_EXPORT, "contest", slug,
                      after={"round": rnd.number if rnd else None, "format": "json" if as_json else "text",
                             "flags": len(report["flags"])})
     if as_json:
@@ -423,13 +402,58 @@ def results_import(slug, file, round_, by):
     except ResultsFileError as exc:
         more = f" (first {len(exc.errors)} shown)" if exc.total > len(exc.errors) else ""
         fail("\n".join(exc.errors) + f"\n{exc.total} problem(s){more}; nothing imported")
-    with click.progressbar(length=len(rows), label=f"importing {len(rows):,} rows", file=sys.stderr) as bar, \
-            audit.recording(db.session, actor, "results.import", "contest", slug,
-                            after={"file": Path(file).name, "rows": len(rows), "round": rnd.number if rnd else None}):
+    with click.progressbar(length=len(rows), label=f"importing {len(rows):,} rows", file=sys.stderr) as bar:
         report = import_results(db.session, contest, rows,
-                                progress=lambda n: bar.update(n) if isinstance(n, int) else None)
+                                progress=lambda n: bar.update(n) if isinstance(n, int) else None,
+                                actor=actor, source=Path(file).name, rnd=rnd)
     click.echo(f"imported {report.rows} attempts ({report.new_people} new people) into {slug} "
                f"in {time.monotonic() - started:.1f} s")
+
+
+def _number(n: int) -> str:
+    return f"{n:,}".replace(",", ".")  # 1.000.000, as written in Viet Nam
+
+
+def _table_progress(every: int = 100_000):
+    """Progress on stderr for long tables: "attempt: 300.000 / 1.000.000 dòng"."""
+    def show(table: str, done: int, total: int) -> None:
+        if total >= every and (done % every < 10_000 or done == total):
+            click.echo(f"  {table}: {_number(done)} / {_number(total)} dòng", err=True)
+
+    return show
+
+
+@click.command("backup")
+@click.option("--out", "out", required=True, type=click.Path(), help="the backup file to write (.jsonl.gz)")
+def backup_command(out):
+    """A consistent copy of the whole database while the app keeps serving (any database kind)."""
+    from quiz.infra import backup
+
+    click.echo(f"sao lưu vào {out} ...", err=True)
+    try:
+        summary = backup.dump(db.engine.url, Path(out), progress=_table_progress())
+    except backup.BackupError as exc:
+        fail(f"lỗi: {exc}")
+    click.echo(f"đã sao lưu {_number(summary.rows)} dòng của {summary.tables} bảng vào {out} "
+               f"(phiên bản lược đồ {summary.revision})")
+
+
+@click.command("restore")
+@click.argument("file", type=click.Path(dir_okay=False))
+def restore_command(file):
+    """Restore a backup into an empty database made by `flask db upgrade` (refuses one that holds data)."""
+    import time
+
+    from quiz.infra import backup
+
+    started = time.monotonic()
+    click.echo(f"khôi phục {file} ...", err=True)
+    try:
+        summary = backup.restore(db.engine.url, Path(file), progress=_table_progress())
+    except backup.BackupError as exc:
+        fail(f"lỗi: {exc}")
+    seconds = f"{time.monotonic() - started:.1f}".replace(".", ",")
+    click.echo(f"đã khôi phục {_number(summary.rows)} dòng của {summary.tables} bảng trong {seconds} giây")
 
 
 def init_app(app: Flask) -> None:
@@ -438,3 +462,5 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)
     app.cli.add_command(suspicious_command)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from flask_login import UserMixin
 from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 from sqlalchemy.types import DateTime, TypeDecorator
@@ -43,7 +42,7 @@ class UTCDateTime(TypeDecorator):
         return value.replace(tzinfo=timezone.utc) if value is not None else None
 
 
-class User(UserMixin, db.Model):
+class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))  # None: imported, cannot log in yet
@@ -64,6 +63,11 @@ class User(UserMixin, db.Model):
     registered_device: Mapped[str | None] = mapped_column(String(16))
 
     __table_args__ = (CheckConstraint("role in (" + ",".join(f"'{r}'" for r in roles.ALL) + ")", name="role"),)
+
+    # What Flask-Login asks of a user object (its UserMixin, without importing it): every account may log in.
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
 
     def get_id(self) -> str:
         """The login id kept in the session: the user's id and session version ("12:0")."""
@@ -128,7 +132,20 @@ class QuestionVersion(db.Model):
     __table_args__ = (UniqueConstraint("question_id", "version"),)
 
 
-class Contest(db.Model):
+class Window:
+    """A time window [opens_at, closes_at): the one rule for whether a contest or a round is open."""
+
+    opens_at: datetime
+    closes_at: datetime
+
+    def status_at(self, now: datetime) -> str:
+        """Return upcoming, open or closed at ``now``."""
+        if now < self.opens_at:
+            return "upcoming"
+        return "open" if now < self.closes_at else "closed"
+
+
+class Contest(Window, db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     title: Mapped[str] = mapped_column(String(200))
@@ -139,8 +156,9 @@ class Contest(db.Model):
     time_limit_s: Mapped[int] = mapped_column(default=1200)
     max_attempts: Mapped[int] = mapped_column(default=3)
     review_policy: Mapped[str] = mapped_column(String(16), default="after_submit")
-    # [[[chapters...], count], ...] (quiz.contest.chapter_plan); None: the default plan
-    blueprint: Mapped[list | None] = mapped_column(JSON)
+    # How many questions to draw from each chapter: [[[chapters...], count], ...] (quiz.contest.chapter_plan);
+    # None: the default plan. The column keeps its first name, "blueprint" (the --blueprint option's).
+    chapter_plan: Mapped[list | None] = mapped_column("blueprint", JSON)
     # [[how many, "prize name"], ...] in order (quiz.contest.prizes); None: no tiers, the whole ranking
     prize_tiers: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -150,14 +168,8 @@ class Contest(db.Model):
         CheckConstraint("closes_at > opens_at", name="window"),
     )
 
-    def status_at(self, now: datetime) -> str:
-        """Return upcoming, open or closed at ``now``."""
-        if now < self.opens_at:
-            return "upcoming"
-        return "open" if now < self.closes_at else "closed"
 
-
-class Round(db.Model):
+class Round(Window, db.Model):
     """A round of a contest (e.g. one week), with its own window, attempt limit, prizes and ranking."""
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -171,11 +183,6 @@ class Round(db.Model):
 
     __table_args__ = (UniqueConstraint("contest_id", "number"),
                       CheckConstraint("closes_at > opens_at", name="window"))
-
-    def status_at(self, now: datetime) -> str:
-        if now < self.opens_at:
-            return "upcoming"
-        return "open" if now < self.closes_at else "closed"
 
 
 class RankingFreeze(db.Model):

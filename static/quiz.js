@@ -14,6 +14,7 @@
 
   var attempt = null, answers = {}, pending = {}, inflight = {}, retryDelay = {};
   var clockOffset = 0, current = 0, submitting = false, finished = false, timer = null;
+  var serverDown = false;  // the last answer was 503: the server cannot reach its database for now
 
   function readPending() {
     try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
@@ -34,7 +35,7 @@
       return res.text().then(function (text) {
         var data = null;
         try { data = text ? JSON.parse(text) : null; } catch (e) { data = null; }
-        return { status: res.status, data: data };
+        return { status: res.status, data: data, retryAfter: res.headers.get("Retry-After") };
       });
     });
   }
@@ -45,11 +46,31 @@
     box.hidden = !message;
   }
 
+  // Seconds to wait after a 503, from its Retry-After (bounded), else 5.
+  function retryAfterMs(res) {
+    var s = parseInt(res.retryAfter, 10);
+    return Math.min(60, Math.max(1, isNaN(s) ? 5 : s)) * 1000;
+  }
+
+  // A 503 (database unavailable) or its end: say so; unsaved answers stay in this browser meanwhile.
+  function setServerDown(down, waitMs) {
+    serverDown = down;
+    var box = el("server-notice");
+    if (!box) return;
+    box.hidden = !down;
+    if (down) {
+      box.textContent = "Máy chủ đang tạm gián đoạn kết nối tới cơ sở dữ liệu. Các câu trả lời chưa lưu vẫn được " +
+        "giữ trên máy này và sẽ được lưu tự động khi máy chủ hoạt động lại (thử lại sau " +
+        Math.round(waitMs / 1000) + " giây). Bạn không cần tải lại trang.";
+    }
+  }
+
   function saveState() {
     var n = Object.keys(pending).length;
     var box = el("save-state");
     if (!attempt) return;
     if (n === 0) { box.textContent = "✓ Đã lưu tất cả câu trả lời"; box.className = "save-state saved"; }
+    else if (serverDown) { box.textContent = "Máy chủ tạm gián đoạn – " + n + " câu chưa lưu, đã giữ trên máy này, sẽ tự lưu lại"; box.className = "save-state offline"; }
     else if (navigator.onLine === false) { box.textContent = "Mất kết nối – " + n + " câu chưa lưu, sẽ tự lưu lại"; box.className = "save-state offline"; }
     else { box.textContent = "Đang lưu " + n + " câu…"; box.className = "save-state saving"; }
     var unanswered = attempt.questions.filter(function (q) { return !answers[q.id]; }).length;
@@ -74,6 +95,7 @@
       if (res.status === 200) {
         if (pending[qid] === option) delete pending[qid];
         retryDelay[qid] = 0;
+        if (serverDown) { setServerDown(false); Object.keys(pending).forEach(send); }
         writePending(); saveState();
         if (pending[qid]) send(qid);
       } else if (res.status === 409 || res.status === 404) {
@@ -83,6 +105,10 @@
         showError((res.data && res.data.error && res.data.error.message) || "Câu trả lời không hợp lệ.");
       } else if (res.status === 401) {
         showError("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại; các câu trả lời chưa lưu vẫn được giữ trên máy này.");
+      } else if (res.status === 503) {
+        var wait = retryAfterMs(res);
+        setServerDown(true, wait); saveState();
+        setTimeout(function () { send(qid); }, wait);
       } else { retry(qid); }
     }, function () { inflight[qid] = false; retry(qid); });
   }
@@ -186,6 +212,12 @@
     var attemptSubmit = function (delay) {
       request("POST", api + "/submit", body).then(function (res) {
         if (res.status === 200 || res.status === 404) { finish(); }
+        else if (res.status === 503) {
+          var wait = retryAfterMs(res);
+          setServerDown(true, wait);
+          el("save-state").textContent = "Máy chủ tạm gián đoạn – bài làm được giữ trên máy này, sẽ tự nộp lại";
+          setTimeout(function () { attemptSubmit(delay); }, wait);
+        }
         else if (res.status === 422 && !auto) {
           submitting = false; el("submit").disabled = false;
           showError((res.data && res.data.error && res.data.error.message) || "Không nộp được bài.");
@@ -224,11 +256,13 @@
     var sentAt = Date.now();
     request("GET", api).then(function (res) {
       if (res.status !== 200) {
+        if (res.status === 503) { setServerDown(true, retryAfterMs(res)); setTimeout(function () { load(delay); }, retryAfterMs(res)); return; }
         if (res.status >= 500) { setTimeout(function () { load(Math.min(10000, delay * 2)); }, delay); return; }
         showError((res.data && res.data.error && res.data.error.message) || "Không tải được bài thi.");
         return;
       }
       attempt = res.data.attempt;
+      setServerDown(false);
       if (attempt.status !== "in_progress") { finish(); return; }
       // Server time at the midpoint of the round trip.
       clockOffset = Date.parse(attempt.server_time) - (sentAt + Date.now()) / 2;

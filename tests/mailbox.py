@@ -7,7 +7,7 @@ from email import message_from_bytes, policy
 
 import pytest
 
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 USER, PASSWORD = "guithu", "mat-khau-smtp"
 

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import requests
 
-from tests.conftest import free_port
+from tests.helpers import free_port
 
 NGINX = "/usr/sbin/nginx"
 # The proxy headers of deploy/nginx.conf (a test checks that the sample keeps them).
@@ -64,7 +64,8 @@ class Nginx:
         self.conf.write_text(CONFIG.format(user=user, dir=directory, servers=servers, port=self.port,
                                            headers="\n            ".join(PROXY_HEADERS)))
         # -e: the error log before the config is read (else nginx tries /var/log/nginx); -p: no default prefix.
-        self.proc = subprocess.Popen([NGINX, "-c", str(self.conf), "-p", str(directory), "-e", str(directory / "error.log")],
+        self.proc = subprocess.Popen([NGINX, "-c", str(self.conf), "-p", str(directory),
+                                      "-e", str(directory / "error.log")],
                                      stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
         deadline = time.time() + 15
         while time.time() < deadline:
@@ -86,7 +87,8 @@ class Nginx:
         """The upstream addresses that answered requests, from the access log."""
         path = self.dir / "access.log"
         text = path.read_text() if path.exists() else ""
-        return {word.split("=", 1)[1] for line in text.splitlines() for word in line.split() if word.startswith("upstream=")}
+        return {word.split("=", 1)[1] for line in text.splitlines() for word in line.split()
+                if word.startswith("upstream=")}
 
     def stop(self) -> None:
         self.proc.terminate()  # SIGTERM: nginx's fast shutdown, workers included

@@ -1,36 +1,7 @@
 """The JSON API of docs/api.md through the Flask test client, CSRF on, on both databases."""
 import pytest
 
-from tests.conftest import correct_option
-
-
-class Client:
-    def __init__(self, app):
-        self.c = app.test_client()
-        self.token = self.c.get("/api/v1/csrf").get_json()["csrf_token"]
-
-    def __getattr__(self, method):
-        def call(path, **kw):
-            kw.setdefault("headers", {}).setdefault("X-CSRFToken", self.token)
-            return getattr(self.c, method)(path, **kw)
-        return call
-
-
-@pytest.fixture
-def api(client_app):
-    return Client(client_app)
-
-
-def register(api, email="lan@example.vn", **extra):
-    body = {"full_name": "Trần Thị Lan", "email": email, "password": "mat-khau-123", "phone": "0912345678",
-            "unit": "HTX Nông nghiệp Tân Phú", "locality": "Đồng Nai", **extra}
-    return api.post("/api/v1/auth/register", json=body)
-
-
-def error_code(r):
-    body = r.get_json()
-    assert set(body) == {"error"} and {"code", "message"} <= set(body["error"]), body
-    return body["error"]["code"]
+from tests.helpers import ApiClient, correct_option, error_code, register
 
 
 def test_register_login_logout(api):
@@ -40,16 +11,18 @@ def test_register_login_logout(api):
                                     "email": "lan@example.vn", "role": "participant"}
     assert register(api).status_code == 409 and error_code(register(api)) == "email_taken"
     assert api.post("/api/v1/auth/logout").status_code == 204
-    bad = api.post("/api/v1/auth/login", json={"email": "lan@example.vn", "password": "sai-mat-khau"})
+    bad = api.login("lan@example.vn", "sai-mat-khau")
     assert bad.status_code == 401 and error_code(bad) == "invalid_credentials"
-    unknown = api.post("/api/v1/auth/login", json={"email": "ai@example.vn", "password": "sai-mat-khau"})
+    unknown = api.login("ai@example.vn", "sai-mat-khau")
     assert unknown.get_json() == bad.get_json()  # no account enumeration
-    ok = api.post("/api/v1/auth/login", json={"email": "LAN@example.vn", "password": "mat-khau-123"})
+    ok = api.login("LAN@example.vn", "mat-khau-123")
     assert ok.status_code == 200 and ok.get_json()["user"]["email"] == "lan@example.vn"
 
 
 def test_register_validation_lists_fields_and_creates_nothing(api, session):
-    from quiz.accounts.users import count_users
+    from sqlalchemy import func, select
+
+    from quiz.models import User
 
     r = api.post("/api/v1/auth/register", json={"full_name": "", "email": "not-an-email", "password": "short",
                                                 "phone": "abc"})
@@ -57,7 +30,7 @@ def test_register_validation_lists_fields_and_creates_nothing(api, session):
     assert set(r.get_json()["error"]["fields"]) == {"full_name", "email", "password", "phone"}
     r = api.post("/api/v1/auth/register", json={"full_name": "Ai Đó", "email": "x@example.vn"})
     assert r.status_code == 422 and "password" in r.get_json()["error"]["fields"]
-    assert count_users(session) == 0
+    assert session.execute(select(func.count()).select_from(User)).scalar_one() == 0
 
 
 @pytest.mark.parametrize("body", [b"not json", b"[1,2]", b'"text"', b"{bad"])
@@ -131,7 +104,7 @@ def test_other_peoples_attempts_are_404(client_app, api, bank, contest_factory):
     contest_factory("thi-thu")
     register(api)
     aid = api.post("/api/v1/contests/thi-thu/attempts").get_json()["attempt"]["id"]
-    other = Client(client_app)
+    other = ApiClient(client_app)
     register(other, email="khac@example.vn")
     for r in (other.get(f"/api/v1/attempts/{aid}"), other.post(f"/api/v1/attempts/{aid}/submit"),
               other.put(f"/api/v1/attempts/{aid}/answers/1", json={"option_id": "x"}),
@@ -166,11 +139,10 @@ def test_staff_endpoints_and_leaderboard(client_app, api, session, bank, contest
     assert api.get("/api/v1/contests/thi-thu/leaderboard?limit=abc").status_code == 422
     assert error_code(api.get("/api/v1/contests/thi-thu/stats")) == "forbidden"
     assert api.get("/api/v1/contests/thi-thu/winners?format=csv").status_code == 403
-    anon = Client(client_app)
+    anon = ApiClient(client_app)
     assert anon.get("/api/v1/contests/thi-thu/stats").status_code == 401
-    judge = Client(client_app)
     user_factory(role="judge", email="judge@example.vn")
-    judge.post("/api/v1/auth/login", json={"email": "judge@example.vn", "password": "mat-khau-123"})
+    judge = ApiClient.logged_in(client_app, "judge@example.vn")
     stats = judge.get("/api/v1/contests/thi-thu/stats").get_json()
     assert stats["participants"] == 1 and stats["attempts"] == 1 and stats["histogram"]["0"] == 1
     csv_body = judge.get("/api/v1/contests/thi-thu/winners?format=csv")

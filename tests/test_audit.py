@@ -10,8 +10,7 @@ from sqlalchemy.exc import DBAPIError
 
 from quiz.infra import audit
 from quiz.models import AuditEntry, utcnow
-from tests.test_organizer import login, upload
-from tests.test_pages import token
+from tests.helpers import ApiClient, page_client, token, upload
 
 
 def entries(session, action=None):
@@ -26,15 +25,12 @@ def entries(session, action=None):
 def client(app, user_factory, role, email=None):
     email = email or f"{role}@example.vn"
     user_factory(role=role, email=email)
-    c = app.test_client()
-    login(c, email)
-    return c
+    return page_client(app, email)
 
 
 def test_organizer_page_actions(client_app, session, bank, user_factory):
-    org = client_app.test_client()
     user_factory(role="organizer", email="btc@example.vn")
-    login(org, "btc@example.vn")
+    org = page_client(client_app, "btc@example.vn")
     page = org.get("/organizer/contests/new").get_data(as_text=True)
     form = {"csrf_token": token(page), "slug": "tuan-1", "title": "Tuần 1", "opens_at": "2026-01-01T08:00",
             "closes_at": "2030-01-01T08:00", "time_limit_min": "20", "max_attempts": "3",
@@ -66,10 +62,14 @@ def test_organizer_page_actions(client_app, session, bank, user_factory):
     org.get("/organizer/questions/export?format=csv")
 
     log = entries(session)
+    # Closing froze the contest's ranking, in the close's transaction, by the same person.
+    freezes = [e for e in log if e.action == "ranking.freeze"]
+    assert [e.target_id for e in freezes] == ["tuan-1"] and len(freezes[0].after["digest"]) == 64
+    assert {(e.actor_email, e.ip) for e in log} == {("btc@example.vn", "127.0.0.1")}
+    log = [e for e in log if e not in freezes]
     assert [e.action for e in log] == ["contest.create", "contest.edit", "round.create", "contest.close",
                                        "question.deactivate", "question.reactivate", "question.edit",
                                        "question.upload", "questions.export"]
-    assert {(e.actor_email, e.ip) for e in log} == {("btc@example.vn", "127.0.0.1")}
     assert len({e.actor_id for e in log}) == 1 and log[0].actor_id is not None
     create, edit_e, round_e, close = log[:4]
     assert (create.target_type, create.target_id, create.before) == ("contest", "tuan-1", None)
@@ -111,7 +111,7 @@ def test_cli_actions(app, session, bank, tmp_path):
     run("contests", "close", "cli")
     run("ranking", "freeze", "cli", *by)
     run("winners", "cli", "--out", str(tmp_path / "w.csv"), *by)
-    run("stats", "cli")
+    run("stats", "cli")  # a read: not logged
     bank_file = tmp_path / "bank.csv"
     bank_file.write_text("code,chapter,article,question,option_a,option_b,correct,explanation\n"
                          "C-1,1,Điều 4,Câu?,Có,Không,A,Vì.\n", encoding="utf-8")
@@ -122,59 +122,58 @@ def test_cli_actions(app, session, bank, tmp_path):
     log = entries(session)
     assert [(e.action, e.actor_email) for e in log] == [
         ("user.create", "cli"), ("contest.create", "admin@example.vn"), ("round.create", "cli"),
-        ("results.import", "admin@example.vn"), ("contest.close", "cli"), ("ranking.freeze", "admin@example.vn"),
-        ("winners.export", "admin@example.vn"), ("stats.export", "cli"), ("question.import", "cli")]
+        ("results.import", "admin@example.vn"), ("contest.close", "cli"), ("ranking.freeze", "cli"),
+        ("ranking.freeze", "cli"), ("ranking.freeze", "admin@example.vn"), ("winners.export", "admin@example.vn"),
+        ("question.import", "cli")]
     assert all(e.ip is None for e in log)
     user = log[0]
     assert user.target_id == "admin@example.vn" and user.after["role"] == "admin"
     assert "password_hash" not in user.after and "mat-khau" not in str(user.after)
     assert log[1].actor_id == user.after["id"]
     assert log[3].after == {"file": "kq.csv", "rows": 1, "round": None}
-    freeze = log[5]
-    # The close froze nothing yet; the admin's freeze is the first, with its digest.
-    assert freeze.target_id == "cli" and freeze.before is None and len(freeze.after["digest"]) == 64
-    assert log[6].after["sha256"] == freeze.after["digest"]
+    # The close froze the contest's ranking and that of the round it cut short; the admin froze again.
+    at_close, round_close, freeze = log[5:8]
+    assert (at_close.target_id, round_close.target_id) == ("cli", "cli/1") and at_close.before is None
+    assert freeze.target_id == "cli" and freeze.before["digest"] == at_close.after["digest"]
+    assert len(freeze.after["digest"]) == 64 and log[8].after["sha256"] == freeze.after["digest"]
 
 
-def test_the_freeze_at_close_is_logged_as_the_system(app, session, bank, contest_factory, user_factory):
+def test_reads_write_nothing_and_the_cron_job_freezes_as_the_system(app, session, bank, contest_factory):
     from quiz.contest import ranking
 
     now = utcnow()
     contest = contest_factory("dong", opens_at=now - timedelta(days=2), closes_at=now - timedelta(seconds=1))
-    first = ranking.ranking(session, contest)
-    ranking.ranking(session, contest)  # read again: already frozen, nothing more logged
+    live = ranking.ranking(session, contest)  # closed by its window, not frozen yet: computed live
+    assert not live.frozen and entries(session) == []
+    run = app.test_cli_runner().invoke(args=["attempts", "close-expired"])
+    assert run.exit_code == 0 and "froze the ranking of dong" in run.output
+    assert app.test_cli_runner().invoke(args=["attempts", "close-expired"]).output.count("froze") == 0
+    frozen = ranking.ranking(session, contest)
     log = entries(session, "ranking.freeze")
-    assert len(log) == 1 and log[0].actor_email == "system" and log[0].after["digest"] == first.digest
+    assert len(log) == 1 and log[0].actor_email == "system" and log[0].after["digest"] == frozen.digest
+    assert frozen.frozen and frozen.digest == live.digest
 
 
 def test_exports_by_judges_are_logged(client_app, session, bank, contest_factory, user_factory):
-    from tests.test_api import Client
-
     contest_factory("thi-thu")
     user_factory(role="judge", email="gk@example.vn")
-    api = Client(client_app)
-    api.post("/api/v1/auth/login", json={"email": "gk@example.vn", "password": "mat-khau-123"})
+    api = ApiClient.logged_in(client_app, "gk@example.vn")
     assert api.get("/api/v1/contests/thi-thu/winners?format=csv").status_code == 200
     assert api.get("/api/v1/contests/thi-thu/winners?format=xlsx").status_code == 200
-    assert api.get("/api/v1/contests/thi-thu/stats").status_code == 200
+    assert api.get("/api/v1/contests/thi-thu/stats").status_code == 200  # a read of no one's data: not logged
     log = entries(session)
     assert [(e.action, e.actor_email, e.target_id, e.after.get("format")) for e in log] == [
-        ("winners.export", "gk@example.vn", "thi-thu", "csv"), ("winners.export", "gk@example.vn", "thi-thu", "xlsx"),
-        ("stats.export", "gk@example.vn", "thi-thu", "json")]
+        ("winners.export", "gk@example.vn", "thi-thu", "csv"), ("winners.export", "gk@example.vn", "thi-thu", "xlsx")]
     # A refused export is not an export.
-    participant = Client(client_app)
     user_factory(email="ts@example.vn")
-    participant.post("/api/v1/auth/login", json={"email": "ts@example.vn", "password": "mat-khau-123"})
+    participant = ApiClient.logged_in(client_app, "ts@example.vn")
     assert participant.get("/api/v1/contests/thi-thu/winners?format=csv").status_code == 403
-    assert len(entries(session)) == 3
+    assert len(entries(session)) == 2
 
 
 def test_password_changes_are_logged(client_app, session, user_factory):
-    from tests.test_api import Client
-
     user_factory(role="organizer", email="doi@example.vn")
-    api = Client(client_app)
-    api.post("/api/v1/auth/login", json={"email": "doi@example.vn", "password": "mat-khau-123"})
+    api = ApiClient.logged_in(client_app, "doi@example.vn")
     assert api.post("/api/v1/auth/password", json={"current_password": "mat-khau-123",
                                                    "new_password": "Cay-lua-xanh-2026"}).status_code == 204
     (entry,) = entries(session)
@@ -239,9 +238,21 @@ def test_admin_page_filters_pages_and_exports(admin, session):
     assert r.data.startswith("\ufeff".encode())
     rows = list(csv.reader(io.StringIO(r.data.decode("utf-8-sig"))))
     assert rows[0] == audit.CSV_COLUMNS and len(rows) == 2
-    row = dict(zip(rows[0], rows[1]))
+    row = dict(zip(rows[0], rows[1], strict=True))
     assert row["actor_email"].startswith("'=") and row["target_id"] == "'=1+2"  # never a formula in Excel
     assert '"title": "Cuộc thi có dấu"' in row["after"]
     exported = entries(session, "audit.export")
     assert len(exported) == 1 and exported[0].actor_email == "admin@example.vn"
     assert exported[0].after == {"action": "contest.create", "rows": 1}
+
+
+def test_every_action_has_a_label_and_unknown_actions_are_refused(session):
+    names = {v for k, v in vars(audit).items() if k.isupper() and isinstance(v, str) and "." in v}
+    assert names == set(audit.LABELS) == audit.ACTIONS
+    assert all(label.strip() for label in audit.LABELS.values())
+    # Every entry written anywhere (so in every test run) goes through audit.entry, which knows only these.
+    with pytest.raises(ValueError, match="unknown audit action"):
+        audit.record(session, audit.CLI, "contest.delete")
+    from quiz.web.admin import ACTION_LABELS
+
+    assert ACTION_LABELS["suspicious.export"] == "Xuất báo cáo dấu hiệu bất thường"

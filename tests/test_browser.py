@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import IN_CI, LiveServer, correct_option
-from tests.mailbox import PASSWORD, USER, mailbox, reset_path  # noqa: F401  (mailbox: a fixture)
-from tests.test_hostile_text import hostile  # noqa: F401 (a fixture)
+from tests.helpers import IN_CI, LiveServer, browser_login, correct_option
+from tests.hostile import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
+from tests.mailbox import PASSWORD, USER, reset_path
 
 CHROMIUM = "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -186,10 +186,7 @@ def test_organizer_manages_the_bank(browser, server, session, user_factory, tmp_
     page = context.new_page()
     page.set_default_timeout(15000)
     base = server.url
-    page.goto(base + "/login")
-    page.fill("#email", "btc@example.vn")
-    page.fill("#password", "mat-khau-123")
-    page.click("button[type=submit]")
+    browser_login(page, base, "btc@example.vn")
     page.click("text=Ngân hàng câu hỏi")
     assert int(page.inner_text("#total")) >= 300
     # Search without diacritics finds the same questions as with them.
@@ -242,10 +239,7 @@ def test_judge_watches_the_dashboard_live(browser, database_url, app, session, b
         context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
         page = context.new_page()
         page.set_default_timeout(15000)
-        page.goto(server.url + "/login")
-        page.fill("#email", "bgk@example.vn")
-        page.fill("#password", "mat-khau-123")
-        page.click("main button[type=submit]")
+        browser_login(page, server.url, "bgk@example.vn")
         page.click("text=Thống kê")
         page.click("text=Cuộc thi thử")
         assert page.inner_text("#attempts") == "1" and page.locator("#histogram rect").count() == 5
@@ -294,10 +288,7 @@ def test_pages_work_under_the_content_security_policy(browser, database_url, app
         page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
         assert page.evaluate("window.__csp") == []
         page.context.clear_cookies()
-        page.goto(server.url + "/login")
-        page.fill("#email", "btc@example.vn")
-        page.fill("#password", "mat-khau-123")
-        page.click("main button[type=submit]")
+        browser_login(page, server.url, "btc@example.vn")
         page.goto(server.url + "/results/thi-thu")
         page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('cập nhật lúc')")
         assert page.evaluate("window.__csp") == []
@@ -344,9 +335,7 @@ def test_forgotten_password_on_a_phone(page, mail_server, mailbox, session, user
     page.wait_for_url(base + "/login")
     assert "Đã đặt mật khẩu mới" in page.inner_text("main")
 
-    page.fill("#email", "hoa@example.vn")
-    page.fill("#password", NEW_PASSWORD)
-    page.click("button[type=submit]")
+    browser_login(page, base, "hoa@example.vn", NEW_PASSWORD)
     page.wait_for_url(base + "/")
     assert "Lê Thị Hoa" in page.inner_text("header")
 
@@ -357,8 +346,6 @@ def test_forgotten_password_on_a_phone(page, mail_server, mailbox, session, user
 
 def test_markup_in_names_and_questions_shows_as_text(browser, database_url, hostile, session):
     """The quiz page (drawn by quiz.js), the review and the live dashboard: the payloads read literally, none runs."""
-    from tests.test_hostile_text import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
-
     server = LiveServer(database_url, extra_env={"DASHBOARD_REFRESH_S": "1", "STATS_MAX_AGE_S": "1"})
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
@@ -375,10 +362,7 @@ def test_markup_in_names_and_questions_shows_as_text(browser, database_url, host
     page.on("dialog", on_dialog)
     injected = "() => document.querySelectorAll('img[src=\"x\"], script:not([src])').length"
     try:
-        page.goto(server.url + "/login")
-        page.fill("#email", "lan@example.vn")
-        page.fill("#password", "mat-khau-123")
-        page.click("main button[type=submit]")
+        browser_login(page, server.url, "lan@example.vn")
         page.goto(server.url + "/contests/thi-thu")
         assert page.inner_text("h1") == TITLE and NAME in page.inner_text("header")
         aid = start(page, server.url)
@@ -399,10 +383,7 @@ def test_markup_in_names_and_questions_shows_as_text(browser, database_url, host
 
         # The organizer's dashboard, refreshed in place by dashboard.js (innerHTML of the server's escaped HTML).
         page.context.clear_cookies()
-        page.goto(server.url + "/login")
-        page.fill("#email", "-btc@example.vn")
-        page.fill("#password", "mat-khau-123")
-        page.click("main button[type=submit]")
+        browser_login(page, server.url, "-btc@example.vn")
         page.goto(server.url + "/results/thi-thu")
         page.wait_for_function("() => document.getElementById('refreshed').textContent.includes('cập nhật lúc')")
         assert UNIT in page.inner_text("#dashboard") and "@C <b>đậm</b>" in page.inner_text("#dashboard")
@@ -439,10 +420,7 @@ def test_organizer_reads_the_report_and_downloads_the_csv(phone_page, server, se
         u = user_factory(full_name=f"Người Hội Trường {i}", email=f"ht{i}@example.vn", unit="HTX Hội Trường")
         start_attempt(session, u.id, contest, ip="203.0.113.77", device="abcdef0123456789")
     page, base = phone_page, server.url
-    page.goto(base + "/login")
-    page.fill("#email", "btc@example.vn")
-    page.fill("#password", "mat-khau-123")
-    page.click("main button[type=submit]")
+    browser_login(page, base, "btc@example.vn")
     page.wait_for_url(base + "/")
     page.goto(base + "/organizer/contests")
     page.click("tr[data-slug='thi-thu'] >> text=Dấu hiệu bất thường")

@@ -21,7 +21,7 @@ def test_parse_and_format():
                          ("5-3:1", "từ 1 đến 12"), ("1:0", "ít nhất")):
         with pytest.raises(DomainError) as e:
             parse_plan(bad)
-        assert e.value.status == 422 and message in e.value.fields["blueprint"], bad
+        assert e.value.code == "invalid_fields" and message in e.value.fields["blueprint"], bad
 
 
 def test_default_plan_covers_every_chapter_group():
@@ -72,4 +72,4 @@ def test_default_draw_and_different_papers(session, real_bank, contest_factory, 
 def test_blueprint_must_add_up(session, real_bank, contest_factory):
     with pytest.raises(DomainError) as e:
         contest_factory("sai-tong", blueprint="1:3,2:2", question_count=20)
-    assert e.value.status == 422 and "tổng số câu" in e.value.fields["blueprint"]
+    assert e.value.code == "invalid_fields" and "tổng số câu" in e.value.fields["blueprint"]

@@ -7,8 +7,9 @@ import openpyxl
 from sqlalchemy import func, select, text
 
 from quiz.models import Contest, Question, User
-from tests.conftest import ROOT
-from tests.test_question_files import GOOD, HEADER, write_csv
+from tests.helpers import CSV_GOOD as GOOD
+from tests.helpers import CSV_HEADER as HEADER
+from tests.helpers import ROOT, write_csv
 
 
 def run(app, *args):

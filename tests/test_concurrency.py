@@ -6,7 +6,7 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.models import Answer, Attempt
-from tests.conftest import ROOT, ApiClient, LiveServer, correct_option
+from tests.helpers import ROOT, ApiClient, LiveServer, correct_option, counters
 
 N = 12  # concurrent requests per burst
 
@@ -42,7 +42,7 @@ def count(session, model) -> int:
 
 def clients(server, user, n=N):
     """n separate HTTP sessions logged in as the same person (several tabs, phones, retries)."""
-    return [ApiClient(server.url).login(user.email) for _ in range(n)]
+    return [ApiClient.logged_in(server.url, user.email) for _ in range(n)]
 
 
 def test_concurrent_starts_return_one_attempt(live_server, session, bank, contest_factory, user_factory):
@@ -69,7 +69,7 @@ def test_attempt_limit_holds_under_concurrent_starts(live_server, session, bank,
             assert r.status_code in (200, 201, 403), r.text
         if ids:
             aid = ids.pop()
-            burst(lambda i: tabs[i].call("POST", f"/api/v1/attempts/{aid}/submit", json={}))
+            burst(lambda i, aid=aid: tabs[i].call("POST", f"/api/v1/attempts/{aid}/submit", json={}))
     assert count(session, Attempt) == 2
     last = tabs[0].call("POST", "/api/v1/contests/thi-thu/attempts")
     assert last.status_code == 403 and last.json()["error"]["code"] == "attempt_limit_reached"
@@ -142,10 +142,9 @@ def test_concurrent_submits_of_many_people_keep_the_counters_exact(live_server, 
                                                                    user_factory):
     """Every submit bumps the same hot counter rows: no deadlock, no lost update."""
     from quiz.contest.tallies import rebuild
-    from tests.test_tallies import counters
 
     contest = contest_factory("thi-thu")
-    people = [ApiClient(live_server.url).login(user_factory(unit=f"HTX {i % 3}").email) for i in range(N)]
+    people = [ApiClient.logged_in(live_server.url, user_factory(unit=f"HTX {i % 3}").email) for i in range(N)]
     started = [p.call("POST", "/api/v1/contests/thi-thu/attempts").json()["attempt"] for p in people]
     for attempt in started:  # everyone right on the first question, so they share most counter rows
         q = attempt["questions"][0]["id"]

@@ -29,14 +29,13 @@ from schemathesis.specs.openapi.checks import (
     unsupported_method,
 )
 
-from tests.conftest import ROOT, _migrate, make_questions
+from tests.helpers import PASSWORD, ROOT, ApiClient, make_questions, migrate
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "12"))
 SCHEMA = schemathesis.openapi.from_path(ROOT / "docs" / "openapi.yaml")
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance,
           response_headers_conformance, negative_data_rejection, missing_required_header, unsupported_method]
 # Not positive_data_acceptance: a valid-looking email or option id the app does not know is rightly refused.
-PASSWORD = "mat-khau-123"
 ROLES = {"visitor": None, "participant": "p@example.vn", "organizer": "btc@example.vn"}
 # Real path values the generated ones are sometimes swapped for, so requests get past "not found".
 KNOWN: dict[str, list[str]] = {"slug": ["thi-thu", "da-dong"], "id": [], "question_id": []}
@@ -91,7 +90,7 @@ def fuzz_app(tmp_path_factory):
     from quiz.models import AttemptQuestion
 
     url = f"sqlite:///{tmp_path_factory.mktemp('fuzz') / 'quiz.db'}"
-    _migrate(url)
+    migrate(url)
     app = create_app({"SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "fuzz-secret", "RATELIMIT_ENABLED": False})
     with app.app_context():
         _seed(db.session)
@@ -110,14 +109,11 @@ def credentials(fuzz_app):
     """role -> (session cookie, CSRF token); the participant and the organizer each have an attempt going."""
     out = {}
     for role, email in ROLES.items():
-        web = fuzz_app.test_client()
-        token = web.get("/api/v1/csrf").get_json()["csrf_token"]
+        api = ApiClient(fuzz_app)
         if email:
-            headers = {"X-CSRFToken": token}
-            assert web.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD},
-                            headers=headers).status_code == 200
-            assert web.post("/api/v1/contests/thi-thu/attempts", headers=headers).status_code == 201
-        out[role] = (web.get_cookie("session").value, token)
+            assert api.login(email, PASSWORD).status_code == 200
+            assert api.post("/api/v1/contests/thi-thu/attempts").status_code == 201
+        out[role] = (api.http.get_cookie("session").value, api.token)
     return out
 
 

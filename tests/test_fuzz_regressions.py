@@ -1,6 +1,5 @@
 """What the API fuzzer (test_fuzz_api) found, one regression test each."""
-from tests.test_api import Client, register
-from tests.test_openapi import SPEC, check
+from tests.helpers import SPEC, ApiClient, check, register
 
 
 def test_a_405_says_which_methods_are_allowed(client_app):
@@ -22,17 +21,17 @@ def test_a_refused_csrf_token_is_a_documented_400_everywhere(client_app, bank, c
             refs = [p.get("$ref", "") for p in operation.get("parameters", [])]
             if "#/components/parameters/csrf" in refs:
                 assert "400" in operation["responses"], (method, path)
-    api = Client(client_app)
+    api = ApiClient(client_app)
     register(api)
     for path in ("/api/v1/auth/logout", "/api/v1/contests/thi-thu/attempts"):
-        r = api.c.post(path, headers={"X-CSRFToken": "made-up"})
+        r = api.http.post(path, headers={"X-CSRFToken": "made-up"})
         assert r.status_code == 400 and r.get_json()["error"]["code"] == "csrf_failed", path
 
 
 def test_a_whole_number_prediction_written_as_a_float_counts(client_app, bank, contest_factory):
     """Found: {"prediction": 63.0} (a JSON Schema integer) was refused; the spec also lacked the app's maximum."""
     contest_factory("thi-thu")
-    api = Client(client_app)
+    api = ApiClient(client_app)
     register(api)
     aid = api.post("/api/v1/contests/thi-thu/attempts").get_json()["attempt"]["id"]
     schema = SPEC["paths"]["/api/v1/attempts/{id}/submit"]["post"]["requestBody"]["content"]["application/json"]
@@ -47,7 +46,7 @@ def test_the_spec_states_the_registration_limits_the_app_applies(client_app):
     """Found by checking valid-per-spec requests: the spec now states the lengths the app checks."""
     fields = SPEC["paths"]["/api/v1/auth/register"]["post"]["requestBody"]["content"]["application/json"]
     props = fields["schema"]["properties"]
-    api = Client(client_app)
+    api = ApiClient(client_app)
     for name in ("full_name", "password", "unit", "locality"):
         low, high = props[name].get("minLength"), props[name]["maxLength"]
         for value, ok in ((_text(low - 1), False), (_text(low), True)) if low else ():

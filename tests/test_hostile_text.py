@@ -8,22 +8,12 @@ import csv
 import io
 
 import openpyxl
-import pytest
 from markupsafe import escape
 
 from quiz.files.cells import FORMULA_START
-from tests.conftest import correct_option
-from tests.test_security import form_login, form_token
+from tests.helpers import correct_option, page_client, token
+from tests.hostile import ARTICLE, EXPLANATION, LOCALITY, NAME, OPTIONS, RAW_MARKUP, STEM, TITLE, UNIT
 
-NAME = "=Lê <script>alert(1)</script> Hoa"
-UNIT = '+HTX "><img src=x onerror=alert(2)>'
-LOCALITY = "-Tỉnh <script>alert('l')</script>"
-TITLE = '=Cuộc thi "><img src=x onerror=alert(3)>'
-STEM = "=Câu hỏi <script>alert(4)</script> là gì?"
-OPTIONS = ['+A "><img src=x onerror=alert(5)>', "-B <script>alert(6)</script>", "@C <b>đậm</b>", "D thường"]
-EXPLANATION = '@Giải thích "><img src=x onerror=alert(7)>'
-ARTICLE = "-Điều 8 <script>alert(8)</script>"
-RAW_MARKUP = ("<script>alert", "<img src=x", "<b>đậm</b>")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -56,29 +46,11 @@ def csv_rows(data: bytes) -> list:
     return list(csv.reader(io.StringIO(data.decode("utf-8-sig"))))
 
 
-@pytest.fixture
-def hostile(session, contest_factory, user_factory):
-    """A bank of one hostile question and three plain ones, a contest drawing all four, hostile people."""
-    from quiz.bank.question_files import ParsedQuestion
-    from quiz.bank.questions import import_questions
-
-    questions = [ParsedQuestion("XSS-1", 1, ARTICLE, STEM, OPTIONS, 0, EXPLANATION, "")]
-    questions += [ParsedQuestion(f"T-{i}", 1, "Điều 1", f"Câu thường {i}?", ["Có", "Không"], 0, "Vì vậy.", "")
-                  for i in range(3)]
-    import_questions(session, questions)
-    contest_factory("thi-thu", title=TITLE, description=f"Mô tả {UNIT}", question_count=4, blueprint="1-12:4",
-                    prize_tiers="1:=Giải <script>alert(9)</script>")
-    user_factory(email="lan@example.vn", full_name=NAME, unit=UNIT, locality=LOCALITY, phone="+84 912 345 678")
-    user_factory(role="organizer", email="-btc@example.vn", full_name=NAME)
-    user_factory(role="admin", email="qtv@example.vn")
-
-
 def take_attempt(client_app, session):
     """Lan logs in through the page, starts, answers the hostile question right, submits; (web client, attempt id)."""
-    web = client_app.test_client()
-    assert form_login(web, "lan@example.vn", "mat-khau-123").status_code == 302
-    token = form_token(web.get("/contests/thi-thu").get_data(as_text=True))
-    aid = int(web.post("/contests/thi-thu/start", data={"csrf_token": token}).headers["Location"].rsplit("/", 1)[1])
+    web = page_client(client_app, "lan@example.vn")
+    csrf = token(web.get("/contests/thi-thu").get_data(as_text=True))
+    aid = int(web.post("/contests/thi-thu/start", data={"csrf_token": csrf}).headers["Location"].rsplit("/", 1)[1])
     quiz = web.get(f"/attempts/{aid}").get_data(as_text=True)
     api_token = web.get("/api/v1/csrf").get_json()["csrf_token"]
     attempt = web.get(f"/api/v1/attempts/{aid}").get_json()["attempt"]
@@ -89,9 +61,7 @@ def take_attempt(client_app, session):
 
 
 def staff(client_app, email):
-    web = client_app.test_client()
-    assert form_login(web, email, "mat-khau-123").status_code == 302
-    return web
+    return page_client(client_app, email)
 
 
 def test_participant_pages_show_the_text_escaped(client_app, session, hostile):
@@ -121,9 +91,9 @@ def test_staff_pages_show_the_text_escaped(client_app, session, hostile):
     assert_escaped(btc.get("/results/thi-thu").get_data(as_text=True), TITLE, UNIT, LOCALITY, "@C <b>đậm</b>")
     assert_escaped(btc.get("/results/thi-thu?fragment=1").get_data(as_text=True), UNIT, LOCALITY)  # its refresh
     # An edit keeps the markup as text, and the audit log shows it escaped too.
-    values = {"csrf_token": form_token(edit), "chapter": "1", "article": ARTICLE, "text": STEM + " (sửa)",
+    values = {"csrf_token": token(edit), "chapter": "1", "article": ARTICLE, "text": STEM + " (sửa)",
               "correct": "A", "explanation": EXPLANATION, "source_quote": "",
-              **{f"option_{c}": o for c, o in zip("abcd", OPTIONS)}}
+              **{f"option_{c}": o for c, o in zip("abcd", OPTIONS, strict=True)}}
     assert btc.post("/organizer/questions/XSS-1/edit", data=values).status_code == 302
     assert_escaped(btc.get("/organizer/questions").get_data(as_text=True), STEM + " (sửa)")
     audit = staff(client_app, "qtv@example.vn").get("/admin/audit").get_data(as_text=True)
@@ -143,7 +113,7 @@ def test_exports_guard_every_cell(client_app, session, hostile):
     r = btc.get("/api/v1/contests/thi-thu/winners?format=csv", headers={"X-CSRFToken": token})
     rows = csv_rows(r.data)
     assert_guarded(rows)
-    mine = dict(zip(rows[0], rows[1]))
+    mine = dict(zip(rows[0], rows[1], strict=False))
     assert (mine["full_name"], mine["unit"], mine["locality"], mine["phone"]) == \
         ("'" + NAME, "'" + UNIT, "'" + LOCALITY, "'+84 912 345 678")
     assert mine["prize"] == "'=Giải <script>alert(9)</script>"

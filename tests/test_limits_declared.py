@@ -6,7 +6,8 @@ import inspect
 from quiz import create_app
 
 # What such a view calls, by name: logging in (a password check, a session), registering, mailing.
-SENSITIVE_CALLS = ("login_user(", "authenticate(", "change_password(", "create_user(", "request_reset(", "mail.")
+SENSITIVE_CALLS = ("login_user(", "authenticate(", "change_password(", "create_user(", "request_reset(",
+                   "send_reset_link(", "mail.")
 
 
 def make_app(**config):

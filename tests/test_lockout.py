@@ -8,12 +8,7 @@ from sqlalchemy import update
 
 from quiz.accounts import lockout
 from quiz.models import LoginFailure, utcnow
-from tests.test_api import Client, error_code
-from tests.test_pages import token
-
-
-def login(api, email, password):
-    return api.post("/api/v1/auth/login", json={"email": email, "password": password})
+from tests.helpers import ApiClient, error_code, page_login
 
 
 def test_schedule():
@@ -33,25 +28,25 @@ def test_failures_double_the_lock_and_are_forgotten_after_a_day(session):
 
 def test_lockout_answers_unknown_emails_exactly_like_registered_ones(client_app, session, user_factory):
     user_factory(email="that@example.vn")
-    api = Client(client_app)
+    api = ApiClient(client_app)
     answers = {}
     for email in ("that@example.vn", "nobody@example.vn"):
         answers[email] = [(r.status_code, r.get_json(), r.headers.get("Retry-After"))
-                          for r in (login(api, email, "sai-mat-khau") for _ in range(6))]
+                          for r in (api.login(email, "sai-mat-khau") for _ in range(6))]
     assert answers["that@example.vn"] == answers["nobody@example.vn"]
     codes = [(status, body["error"]["code"]) for status, body, _after in answers["nobody@example.vn"]]
     assert codes == [(401, "invalid_credentials")] * 4 + [(429, "too_many_attempts")] * 2
     assert answers["nobody@example.vn"][-1][2] and 0 < int(answers["nobody@example.vn"][-1][2]) <= 60
     assert "1 phút" in answers["nobody@example.vn"][-1][1]["error"]["message"]
     # While locked even the right password is refused, and trying again does not lengthen the lock.
-    r = login(api, "that@example.vn", "mat-khau-123")
+    r = api.login("that@example.vn", "mat-khau-123")
     assert r.status_code == 429 and error_code(r) == "too_many_attempts"
     assert lockout.failures(session, "that@example.vn") == 5
     session.commit()
     # The lock ends (time moved on): the right password works and clears the count.
     session.execute(update(LoginFailure).values(locked_until=utcnow() - timedelta(seconds=1)))
     session.commit()
-    r = login(api, "that@example.vn", "mat-khau-123")
+    r = api.login("that@example.vn", "mat-khau-123")
     assert r.status_code == 200, r.get_json()
     assert lockout.failures(session, "that@example.vn") == 0
     session.commit()
@@ -63,11 +58,11 @@ def test_the_count_is_shared_by_every_app_server(client_app, database_url, sessi
 
     user_factory(email="shared@example.vn")
     other = create_app({"SQLALCHEMY_DATABASE_URI": database_url, "TESTING": True, "SECRET_KEY": "test-secret"})
-    a, b = Client(client_app), Client(other)
+    a, b = ApiClient(client_app), ApiClient(other)
     for i in range(4):
-        assert login(a if i % 2 else b, "shared@example.vn", "sai-mat-khau").status_code == 401
-    assert login(b, "shared@example.vn", "sai-mat-khau").status_code == 429
-    assert login(a, "shared@example.vn", "mat-khau-123").status_code == 429
+        assert (a if i % 2 else b).login("shared@example.vn", "sai-mat-khau").status_code == 401
+    assert b.login("shared@example.vn", "sai-mat-khau").status_code == 429
+    assert a.login("shared@example.vn", "mat-khau-123").status_code == 429
     with other.app_context():
         from quiz.infra.extensions import db
 
@@ -79,8 +74,7 @@ def test_page_login_locks_out_too(client_app, session, user_factory):
     web = client_app.test_client()
     statuses = []
     for _ in range(5):
-        page = web.get("/login").get_data(as_text=True)
-        r = web.post("/login", data={"csrf_token": token(page), "email": "page@example.vn", "password": "sai-mat-khau"})
+        r = page_login(web, "page@example.vn", "sai-mat-khau")
         statuses.append(r.status_code)
     assert statuses == [401] * 4 + [429]
     html = r.get_data(as_text=True)
@@ -91,11 +85,11 @@ def test_unknown_emails_take_as_long_as_registered_ones(client_app, session, use
     """Both paths check one password hash; a missing hash would make unknown emails many times faster."""
     for i in range(4):
         user_factory(email=f"known{i}@example.vn")
-    api = Client(client_app)
+    api = ApiClient(client_app)
 
     def timed(email):
         started = time.perf_counter()
-        assert login(api, email, "sai-mat-khau").status_code == 401
+        assert api.login(email, "sai-mat-khau").status_code == 401
         return time.perf_counter() - started
 
     known = statistics.median(timed(f"known{i}@example.vn") for i in range(4))
@@ -105,5 +99,5 @@ def test_unknown_emails_take_as_long_as_registered_ones(client_app, session, use
 
 @pytest.mark.parametrize("email", [None, 5, "", "x" * 1000])
 def test_odd_emails_are_just_wrong(client_app, email):
-    r = login(Client(client_app), email, "sai-mat-khau")
+    r = ApiClient(client_app).login(email, "sai-mat-khau")
     assert r.status_code == 401 and error_code(r) == "invalid_credentials"

@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import create_engine, inspect, text
 
-from tests.conftest import IN_CI, PG_BASE, _pg_available
+from tests.helpers import IN_CI, PG_BASE, pg_available
 
 
 def _app(url):
@@ -20,7 +20,7 @@ def empty_url(request, tmp_path):
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'm.db'}"
         return
-    if not _pg_available():
+    if not pg_available():
         if IN_CI:
             pytest.fail("PostgreSQL is not reachable (CI=true)")
         pytest.skip("PostgreSQL is not reachable")

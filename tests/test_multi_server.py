@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.conftest import IN_CI, REDIS_URL, ROOT, ApiClient, LiveServer, correct_option
+from tests.helpers import IN_CI, REDIS_URL, ROOT, ApiClient, LiveServer, correct_option
 from tests.nginx import NGINX, PROXY_HEADERS, Nginx
 
 pytestmark = pytest.mark.multiserver
@@ -61,7 +61,7 @@ def test_an_attempt_spread_over_two_servers_loses_nothing(cluster, session, bank
                                                        "password": "mat-khau-123", "unit": "HTX Tân Phú"})
     assert r.status_code == 201, r.text
     assert {lan.call("GET", "/api/v1/me", base=s.url).json()["user"]["email"] for s in (a, b)} == {"lan@example.vn"}
-    lan.login("lan@example.vn")  # through nginx as well
+    assert lan.login("lan@example.vn").status_code == 200  # through nginx as well
 
     attempt = lan.call("POST", "/api/v1/contests/thi-thu/attempts", base=a.url).json()["attempt"]
     aid, questions = attempt["id"], attempt["questions"]
@@ -82,7 +82,7 @@ def test_an_attempt_spread_over_two_servers_loses_nothing(cluster, session, bank
     assert (result["score"], result["total"], result["status"]) == (right, 20, "submitted") and right == 15
 
     # Staff and the public read the same numbers through nginx, whichever server answers.
-    staff = ApiClient(proxy.url, source="127.0.0.3").login("btc@example.vn")
+    staff = ApiClient.logged_in(proxy.url, "btc@example.vn", source="127.0.0.3")
     reports = [staff.call("GET", "/api/v1/contests/thi-thu/stats").json() for _ in range(4)]
     assert {(s["attempts"], s["participants"], s["histogram"]["15"], s["at_least"]["count"]) for s in reports} == \
         {(1, 1, 1, 1)}
@@ -99,24 +99,23 @@ def test_limits_hold_across_servers_and_count_the_real_client(cluster, user_fact
     user_factory(email="lan@example.vn")
     # Per account (3 a minute): failed logins alternating A and B; the 4th is refused whichever server gets it.
     guesser = ApiClient(a.url, source="127.0.0.5")
-    statuses = [guesser.call("POST", "/api/v1/auth/login", base=(a, b)[i % 2].url,
-                             json={"email": "lan@example.vn", "password": f"doan-{i}"}).status_code for i in range(4)]
+    statuses = [guesser.login("lan@example.vn", f"doan-{i}", base=(a, b)[i % 2].url).status_code for i in range(4)]
     assert statuses == [401, 401, 401, 429]
     # The account is locked on every server and from every address; the address is not (4 of its 5 a minute).
     elsewhere = ApiClient(a.url, source="127.0.0.8")
-    r = elsewhere.call("POST", "/api/v1/auth/login", json={"email": "lan@example.vn", "password": "mat-khau-123"})
+    r = elsewhere.login("lan@example.vn")
     assert r.status_code == 429 and r.json()["error"]["code"] == "rate_limited"
-    r = guesser.call("POST", "/api/v1/auth/login", base=b.url, json={"email": "binh@example.vn", "password": "x"})
+    r = guesser.login("binh@example.vn", "x", base=b.url)
     assert r.status_code == 401
 
     # Per address (5 a minute) through nginx: the client's own address, from X-Forwarded-For, on both servers;
     # an X-Forwarded-For the client makes up is not believed (nginx appends the real one, the app reads that).
     office = ApiClient(proxy.url, source="127.0.0.6")
-    statuses = [office.call("POST", "/api/v1/auth/login", json={"email": f"nv{i}@example.vn", "password": "x"},
-                            headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code for i in range(6)]
+    statuses = [office.login(f"nv{i}@example.vn", "x", headers={"X-Forwarded-For": f"203.0.113.{i}"}).status_code
+                for i in range(6)]
     assert statuses == [401] * 5 + [429]
     neighbour = ApiClient(proxy.url, source="127.0.0.7")  # behind the same nginx, another address: its own budget
-    assert neighbour.call("POST", "/api/v1/auth/login", json={"email": "x@example.vn", "password": "x"}).status_code == 401
+    assert neighbour.login("x@example.vn", "x").status_code == 401
     assert proxy.upstreams_used() >= {f"127.0.0.1:{a.port}", f"127.0.0.1:{b.port}"}
 
     # X-Forwarded-Proto: nginx replaces a client's made-up "https" with the real scheme (no HSTS over HTTP)...

@@ -1,15 +1,9 @@
 """docs/openapi.yaml and the app agree: same routes and methods, and real answers fit the schemas."""
 import re
 
-import yaml
-from jsonschema import Draft202012Validator
 from openapi_spec_validator import validate
-from referencing import Registry, Resource
 
-from tests.conftest import ROOT
-from tests.test_api import Client, register
-
-SPEC = yaml.safe_load((ROOT / "docs" / "openapi.yaml").read_text(encoding="utf-8"))
+from tests.helpers import SPEC, ApiClient, check, register
 
 
 def app_routes(app) -> set[tuple[str, str]]:
@@ -34,20 +28,9 @@ def test_routes_and_spec_agree(app):
     assert routes == spec_routes()
 
 
-def schema_validator(name: str) -> Draft202012Validator:
-    registry = Registry().with_resource("spec", Resource.opaque(SPEC))
-    schema = {"$ref": f"spec#/components/schemas/{name}"}
-    return Draft202012Validator(schema, registry=registry)
-
-
-def check(name, body):
-    errors = sorted(schema_validator(name).iter_errors(body), key=str)
-    assert not errors, errors[0]
-
-
 def test_real_answers_fit_the_schemas(client_app, session, bank, contest_factory, user_factory):
     contest_factory("thi-thu")
-    api = Client(client_app)
+    api = ApiClient(client_app)
     check("Error", api.post("/api/v1/contests/thi-thu/attempts").get_json())
     check("User", register(api).get_json()["user"])
     check("Contest", api.get("/api/v1/contests/thi-thu").get_json()["contest"])
@@ -59,6 +42,5 @@ def test_real_answers_fit_the_schemas(client_app, session, bank, contest_factory
     for row in api.get("/api/v1/contests/thi-thu/leaderboard").get_json()["rows"]:
         check("LeaderboardRow", row)
     user_factory(role="organizer", email="btc@example.vn")
-    staff = Client(client_app)
-    staff.post("/api/v1/auth/login", json={"email": "btc@example.vn", "password": "mat-khau-123"})
+    staff = ApiClient.logged_in(client_app, "btc@example.vn")
     check("Stats", staff.get("/api/v1/contests/thi-thu/stats").get_json())

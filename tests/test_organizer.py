@@ -10,7 +10,7 @@ from quiz.bank.check import bank_files
 from quiz.bank.question_files import parse_questions
 from quiz.bank.questions import import_questions
 from quiz.models import Question, QuestionVersion
-from tests.test_pages import token
+from tests.helpers import page_client, token, upload
 
 
 @pytest.fixture
@@ -19,18 +19,10 @@ def real_bank(session):
     session.commit()
 
 
-def login(client, email):
-    page = client.get("/login").get_data(as_text=True)
-    r = client.post("/login", data={"csrf_token": token(page), "email": email, "password": "mat-khau-123"})
-    assert r.status_code == 302
-
-
 @pytest.fixture
 def organizer(client_app, user_factory):
     user_factory(role="organizer", email="btc@example.vn")
-    c = client_app.test_client()
-    login(c, "btc@example.vn")
-    return c
+    return page_client(client_app, "btc@example.vn")
 
 
 def test_roles(client_app, user_factory):
@@ -39,8 +31,7 @@ def test_roles(client_app, user_factory):
     assert r.status_code == 302 and "/login" in r.headers["Location"]
     for role in ("participant", "judge"):
         user_factory(role=role, email=f"{role}@example.vn")
-        c = client_app.test_client()
-        login(c, f"{role}@example.vn")
+        c = page_client(client_app, f"{role}@example.vn")
         for path in ("/organizer/questions", "/organizer/questions/upload", "/organizer/questions/export?format=csv",
                      "/organizer/contests", "/organizer/contests/new", "/organizer/contests/thi-thu/edit",
                      "/organizer/contests/thi-thu/rounds"):
@@ -93,13 +84,6 @@ def test_edit_makes_a_version_and_deactivate(organizer, session, real_bank):
     session.commit()
     inactive = organizer.get("/organizer/questions?status=inactive").get_data(as_text=True)
     assert codes(inactive) == ["HTX23-0101"]
-
-
-def upload(client, name, data, **fields):
-    page = client.get("/organizer/questions/upload").get_data(as_text=True)
-    form = {"csrf_token": token(page), "file": (io.BytesIO(data), name), **fields}
-    return client.post("/organizer/questions/upload", data=form, content_type="multipart/form-data",
-                       follow_redirects=True)
 
 
 def test_upload_shows_row_errors_and_imports_nothing(organizer, session):

@@ -5,15 +5,12 @@ import pytest
 from sqlalchemy import func, select
 
 from quiz.models import AttemptQuestion, User
+from tests.helpers import correct_option, page_login, token
 
 
 @pytest.fixture
 def web(client_app):
     return client_app.test_client()
-
-
-def token(html: str) -> str:
-    return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)
 
 
 def test_register_shows_vietnamese_errors_and_creates_nothing(web, session):
@@ -47,8 +44,7 @@ def test_register_login_logout_and_start(web, session, bank, contest_factory):
     home = web.get("/").get_data(as_text=True)
     r = web.post("/logout", data={"csrf_token": token(home)}, follow_redirects=True)
     assert "Bạn đã đăng xuất." in r.get_data(as_text=True)
-    login = web.get("/login").get_data(as_text=True)
-    bad = web.post("/login", data={"csrf_token": token(login), "email": "nam@example.vn", "password": "sai-roi-123"})
+    bad = page_login(web, "nam@example.vn", "sai-roi-123")
     assert bad.status_code == 401 and "Email hoặc mật khẩu không đúng." in bad.get_data(as_text=True)
 
 
@@ -76,10 +72,10 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
                                                                       user_factory):
     from datetime import timedelta
 
+    from quiz.contest import ranking
     from quiz.contest.attempts import start_attempt, submit
     from quiz.contest.rounds import create_round
-    from quiz.models import utcnow
-    from tests.conftest import correct_option
+    from quiz.models import RankingFreeze, utcnow
 
     contest = contest_factory("xep-hang", question_count=4, blueprint="1-12:4")
     now = utcnow()
@@ -87,7 +83,7 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
     people = [user_factory(full_name="Phạm Thị Hồng Nhung", email="nhung@example.vn", phone="0912345678",
                            unit="HTX <b>Bình Minh</b>"),
               user_factory(full_name="Lê Văn An", email="an@example.vn", phone="0987654321", unit="HTX Hoà Bình")]
-    for person, right in zip(people, (4, 2)):
+    for person, right in zip(people, (4, 2), strict=True):
         attempt, _ = start_attempt(session, person.id, contest)
         answers = {}
         for q in session.execute(select(AttemptQuestion.question_id).where(AttemptQuestion.attempt_id == attempt.id)
@@ -105,4 +101,10 @@ def test_public_leaderboard_masks_people_and_says_whether_it_is_final(web, sessi
     assert web.get("/contests/khong-co/leaderboard").status_code == 404
     contest.closes_at = utcnow() - timedelta(seconds=1)
     session.commit()
+    # Ended but not frozen yet (the cron job freezes it): shown live, not official, and reading writes nothing.
+    html = web.get("/contests/xep-hang/leaderboard").get_data(as_text=True)
+    assert "đã kết thúc nhưng bảng xếp hạng chưa được chốt chính thức" in html
+    assert session.execute(select(RankingFreeze)).first() is None
+    session.commit()
+    ranking.freeze_closed(session)
     assert "Kết quả chính thức" in web.get("/contests/xep-hang/leaderboard").get_data(as_text=True)

@@ -2,7 +2,7 @@
 import pytest
 
 from quiz.accounts.passwords import HAS_EMAIL, HAS_NAME, TOO_COMMON, TOO_SHORT, common_passwords, password_problem
-from tests.test_api import error_code
+from tests.helpers import ApiClient, error_code, register, token
 
 
 def test_the_shipped_list():
@@ -32,9 +32,7 @@ def test_rules(password, email, name, problem):
 
 
 def test_registration_refuses_a_common_password_in_vietnamese(client_app, session):
-    from tests.test_api import Client, register
-
-    api = Client(client_app)
+    api = ApiClient(client_app)
     r = register(api, password="iloveyou")
     assert r.status_code == 422 and error_code(r) == "invalid_fields"
     assert r.get_json()["error"]["fields"] == {"password": TOO_COMMON}
@@ -43,8 +41,6 @@ def test_registration_refuses_a_common_password_in_vietnamese(client_app, sessio
 
 
 def test_register_page_shows_the_rule(client_app, session):
-    from tests.test_pages import token
-
     web = client_app.test_client()
     page = web.get("/register").get_data(as_text=True)
     r = web.post("/register", data={"csrf_token": token(page), "full_name": "Đỗ Văn Nam", "email": "nam@example.vn",

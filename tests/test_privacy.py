@@ -9,10 +9,7 @@ from sqlalchemy import select
 
 from quiz.contest.ranking import mask_name
 from quiz.models import AttemptQuestion, Contest
-from tests.conftest import correct_option
-from tests.test_openapi import check
-from tests.test_pages import token
-from tests.test_suspicious import Visitor
+from tests.helpers import Visitor, check, correct_option, token
 
 OTHERS = [  # name, email, phone, address
     ("Phạm Thị Hồng Nhung", "nhung.pham@example.vn", "0987 111 222", "203.0.113.21"),
@@ -45,7 +42,8 @@ def world(client_app, session, bank, contest_factory, user_factory):
     viewer.register("xem@example.vn", name="Người Xem")
     user_factory(role="organizer", email="btc@example.vn")
     return {"app": client_app, "attempts": attempts, "viewer": viewer,
-            "secrets": [s for person in OTHERS for s in secrets_of(*person)] + ["Đặng Văn Làm", "dang-lam@example.vn", "0922 555 666", "203.0.113.99"]}
+            "secrets": [s for person in OTHERS for s in secrets_of(*person)]
+            + ["Đặng Văn Làm", "dang-lam@example.vn", "0922 555 666", "203.0.113.99"]}
 
 
 SAMPLES = {"slug": "thi-thu", "code": "T-000", "filename": "app.css", "token": "khong-hop-le"}
@@ -95,7 +93,7 @@ def test_public_answers_never_show_other_peoples_contacts(world, session):
         assert public in paths
     for who, client in (("anonymous", anonymous), ("participant", viewer)):
         for path in paths:
-            assert_clean(client.c.get(path), secrets, (who, path))
+            assert_clean(client.http.get(path), secrets, (who, path))
     # The usual mistakes, answered without anyone else's data.
     email = OTHERS[0][1]
     mistakes = [
@@ -109,13 +107,13 @@ def test_public_answers_never_show_other_peoples_contacts(world, session):
         r = viewer.call(method, path, **kw)
         assert r.status_code in (401, 404, 409), (path, r.status_code)
         assert_clean(r, secrets, path, allowed=(email,))  # the email the caller typed may be named back
-    page = viewer.c.get("/register").get_data(as_text=True)
-    r = viewer.c.post("/register", data={"csrf_token": token(page), "full_name": "Ai Đó", "email": email,
+    page = viewer.http.get("/register").get_data(as_text=True)
+    r = viewer.http.post("/register", data={"csrf_token": token(page), "full_name": "Ai Đó", "email": email,
                                          "password": "mat-khau-123", "confirm": "mat-khau-123"})
     assert r.status_code == 422
     assert_clean(r, secrets, "/register", allowed=(email,))
     # The public leaderboard shows masked names and units only.
-    rows = anonymous.c.get("/api/v1/contests/thi-thu/leaderboard").get_json()["rows"]
+    rows = anonymous.http.get("/api/v1/contests/thi-thu/leaderboard").get_json()["rows"]
     assert sorted(r["name"] for r in rows) == sorted(mask_name(name) for name, *_ in OTHERS)
     assert all(set(r) == {"rank", "name", "unit", "score", "duration_ms", "prediction", "submitted_at"} for r in rows)
 
@@ -123,13 +121,13 @@ def test_public_answers_never_show_other_peoples_contacts(world, session):
 def test_the_person_and_staff_do_see_contacts(world, session):
     app = world["app"]
     me = world["viewer"]
-    html = me.c.get("/me").get_data(as_text=True)
+    html = me.http.get("/me").get_data(as_text=True)
     assert "xem@example.vn" in html and "0911000000" in html and "Tải dữ liệu của tôi" in html
     assert 'href="/api/v1/me/data"' in html
     assert app.test_client().get("/me").status_code == 302
     staff = Visitor(app, "192.0.2.9")
-    staff.call("post", "/api/v1/auth/login", json={"email": "btc@example.vn", "password": "mat-khau-123"})
-    winners = staff.c.get("/api/v1/contests/thi-thu/winners?format=csv").get_data(as_text=True)
+    staff.login("btc@example.vn")
+    winners = staff.http.get("/api/v1/contests/thi-thu/winners?format=csv").get_data(as_text=True)
     assert OTHERS[0][1] in winners and OTHERS[0][2] in winners
 
 
@@ -160,7 +158,7 @@ def test_my_data_download(client_app, session, bank, contest_factory, user_facto
             me.submit(a["id"])
 
     def download():
-        r = me.c.get("/api/v1/me/data")
+        r = me.http.get("/api/v1/me/data")
         assert r.status_code == 200 and r.mimetype == "application/json"
         assert r.headers["Content-Disposition"] == f'attachment; filename="du-lieu-cua-toi-{uid}.json"'
         assert r.headers["Cache-Control"] == "no-store"

@@ -8,17 +8,9 @@ from sqlalchemy import func, select
 from quiz.bank.question_files import COLUMNS, QuestionFileError, parse_questions, write_questions
 from quiz.bank.questions import ExportRow, bank_versions, import_questions
 from quiz.models import AttemptQuestion, Question, QuestionVersion
-
-HEADER = ["code", "chapter", "article", "question", "option_a", "option_b", "option_c", "option_d", "correct",
-          "explanation"]
-GOOD = ["HTX-1", "1", "khoản 7 Điều 4", "Hợp tác xã có ít nhất bao nhiêu thành viên chính thức?", "03", "05", "07",
-        "", "B", "Khoản 7 Điều 4."]
-
-
-def write_csv(path, rows, bom=False):
-    with open(path, "w", encoding="utf-8-sig" if bom else "utf-8", newline="") as fh:
-        csv.writer(fh).writerows(rows)
-    return path
+from tests.helpers import CSV_GOOD as GOOD
+from tests.helpers import CSV_HEADER as HEADER
+from tests.helpers import make_questions, write_csv
 
 
 def test_csv_with_and_without_bom(tmp_path):
@@ -93,7 +85,6 @@ def test_xlsx_round_trip_and_versions(tmp_path, session):
 def test_past_attempts_keep_the_wording_they_showed(tmp_path, session, bank, contest_factory, user_factory):
     from quiz.contest.attempts import start_attempt
     from quiz.web.payloads import attempt_json
-    from tests.conftest import make_questions
 
     contest = contest_factory(question_count=30, blueprint="1-12:30")
     user = user_factory()

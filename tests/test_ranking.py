@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from quiz.contest import ranking
-from quiz.contest.contests import create_contest
+from quiz.contest.contests import close_now, create_contest
 from quiz.contest.rounds import create_round
 from quiz.contest.tallies import rebuild
 from quiz.files.exports import winners_csv, winners_xlsx
@@ -71,19 +71,19 @@ def test_one_query_however_many_people(session, contest, user_factory):
     listener = lambda *args: statements.append(args[2])  # noqa: E731
     event.listen(engine, "before_cursor_execute", listener)
     try:
-        rows = ranking.live_ranking(session, contest.id)
+        rows = ranking.ranking(session, contest).rows  # open: computed live, everyone
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert len(rows) == 30
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 2  # truth + ranking
+    # the current freeze (none), the truth, the ranking
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
 
 
 def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, user_factory, tmp_path):
     a, b = user_factory(full_name="Người A"), user_factory(full_name="Người B")
     add(session, contest, a, 18, 100, 1)
     add(session, contest, b, 17, 100, 1)
-    contest.closes_at = utcnow() - timedelta(seconds=1)
-    session.commit()
+    close_now(session, contest)  # closing freezes it
     frozen = ranking.ranking(session, contest)
     assert frozen.frozen and names(frozen.rows) == ["Người A", "Người B"]
     # A late change (an imported attempt, a renamed person) does not move the frozen ranking.
@@ -136,7 +136,11 @@ def test_rounds_have_their_own_limits_rankings_and_truth(session, contest, user_
     add(session, contest, b, 20, 100, 0, round_=r2)
     add(session, contest, b, 20, 90, 0, round_=r2)
     assert names(ranking.ranking(session, contest, r1).rows) == ["Tuần Một"]
-    assert ranking.ranking(session, contest, r1).truth == 1 and ranking.ranking(session, contest, r1).frozen
+    # Round 1's window has ended; until it is frozen its ranking is computed live, and reading it writes nothing.
+    assert ranking.ranking(session, contest, r1).truth == 1 and not ranking.ranking(session, contest, r1).frozen
+    assert ranking.current_freeze(session, contest.id, r1.id) is None
+    assert ranking.freeze_closed(session) == ["xep-hang/1"] and ranking.freeze_closed(session) == []
+    assert ranking.ranking(session, contest, r1).frozen
     live = ranking.ranking(session, contest, r2)
     assert names(live.rows) == ["Tuần Hai"] and live.truth == 2 and not live.frozen
     # Starting now puts the attempt in round 2, whose limit is one attempt.
@@ -198,7 +202,7 @@ def test_live_top_walk_equals_the_full_ranking(session, contest, user_factory, s
             add(session, contest, u, score, rng.choice([100, 150, 150, 200]), prediction,
                 submitted_s=rng.choice([10, 20, 20, 30]))
     truth = ranking.perfect_count(session, contest.id)
-    full = ranking.live_ranking(session, contest.id)
+    full = ranking.ranking(session, contest).rows
     for k in (1, 5, 17, 40, 100):
         walked = ranking.live_top(session, contest.id, None, k, truth)
         assert [(r.rank, r.attempt_id) for r in walked] == [(r.rank, r.attempt_id) for r in full[:k]], k

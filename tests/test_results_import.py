@@ -64,7 +64,8 @@ def test_bad_rows_are_all_reported_and_nothing_changes(app, session, bank, tmp_p
     r = app.test_cli_runner().invoke(args=["results", "import", "giay", str(path)])
     assert r.exit_code == 1
     for problem in ("loi.csv:3: email", "loi.csv:3: full_name", "loi.csv:3: score must be", "loi.csv:3: duration_s",
-                    "loi.csv:3: submitted_at must be ISO 8601", "loi.csv:3: prediction", "loi.csv:4: submitted_at is outside"):
+                    "loi.csv:3: submitted_at must be ISO 8601", "loi.csv:3: prediction",
+                    "loi.csv:4: submitted_at is outside"):
         assert problem in r.output, problem
     assert "nothing imported" in r.output
     assert count(session, Attempt) == 0 and count(session, User) == 0

@@ -4,7 +4,7 @@ test_the_policy pins to today's rules."""
 import pytest
 
 from quiz import roles
-from tests.test_pages import token
+from tests.helpers import page_client, token
 
 RESULTS_PAGES = ["/results/", "/results/thi-thu", "/results/thi-thu?fragment=1"]
 SUSPICIOUS_PAGES = ["/organizer/contests/thi-thu/suspicious", "/organizer/contests/thi-thu/suspicious.csv"]
@@ -27,12 +27,7 @@ def world(client_app, session, bank, contest_factory, user_factory):
 
 
 def client_as(app, role):
-    c = app.test_client()
-    if role:
-        page = c.get("/login").get_data(as_text=True)
-        assert c.post("/login", data={"csrf_token": token(page), "email": f"{role}@example.vn",
-                                      "password": "mat-khau-123"}).status_code == 302
-    return c
+    return page_client(app, f"{role}@example.vn" if role else None)
 
 
 def test_anonymous(world):

@@ -48,7 +48,7 @@ def test_counts_shares_and_moments(session, scored):
     units = {u["name"]: u for u in stats["by_unit"]}
     assert units["HTX Một"]["participants"] == 2 and units["HTX Một"]["attempts"] == 3
     assert units["HTX Hai"]["perfect"] == 1
-    assert {l["name"]: l["participants"] for l in stats["by_locality"]} == {"Huế": 3, "Vinh": 1}
+    assert {row["name"]: row["participants"] for row in stats["by_locality"]} == {"Huế": 3, "Vinh": 1}
     today = (utcnow() + timedelta(hours=7)).date().isoformat()
     assert stats["attempts_per_day"] == [{"date": today, "attempts": 5}]
 

@@ -12,38 +12,7 @@ from sqlalchemy import select
 from quiz.contest.suspicious import Rules, build_report, densest_window
 from quiz.models import Attempt, AttemptQuestion, QuestionVersion, User, utcnow
 from quiz.web.fingerprint import device_mark
-from tests.test_pages import token
-
-PHONE_UA = "Mozilla/5.0 (Linux; Android 14; K) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0 Mobile Safari/537.36"
-
-
-class Visitor:
-    """A test client that comes from one address with one browser, speaking the JSON API with its CSRF token."""
-
-    def __init__(self, app, ip: str, ua: str = PHONE_UA, lang: str = "vi-VN,vi;q=0.9"):
-        self.c = app.test_client()
-        self.c.environ_base.update({"REMOTE_ADDR": ip, "HTTP_USER_AGENT": ua, "HTTP_ACCEPT_LANGUAGE": lang})
-        self.token = self.c.get("/api/v1/csrf").get_json()["csrf_token"]
-
-    def call(self, method, path, **kw):
-        kw.setdefault("headers", {})["X-CSRFToken"] = self.token
-        return getattr(self.c, method)(path, **kw)
-
-    def register(self, email, name="Người Thử", unit="HTX Thử", phone="0911000000"):
-        r = self.call("post", "/api/v1/auth/register", json={"full_name": name, "email": email, "unit": unit,
-                                                               "password": "mat-khau-123", "phone": phone})
-        assert r.status_code == 201, r.get_json()
-        return r.get_json()["user"]["id"]
-
-    def start(self, slug="thi-thu"):
-        r = self.call("post", f"/api/v1/contests/{slug}/attempts")
-        assert r.status_code in (200, 201), r.get_json()
-        return r.get_json()["attempt"]
-
-    def submit(self, attempt_id, answers=None):
-        r = self.call("post", f"/api/v1/attempts/{attempt_id}/submit", json={"answers": answers or {}})
-        assert r.status_code == 200, r.get_json()
-        return r.get_json()["result"]
+from tests.helpers import Visitor, page_client, token
 
 
 def paper(session, attempt_id):
@@ -78,7 +47,7 @@ def test_address_and_device_are_recorded_at_registration_and_start(client_app, s
     session.commit()
     # Resuming from elsewhere keeps where the attempt was started.
     moved = Visitor(client_app, "198.51.100.1")
-    moved.c.set_cookie("session", v.c.get_cookie("session").value)
+    moved.http.set_cookie("session", v.http.get_cookie("session").value)
     moved.token = v.token
     assert moved.start()["id"] == attempt["id"]
     session.expire_all()
@@ -241,7 +210,8 @@ def test_identical_answer_sheets(client_app, session, bank, contest_factory):
     from quiz.accounts.users import create_user
 
     create_user(session, full_name="Ban Tổ Chức", email="btc@example.vn", password="mat-khau-123", role="organizer")
-    html = login(client_app, "btc@example.vn").get("/organizer/contests/thi-thu/suspicious").get_data(as_text=True)
+    btc = page_client(client_app, "btc@example.vn")
+    html = btc.get("/organizer/contests/thi-thu/suspicious").get_data(as_text=True)
     assert "Hai người có bài làm giống nhau" in html and "câu cùng sai một phương án" in html
     assert f'href="/organizer/contests/thi-thu/attempts/{b["id"]}"' in html
 
@@ -279,16 +249,8 @@ def staff_world(client_app, session, bank, contest_factory, user_factory):
     return client_app
 
 
-def login(app, email):
-    c = app.test_client()
-    page = c.get("/login").get_data(as_text=True)
-    assert c.post("/login", data={"csrf_token": token(page), "email": email, "password": "mat-khau-123"}) \
-        .status_code == 302
-    return c
-
-
 def test_page_csv_and_attempt_view(staff_world, session):
-    c = login(staff_world, "organizer@example.vn")
+    c = page_client(staff_world, "organizer@example.vn")
     html = c.get("/organizer/contests/thi-thu/suspicious").get_data(as_text=True)
     assert "Dấu hiệu bất thường: Cuộc thi thử" in html and "không phải kết luận gian lận" in html
     assert "5 người bắt đầu làm bài từ địa chỉ IP 203.0.113.77" in html and "hoi-truong-3@example.vn" in html
@@ -312,8 +274,8 @@ def test_page_csv_and_attempt_view(staff_world, session):
     assert "203.0.113.77" in page and "✓ đáp án đúng" in page and "Lượt thi #" in page
     assert c.get("/organizer/contests/thi-thu/attempts/999999").status_code == 404
     # Judges may read it; participants and visitors may not, and see nobody's data.
-    assert login(staff_world, "judge@example.vn").get("/organizer/contests/thi-thu/suspicious").status_code == 200
-    for client in (login(staff_world, "participant@example.vn"), staff_world.test_client()):
+    assert page_client(staff_world, "judge@example.vn").get("/organizer/contests/thi-thu/suspicious").status_code == 200
+    for client in (page_client(staff_world, "participant@example.vn"), staff_world.test_client()):
         for path in ("/organizer/contests/thi-thu/suspicious", "/organizer/contests/thi-thu/suspicious.csv",
                      f"/organizer/contests/thi-thu/attempts/{attempt_id}"):
             r = client.get(path)
@@ -355,7 +317,7 @@ def test_report_for_one_round(client_app, session, bank, contest_factory, user_f
     for i in range(5):  # a crowd in round 1 only
         start_attempt(session, user_factory().id, contest, now=now - timedelta(hours=36, minutes=i), ip="203.0.113.3")
     user_factory(role="judge", email="bgk@example.vn")
-    c = login(client_app, "bgk@example.vn")
+    c = page_client(client_app, "bgk@example.vn")
     one = c.get("/organizer/contests/thi-thu/suspicious?round=1").get_data(as_text=True)
     two = c.get("/organizer/contests/thi-thu/suspicious?round=2").get_data(as_text=True)
     assert "5 người bắt đầu làm bài từ địa chỉ IP 203.0.113.3" in one and 'id="no-flags"' in two

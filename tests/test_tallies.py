@@ -9,24 +9,11 @@ from quiz.contest.rounds import create_round, rounds_of
 from quiz.contest.stats import contest_stats
 from quiz.contest.tallies import rebuild
 from quiz.files.results_import import import_results, read_results
-from quiz.models import AttemptQuestion, ItemTally, PersonBest, ScoreTally, utcnow
+from quiz.models import AttemptQuestion, utcnow
+from tests.helpers import counters
 
 HEADER = "email,full_name,unit,locality,score,duration_s,submitted_at,prediction\n"
 
-
-def counters(session) -> dict:
-    """Every counter row (zeros dropped: a best that moved on leaves one behind)."""
-    session.rollback()
-    rows = {}
-    for model, key in ((ScoreTally, ("contest_id", "scope", "kind", "label", "score")),
-                       (ItemTally, ("contest_id", "scope", "version_id", "score", "choice")),
-                       (PersonBest, ("contest_id", "scope", "user_id"))):
-        value = "best" if model is PersonBest else "n"
-        for row in session.execute(select(model)).scalars():
-            if getattr(row, value):
-                rows[(model.__name__, *(getattr(row, k) for k in key))] = getattr(row, value)
-    session.commit()
-    return rows
 
 
 def assert_counters_match_recount(session, contest_id: int) -> dict:

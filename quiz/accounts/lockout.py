@@ -35,13 +35,13 @@ _COUNT = text(
 
 
 class LockedOut(DomainError):
-    """429 with Retry-After; the same words for every email."""
+    """``too_many_attempts`` with the seconds to wait (``retry_after_s``); the same words for every email."""
 
     def __init__(self, seconds: int):
         minutes = max(1, -(-seconds // 60))
         super().__init__("too_many_attempts", f"Bạn đã đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút "
-                                              "hoặc dùng chức năng “Quên mật khẩu?”.", 429)
-        self.headers = {"Retry-After": str(seconds)}
+                                              "hoặc dùng chức năng “Quên mật khẩu?”.",
+                         params={"retry_after_s": seconds})
 
 
 def key_for(email) -> str:
@@ -93,4 +93,5 @@ def clear(s: Session, email) -> None:
 
 def failures(s: Session, email) -> int:
     """The current count (tests and support)."""
-    return s.execute(select(LoginFailure.failures).where(LoginFailure.email_hash == key_for(email))).scalar_one_or_none() or 0
+    return s.execute(select(LoginFailure.failures)
+                     .where(LoginFailure.email_hash == key_for(email))).scalar_one_or_none() or 0

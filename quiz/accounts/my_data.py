@@ -1,7 +1,7 @@
 """A participant's own data as one JSON document: the profile and every attempt as it was shown.
 
 The right answers (with explanations) are included only where the contest's review policy shows them at
-this moment, exactly as the result page would (quiz.web.payloads.review_allowed): never for an attempt still
+this moment, exactly as the result page would (quiz.contest.review.review_allowed): never for an attempt still
 open, never under "never", and under "after_close" only once the contest has closed. A download must
 not become a way round the policy.
 """
@@ -12,38 +12,12 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quiz.contest.answer_sheets import answer_sheets
+from quiz.contest.review import review_allowed
 from quiz.errors import DomainError
 from quiz.infra.database import reading
-from quiz.models import Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, Round, User, utcnow
+from quiz.models import Attempt, Contest, Round, User, utcnow
 from quiz.timeutil import iso
-from quiz.web.payloads import review_allowed
-
-
-def sheets(s: Session, attempt_ids: list[int]) -> dict[int, list[dict]]:
-    """Each attempt's questions in order, as shown: text, option texts in display order, the option
-    chosen (None: left blank), and the key (``correct_answer``, ``explanation``, ``article``): callers
-    decide whether the key may be shown. Two queries, whatever the number of attempts."""
-    out: dict[int, list[dict]] = {}
-    for i in range(0, len(attempt_ids), 500):
-        ids = attempt_ids[i:i + 500]
-        chosen = {(a, q): index for a, q, index in s.execute(
-            select(Answer.attempt_id, Answer.question_id, Answer.option_index).where(Answer.attempt_id.in_(ids)))}
-        rows = s.execute(
-            select(AttemptQuestion.attempt_id, AttemptQuestion.question_id, AttemptQuestion.position,
-                   AttemptQuestion.options, QuestionVersion.text, QuestionVersion.options, QuestionVersion.correct,
-                   QuestionVersion.explanation, QuestionVersion.article)
-            .join(QuestionVersion, QuestionVersion.id == AttemptQuestion.version_id)
-            .where(AttemptQuestion.attempt_id.in_(ids))
-            .order_by(AttemptQuestion.attempt_id, AttemptQuestion.position)).all()
-        for attempt_id, qid, position, shown, text, texts, correct, explanation, article in rows:
-            index = chosen.get((attempt_id, qid))
-            out.setdefault(attempt_id, []).append({
-                "position": position, "question_id": str(qid), "text": text,
-                "options": [texts[i] for _oid, i in shown],
-                "your_answer": texts[index] if index is not None else None,
-                "correct_answer": texts[correct], "explanation": explanation, "article": article})
-    return out
-
 
 KEY_FIELDS = ("correct_answer", "explanation", "article")
 
@@ -54,11 +28,11 @@ def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
     with reading(s):
         u = s.get(User, user_id)
         if u is None:  # the session names an account that is gone
-            raise DomainError("not_logged_in", "Vui lòng đăng nhập.", 401)
+            raise DomainError("not_logged_in", "Vui lòng đăng nhập.")
         rows = s.execute(select(Attempt, Contest, Round.number).join(Contest, Contest.id == Attempt.contest_id)
                          .outerjoin(Round, Round.id == Attempt.round_id).where(Attempt.user_id == user_id)
                          .order_by(Attempt.started_at, Attempt.id)).all()
-        papers = sheets(s, [a.id for a, _c, _r in rows])
+        papers = answer_sheets(s, [a.id for a, _c, _r in rows])
     attempts = []
     for a, c, round_number in rows:
         shown = review_allowed(a, c, now)
@@ -83,4 +57,5 @@ def my_attempts(s: Session, user_id: int) -> list:
     """(attempt, contest) of every attempt of the person, newest first, for the page."""
     with reading(s):
         return s.execute(select(Attempt, Contest).join(Contest, Contest.id == Attempt.contest_id)
-                         .where(Attempt.user_id == user_id).order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()
+                         .where(Attempt.user_id == user_id)
+                         .order_by(Attempt.started_at.desc(), Attempt.id.desc())).all()

@@ -6,8 +6,9 @@ account's current password hash and session version: setting a password changes 
 (and any older one) no longer matches.
 
 No account enumeration: asking for a link always gets the same answer, and the lookup, the token and the
-mail all happen on a background thread (quiz.infra.mail.later), so the answer also takes the same time whether
-or not the email is registered. At most one mail a minute goes to an account.
+mail all happen on a background thread (``link_mail``, run by quiz.web.account through quiz.infra.mail.later),
+so the answer also takes the same time whether or not the email is registered. At most one mail a minute
+goes to an account.
 """
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ import hashlib
 import hmac
 from datetime import timedelta
 
-from flask import Flask
 from itsdangerous import BadData, URLSafeTimedSerializer
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from quiz.accounts.passwords import password_problem
 from quiz.accounts.users import EMAIL_RE, normalise_email, set_password
 from quiz.errors import DomainError, invalid
-from quiz.infra import audit, mail
+from quiz.infra import audit
 from quiz.models import User, utcnow
 
 SALT = "password-reset"
@@ -50,7 +50,7 @@ def make_token(secret: str, user: User) -> str:
 
 def user_for_token(s: Session, secret: str, token, max_age_s: int) -> User:
     """The account a token is for; 422 ``invalid_token`` when it is forged, expired or used."""
-    error = DomainError("invalid_token", BAD_LINK, 422, {"token": "Liên kết không hợp lệ hoặc đã hết hạn."})
+    error = DomainError("invalid_token", BAD_LINK, {"token": "Liên kết không hợp lệ hoặc đã hết hạn."})
     if not isinstance(token, str) or len(token) > 500:
         raise error
     try:
@@ -71,47 +71,40 @@ def check_email(email) -> str:
     return normalise_email(email)
 
 
-def request_reset(app: Flask, email, base_url: str) -> None:
-    """Start sending a reset link to ``email`` if it is registered; returns at once either way."""
-    mail.later(app, _send_link, check_email(email), base_url.rstrip("/"))
-
-
-def _send_link(email: str, base_url: str) -> None:
-    """Background job: look the account up, mail it a link (at most one a minute)."""
-    from flask import current_app
-
-    from quiz.infra.extensions import db
-
-    s = db.session
-    now = utcnow()
-    # One conditional UPDATE claims the minute: of requests racing on any servers, one sends.
+def link_mail(s: Session, email: str, secret: str, base_url: str, max_age_s: int,
+              now=None) -> tuple[str, str, str] | None:
+    """The reset mail for ``email`` as (to, subject, body), or None when it is not registered or was sent a
+    link less than a minute ago. Claims that minute: of requests racing on any servers, one gets the mail.
+    Run off the request (quiz.web.account sends it on a mail thread), so its timing tells nothing."""
+    now = now or utcnow()
     claimed = s.execute(update(User).where(User.email == email, or_(User.reset_sent_at.is_(None),
                                                                     User.reset_sent_at < now - RESEND_AFTER))
                         .values(reset_sent_at=now)).rowcount
     s.commit()
     if claimed != 1:
-        return
+        return None
     user = s.execute(select(User).where(User.email == email)).scalar_one()
     s.commit()
-    link = f"{base_url}/reset-password/{make_token(current_app.secret_key, user)}"
-    hours = current_app.config["PASSWORD_RESET_MAX_AGE_S"] / 3600
+    link = f"{base_url.rstrip('/')}/reset-password/{make_token(secret, user)}"
+    hours = max_age_s / 3600
     body = (f"Xin chào {user.full_name},\n\n"
             "Chúng tôi nhận được yêu cầu đặt lại mật khẩu cho tài khoản của bạn tại Cuộc thi tìm hiểu "
             "Luật Hợp tác xã 2023. Hãy mở liên kết sau để đặt mật khẩu mới:\n\n"
             f"{link}\n\n"
             f"Liên kết có hiệu lực trong {hours:g} giờ và chỉ dùng được một lần. Nếu bạn không yêu cầu, "
             "hãy bỏ qua thư này: mật khẩu của bạn không thay đổi.\n")
-    mail.send(current_app.config, user.email, "Đặt lại mật khẩu", body, current_app.logger)
+    return user.email, "Đặt lại mật khẩu", body
 
 
-def confirm_reset(s: Session, secret: str, token, password, max_age_s: int) -> User:
-    """Set the new password a valid token allows; the token (and every session of the account) then ends."""
+def confirm_reset(s: Session, secret: str, token, password, max_age_s: int, ip: str | None = None) -> User:
+    """Set the new password a valid token allows; the token (and every session of the account) then ends.
+    ``ip``: the address the request came from, for the audit log."""
     user = user_for_token(s, secret, token, max_age_s)
     problem = password_problem(password, user.email, user.full_name)
     if problem:
         s.rollback()
         raise invalid({"password": problem})
     set_password(s, user, password)
-    audit.record(s, audit.Actor.of(user), "account.password_reset", "user", user.email)
+    audit.record(s, audit.Actor(user.id, user.email, ip), audit.ACCOUNT_PASSWORD_RESET, "user", user.email)
     s.commit()
     return user

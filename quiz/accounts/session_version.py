@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 
-from flask import has_request_context, session
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -35,13 +34,13 @@ def parse(login_id) -> tuple[int, int] | None:
 
 
 def load_user(s: Session, login_id) -> User | None:
-    """Flask-Login's user loader: the user when the id's version is the current one, else None (logged out)."""
+    """For Flask-Login's user loader: the user when the id's version is the current one, else None (logged out;
+    the web layer then drops the stale login from the session, quiz.web.sessions.end_stale_session)."""
     parsed = parse(login_id)
     if parsed is None:
         return None
     user = s.get(User, parsed[0])
     if user is None or user.session_version != parsed[1]:
-        end_stale_session()
         return None
     _confirmed[user.id] = (user.session_version, time.monotonic())
     return user
@@ -69,10 +68,3 @@ def bump(user: User) -> None:
     user.session_version = (user.session_version or 0) + 1
     _confirmed.pop(user.id, None)
 
-
-def end_stale_session() -> None:
-    """Drop a stale login from the session and its remember-me cookie."""
-    if has_request_context():
-        for key in ("_user_id", "_fresh", "_id"):
-            session.pop(key, None)
-        session["_remember"] = "clear"  # Flask-Login deletes the remember-me cookie with the response

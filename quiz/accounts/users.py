@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -11,6 +11,8 @@ from quiz import roles
 from quiz.accounts import lockout
 from quiz.accounts.passwords import password_problem
 from quiz.errors import DomainError, invalid
+from quiz.infra import audit
+from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict, reading
 from quiz.models import User, utcnow
 
@@ -44,10 +46,12 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
 
 def create_user(s: Session, *, full_name: str, email: str, password: str | None, phone: str = "",
                 unit: str = "", locality: str = "", role: str = roles.DEFAULT, ip: str | None = None,
-                device: str | None = None) -> User:
-    """Validate and create an account; 422 with fields, 409 ``email_taken``.
+                device: str | None = None, actor: Actor | None = None) -> User:
+    """Validate and create an account; ``invalid_fields``, ``email_taken``.
 
-    ``ip`` and ``device`` (quiz.web.fingerprint) say where it was made, for the suspicious-pattern report."""
+    ``ip`` and ``device`` (quiz.web.fingerprint) say where it was made, for the suspicious-pattern report.
+    ``actor``: who made it for someone else (the command line), logged as user.create; registering oneself is
+    not an audited action."""
     fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
                               need_password=password is not None)
     if role not in roles.ALL:
@@ -58,9 +62,11 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
                 password_hash=generate_password_hash(password) if password else None,
                 phone=(phone or "").strip(), unit=(unit or "").strip(), locality=(locality or "").strip(), role=role,
                 registered_ip=ip, registered_device=device)
-    s.add(user)
-    commit_or_conflict(s, DomainError("email_taken", "Email này đã được đăng ký.", 409,
-                                      {"email": "Email đã được dùng."}))
+    with audit.recording(s, actor, audit.USER_CREATE, "user", user.email, after=lambda: audit.state(
+            user, ("id", "email", "full_name", "role", "phone", "unit", "locality"))):
+        s.add(user)
+        commit_or_conflict(s, DomainError("email_taken", "Email này đã được đăng ký.",
+                                          {"email": "Email đã được dùng."}))
     return user
 
 
@@ -89,7 +95,7 @@ def authenticate(s: Session, email, password) -> User:
         wait = lockout.record_failure(s, email, now)
         if wait:
             raise lockout.LockedOut(wait)
-        raise DomainError("invalid_credentials", WRONG, 401)
+        raise DomainError("invalid_credentials", WRONG)
     if failures is not None:
         lockout.clear(s, email)
         s.commit()
@@ -105,25 +111,21 @@ def set_password(s: Session, user: User, password: str) -> None:
     lockout.clear(s, user.email)
 
 
-def change_password(s: Session, user: User, current, new) -> User:
+def change_password(s: Session, user: User, current, new, actor: Actor) -> User:
     """The logged-in user's change: the current password (a wrong one counts towards the lockout) and a new
-    one under the rules; every other session of the account ends. 422 with fields, 429 while locked."""
-    from quiz.infra import audit
-
+    one under the rules; every other session of the account ends. ``invalid_fields``, ``too_many_attempts``
+    while locked. ``actor``: the user, from the request's address (the audit log names both)."""
     try:
         authenticate(s, user.email, current)
     except DomainError as exc:
-        if exc.status == 429:
+        if exc.code == "too_many_attempts":
             raise
         raise invalid({"current_password": "Mật khẩu hiện tại không đúng."}) from None
     problem = password_problem(new, user.email, user.full_name)
     if problem:
         raise invalid({"new_password": problem})
     set_password(s, user, new)
-    audit.record(s, audit.Actor.of(user), "account.password_change", "user", user.email)
+    audit.record(s, actor, audit.ACCOUNT_PASSWORD_CHANGE, "user", user.email)
     s.commit()
     return user
 
-
-def count_users(s: Session) -> int:
-    return s.execute(select(func.count()).select_from(User)).scalar_one()

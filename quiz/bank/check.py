@@ -67,7 +67,8 @@ def duplicate_problems(questions: list[ParsedQuestion]) -> list[str]:
                            (by_answer, (normalise(q.article).casefold(), normalise(q.options[q.correct]).casefold(),
                                         _stem_shape(q.text)))):
             if key in table:
-                problems.append(f"{where}: duplicates {table[key]} ({'code' if table is by_code else 'stem' if table is by_stem else 'same answer to the same clause'})")
+                what = "code" if table is by_code else "stem" if table is by_stem else "same answer to the same clause"
+                problems.append(f"{where}: duplicates {table[key]} ({what})")
             else:
                 table[key] = where
     return problems

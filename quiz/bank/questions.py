@@ -7,6 +7,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.bank.question_files import ParsedQuestion, QuestionFileError
+from quiz.infra import audit
+from quiz.infra.audit import Actor
 from quiz.messages import Problem
 from quiz.models import Question, QuestionVersion
 from quiz.search import version_search_text
@@ -24,8 +26,11 @@ def _same(v: QuestionVersion, q: ParsedQuestion) -> bool:
         q.chapter, q.article, q.text, q.options, q.correct, q.explanation, q.source_quote)
 
 
-def import_questions(s: Session, questions: list[ParsedQuestion]) -> ImportReport:
-    """Add new codes, add a new version for changed ones; one transaction, all or nothing."""
+def import_questions(s: Session, questions: list[ParsedQuestion], *, actor: Actor | None = None, source: str = "",
+                     action: str = audit.QUESTION_IMPORT) -> ImportReport:
+    """Add new codes, add a new version for changed ones; one transaction, all or nothing. Logged as
+    ``actor``'s ``action`` (question.import from the command line, question.upload from the page) on the
+    file(s) ``source``."""
     codes = [q.code for q in questions]
     if len(set(codes)) != len(codes):
         dup = sorted({c for c in codes if codes.count(c) > 1})
@@ -56,6 +61,8 @@ def import_questions(s: Session, questions: list[ParsedQuestion]) -> ImportRepor
             s.flush()
             question.current_version_id = version.id
             question.chapter = q.chapter
+        audit.record(s, actor, action, "question_file", source,
+                     after={"questions": len(questions), "codes": [q.code for q in questions]})
         s.commit()
     except Exception:
         s.rollback()
@@ -119,9 +126,27 @@ def get_question(s: Session, code: str) -> tuple[Question, QuestionVersion]:
     return row
 
 
-def set_active(s: Session, code: str, active: bool) -> Question:
-    """Take a question out of (or back into) future draws; past attempts are untouched."""
+def set_active(s: Session, code: str, active: bool, actor: Actor | None = None) -> Question:
+    """Take a question out of (or back into) future draws; past attempts are untouched. Logged as
+    question.deactivate or question.reactivate."""
     question, _v = get_question(s, code)
+    audit.record(s, actor, audit.QUESTION_REACTIVATE if active else audit.QUESTION_DEACTIVATE, "question", code,
+                 before={"active": question.active}, after={"active": active})
     question.active = active
     s.commit()
     return question
+
+
+def edit_question(s: Session, parsed: ParsedQuestion, actor: Actor | None = None) -> ImportReport:
+    """Save an edited question as its new version (nothing when nothing changed); logged as question.edit with
+    the version before and after."""
+    _q, before = get_question(s, parsed.code)
+    with audit.recording(s, actor, audit.QUESTION_EDIT, "question", parsed.code, before=version_state(before),
+                         after=lambda: version_state(get_question(s, parsed.code)[1])):
+        return import_questions(s, [parsed])
+
+
+def version_state(version: QuestionVersion) -> dict:
+    """What the audit log keeps of a question's version."""
+    return audit.state(version, ("version", "chapter", "article", "text", "options", "correct", "explanation",
+                                 "source_quote"))

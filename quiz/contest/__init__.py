@@ -1,1 +1,4 @@
-"""Contest rules: contests, rounds, attempts, drawing, ranking, prizes, statistics and their counters, suspicious patterns. No Flask here."""
+"""Contest rules: contests, rounds, attempts, drawing, ranking, prizes, statistics and their counters,
+suspicious patterns.
+
+No Flask here."""

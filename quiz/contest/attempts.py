@@ -20,7 +20,7 @@ from quiz.contest.rounds import round_at, rounds_of
 from quiz.contest.tallies import count_closed
 from quiz.contest.upsert import UPSERT_ANSWER, upsert_answers
 from quiz.errors import DomainError, invalid, not_found
-from quiz.infra.database import current, reading
+from quiz.infra.database import current, note, reading
 from quiz.models import OPEN, Attempt, AttemptQuestion, Contest, UTCDateTime, utcnow
 
 ATTEMPT_NOT_FOUND = "Không tìm thấy lượt thi."
@@ -38,7 +38,7 @@ _SAVE_CHECK = {dialect: text(sql).columns(status=String, deadline=UTCDateTime, o
 
 
 def _closed_error() -> DomainError:
-    return DomainError("attempt_closed", "Lượt thi đã kết thúc, không thể lưu thêm câu trả lời.", 409)
+    return DomainError("attempt_closed", "Lượt thi đã kết thúc, không thể lưu thêm câu trả lời.")
 
 
 def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | None = None,
@@ -65,7 +65,7 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
             rnd, limit = _round_and_limit(s, contest, now)
             in_scope = (*mine, Attempt.round_id == rnd.id) if rnd else mine
             _check_can_start(contest, now, s.execute(count.where(*in_scope)).scalar_one(), limit)
-            paper = draw_paper(s, active_pool(s), plan_from_json(contest.blueprint, contest.question_count),
+            paper = draw_paper(s, active_pool(s), plan_from_json(contest.chapter_plan, contest.question_count),
                                seen_questions(s, user_id, contest.id) if contest.max_attempts > 1 else set())
         # The write transaction: close what expired, check again, insert.
         for a in s.execute(select(Attempt).where(*mine, Attempt.status == OPEN).with_for_update()).scalars().all():
@@ -83,11 +83,12 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
             s.add(attempt)
             s.flush()
             s.execute(AttemptQuestion.__table__.insert(), [dict(p, attempt_id=attempt.id) for p in paper])
+            note(s, "attempt_started")  # heard by the metrics once committed
             s.commit()
             return attempt, True
         except IntegrityError:
             s.rollback()  # another request started one first: loop and find it
-    raise DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.", 409)
+    raise DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.")
 
 
 def attempts_left(s: Session, user_id: int, contest: Contest, now: datetime | None = None) -> int:
@@ -115,7 +116,7 @@ def _round_and_limit(s: Session, contest: Contest, now: datetime):
     rnd = round_at(s, contest.id, now)
     if rnd is None:
         raise DomainError("contest_not_open", "Hiện không có vòng thi nào đang mở. Vui lòng quay lại khi vòng "
-                                              "tiếp theo bắt đầu.", 403)
+                                              "tiếp theo bắt đầu.")
     return rnd, rnd.max_attempts or contest.max_attempts
 
 
@@ -123,11 +124,11 @@ def _check_can_start(contest: Contest, now: datetime, used: int, limit: int) -> 
     """Raise why a new attempt cannot start (window, attempt limit), if it cannot."""
     status = contest.status_at(now)
     if status == "upcoming":
-        raise DomainError("contest_not_open", "Cuộc thi chưa mở.", 403)
+        raise DomainError("contest_not_open", "Cuộc thi chưa mở.")
     if status == "closed":
-        raise DomainError("contest_closed", "Cuộc thi đã kết thúc.", 403)
+        raise DomainError("contest_closed", "Cuộc thi đã kết thúc.")
     if used >= limit:
-        raise DomainError("attempt_limit_reached", f"Bạn đã dùng hết {limit} lượt thi.", 403)
+        raise DomainError("attempt_limit_reached", f"Bạn đã dùng hết {limit} lượt thi.")
 
 
 def load_attempt(s: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:
@@ -210,7 +211,7 @@ def _save_problem(row, option_id: str, now: datetime, grace_s: float):
     if options is None:
         return not_found("Câu hỏi không thuộc lượt thi này.")
     if _option_index(options, option_id) is None:
-        return DomainError("invalid_option", "Phương án không thuộc câu hỏi này.", 422, {"option_id": "unknown option"})
+        return DomainError("invalid_option", "Phương án không thuộc câu hỏi này.", {"option_id": "unknown option"})
     return None
 
 
@@ -237,7 +238,7 @@ def submit(s: Session, attempt_id: int, user_id: int, answers: dict[int, str] | 
                                "option_index": index, "saved_at": now})
         if bad:
             s.rollback()
-            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422, bad)
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", bad)
         upsert_answers(s, values)
     _close(s, attempt, now, late, None if late else prediction)  # nothing counts after the grace
     return attempt
@@ -315,6 +316,7 @@ def _close(s: Session, attempt: Attempt, now: datetime, late: bool, prediction: 
     # The statistics' counters move in the same transaction as the score: never one without the other.
     count_closed(s.connection(), attempt.contest_id, attempt.round_id, attempt.user_id, score, submitted_at,
                  [(version_id, chosen) for version_id, chosen, _c in choices])
+    note(s, "attempt_finished", status)  # heard by the metrics once the caller commits
     attempt.status, attempt.score, attempt.submitted_at = status, score, submitted_at
     attempt.duration_ms, attempt.prediction = duration, prediction
     if commit:

@@ -59,7 +59,7 @@ def default_plan(count: int) -> Plan:
     counts = [int(x) for x in exact]
     for i in sorted(range(len(GROUPS)), key=lambda i: exact[i] - counts[i], reverse=True)[: count - sum(counts)]:
         counts[i] += 1
-    return [(chapters, n) for (chapters, _w), n in zip(GROUPS, counts) if n]
+    return [(chapters, n) for (chapters, _w), n in zip(GROUPS, counts, strict=True) if n]
 
 
 def plan_to_json(plan: Plan | None) -> list | None:
@@ -81,4 +81,4 @@ def check_fillable(plan: Plan, chapter_sizes: dict[int, int]) -> None:
             short.append(f"{label} cần {n} câu nhưng ngân hàng chỉ có {have} câu đang dùng")
     if short:
         raise DomainError("bank_too_small", "Ngân hàng câu hỏi không đủ cho cơ cấu đề: " + "; ".join(short) + ".",
-                          409, {"blueprint": "; ".join(short)})
+                          {"blueprint": "; ".join(short)})

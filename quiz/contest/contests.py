@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 from quiz.contest.chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
 from quiz.contest.prizes import parse_tiers
 from quiz.errors import DomainError, invalid, not_found
+from quiz.infra import audit
+from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict
 from quiz.models import REVIEW_POLICIES, Attempt, Contest, Question, utcnow
 
@@ -48,51 +50,70 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
         fields.update(exc.fields or {})
         tiers = None
     if plan and sum(n for _c, n in plan) != question_count:
-        fields["blueprint"] = f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, khác số câu hỏi {question_count}"
+        fields["blueprint"] = (f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, "
+                               f"khác số câu hỏi {question_count}")
     if fields:
         raise invalid(fields, "Thông tin cuộc thi không hợp lệ.")
     check_fillable(plan or default_plan(question_count), chapter_sizes(s))
     return dict(slug=slug, title=title.strip(), description=description, question_count=question_count,
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
-                review_policy=review_policy, blueprint=plan_to_json(plan), prize_tiers=tiers)
+                review_policy=review_policy, chapter_plan=plan_to_json(plan), prize_tiers=tiers)
 
 
-def create_contest(s: Session, **settings) -> Contest:
-    """Validate and create a contest (settings as in ``contest_values``); 409 on a taken slug."""
+def create_contest(s: Session, *, actor: Actor | None = None, **settings) -> Contest:
+    """Validate and create a contest (settings as in ``contest_values``); ``slug_taken`` on a taken slug.
+    Logged as ``actor``'s contest.create in the same transaction."""
     contest = Contest(**contest_values(s, **settings))
-    s.add(contest)
-    commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {contest.slug}.", 409,
-                                      {"slug": "đã được dùng"}))
+    with audit.recording(s, actor, audit.CONTEST_CREATE, "contest", contest.slug, after=lambda: audit.state(contest)):
+        s.add(contest)
+        commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {contest.slug}.",
+                                          {"slug": "đã được dùng"}))
     return contest
 
 
-def update_contest(s: Session, contest: Contest, **settings) -> Contest:
-    """Change a contest's settings under the same rules; attempts already taken keep theirs."""
+def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, **settings) -> Contest:
+    """Change a contest's settings under the same rules; attempts already taken keep theirs. Logged as
+    contest.edit with the settings before and after (nothing when nothing changed)."""
+    before = audit.state(contest)
     values = contest_values(s, slug=contest.slug, **settings)
     if values["question_count"] != contest.question_count and s.execute(
             select(func.count()).select_from(Attempt).where(Attempt.contest_id == contest.id)).scalar_one():
         raise DomainError("contest_has_attempts", "Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
-                          "các lượt sẽ không còn so sánh được với nhau.", 409,
+                          "các lượt sẽ không còn so sánh được với nhau.",
                           {"question_count": "không đổi được khi đã có lượt thi"})
-    for name, value in values.items():
-        setattr(contest, name, value)
-    s.commit()
+    with audit.recording(s, actor, audit.CONTEST_EDIT, "contest", contest.slug, before=before,
+                         after=lambda: audit.state(contest)):
+        for name, value in values.items():
+            setattr(contest, name, value)
+        s.commit()
     return contest
 
 
-def close_now(s: Session, contest: Contest, now: datetime | None = None) -> Contest:
-    """Close a contest early: its window ends now (and any round still open with it)."""
+def close_now(s: Session, contest: Contest, now: datetime | None = None, *,
+              actor: Actor | None = None) -> Contest:
+    """Close a contest early: its window ends now (and any round still open with it), and its ranking (and
+    that of the round that was open) is frozen, official from now on. Logged as contest.close and
+    ranking.freeze, in one transaction."""
+    from quiz.contest import ranking
     from quiz.models import Round
 
     now = now or utcnow()
     if contest.status_at(now) != "open":
-        raise DomainError("not_open", "Chỉ đóng sớm được cuộc thi đang mở.", 409)
+        raise DomainError("not_open", "Chỉ đóng sớm được cuộc thi đang mở.")
+    before = audit.window_state(s, contest)
     contest.closes_at = now
+    cut = []
     for r in s.execute(select(Round).where(Round.contest_id == contest.id, Round.closes_at > now)).scalars():
         if r.opens_at < now:
             r.closes_at = now
+            cut.append(r)
         else:
             s.delete(r)  # a round that had not begun cannot happen any more
+    s.flush()
+    audit.record(s, actor, audit.CONTEST_CLOSE, "contest", contest.slug, before=before,
+                 after=audit.window_state(s, contest))
+    for rnd in (None, *cut):
+        ranking.freeze(s, contest, rnd, actor, commit=False)
     s.commit()
     return contest
 

@@ -2,11 +2,14 @@
 
 Order: score desc; prediction closest to the number of perfect attempts in the
 round (no prediction last at that score); shorter time; earlier submission;
-attempt id. While a round (or a contest without rounds) is open the ranking is
-provisional and computed live. Once it has closed it is frozen on first use:
-the ordered rows are copied by one INSERT ... SELECT into ranking_entry with a
-SHA-256 digest, and every later read and export uses that copy until an admin
-freezes it again.
+attempt id. Until it is frozen the ranking is provisional and computed live.
+Freezing is an operation of its own, never a side effect of reading: closing a
+contest early freezes it (quiz.contest.contests.close_now), ``flask attempts
+close-expired`` (cron) freezes the contests and rounds whose window has ended
+(``freeze_closed``), and an admin may freeze again (``flask ranking freeze``).
+A freeze copies the ordered rows by one INSERT ... SELECT into ranking_entry with
+a SHA-256 digest, and every later read and export uses that copy until the next
+freeze.
 """
 from __future__ import annotations
 
@@ -17,8 +20,10 @@ from datetime import datetime, timezone
 from sqlalchemy import case, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from quiz.infra import audit
+from quiz.infra.audit import Actor
 from quiz.infra.database import reading
-from quiz.models import Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, utcnow
+from quiz.models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, utcnow
 
 TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
 
@@ -100,12 +105,6 @@ def _rows(s: Session, q) -> list[RankRow]:
     return [RankRow(*r) for r in s.execute(q)]
 
 
-def live_ranking(s: Session, contest_id: int, round_id: int | None = None, limit: int | None = None) -> list[RankRow]:
-    """The provisional ranking from the attempts as they are now; one query."""
-    truth = perfect_count(s, contest_id, round_id)
-    return _rows(s, _people(_ordered(contest_id, round_id, literal(truth)), limit))
-
-
 def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, truth: int) -> list[RankRow]:
     """The first ``limit`` people of the live ranking without ranking everyone.
 
@@ -141,7 +140,8 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
                               .where(*at_level)).one()
         width = 8
         while low is not None:
-            rows = s.execute(select(*cols).where(*at_level, Attempt.prediction.between(truth - width, truth + width))).all()
+            rows = s.execute(select(*cols).where(*at_level,
+                                                 Attempt.prediction.between(truth - width, truth + width))).all()
             covers_all = truth - width <= low and truth + width >= high
             if covers_all or len({r.user_id for r in rows} - seen) >= limit - len(picked):
                 take(rows, lambda r: (abs(r.prediction - truth), r.duration_ms, r.submitted_at, r.id))
@@ -187,15 +187,20 @@ def current_freeze(s: Session, contest_id: int, round_id: int | None) -> Ranking
                                                  RankingFreeze.current.is_(True))).scalars().first()
 
 
-def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> RankingFreeze:
-    """Copy the ranking as it is now into ranking_entry (one INSERT ... SELECT) and make it current."""
-    s.execute(update(RankingFreeze).where(*_freezes_of(contest_id, round_id)).values(current=False))
-    truth = perfect_count(s, contest_id, round_id)
-    record = RankingFreeze(contest_id=contest_id, round_id=round_id, frozen_at=utcnow(), frozen_by=by, truth=truth,
-                           rows=0, digest="", current=True)
+def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
+           commit: bool = True) -> RankingFreeze:
+    """Copy the ranking as it is now into ranking_entry (one INSERT ... SELECT) and make it current; logged as
+    ``actor``'s ranking.freeze with the previous freeze's digest and the new one, in the same transaction.
+    ``commit=False``: the caller's operation commits (closing a contest)."""
+    round_id = rnd.id if rnd else None
+    previous = freeze_state(current_freeze(s, contest.id, round_id))
+    s.execute(update(RankingFreeze).where(*_freezes_of(contest.id, round_id)).values(current=False))
+    truth = perfect_count(s, contest.id, round_id)
+    record = RankingFreeze(contest_id=contest.id, round_id=round_id, frozen_at=utcnow(),
+                           frozen_by=actor.email if actor else "", truth=truth, rows=0, digest="", current=True)
     s.add(record)
     s.flush()
-    ordered = _ordered(contest_id, round_id, literal(truth)).subquery()
+    ordered = _ordered(contest.id, round_id, literal(truth)).subquery()
     s.execute(insert(RankingEntry).from_select(
         ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
          "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality"],
@@ -207,15 +212,39 @@ def freeze(s: Session, contest_id: int, round_id: int | None, by: str = "") -> R
                                RankingEntry.duration_ms, RankingEntry.prediction)
                         .where(RankingEntry.freeze_id == record.id).order_by(RankingEntry.rank)).all()
     record.rows, record.digest = len(entries), digest_of(entries)
-    s.commit()
+    audit.record(s, actor, audit.RANKING_FREEZE, "ranking", scope_name(contest, rnd), before=previous,
+                 after=freeze_state(record))
+    if commit:
+        s.commit()
     return record
+
+
+def freeze_closed(s: Session, actor: Actor = audit.SYSTEM, now: datetime | None = None) -> list[str]:
+    """Freeze every contest and round whose window has ended, that has no freeze yet and no attempt still
+    running (an attempt started before the close may run to its deadline); returns their names. Run by
+    ``flask attempts close-expired`` after it has closed the expired attempts."""
+    now = now or utcnow()
+    done = []
+    has_open = (select(Attempt.id).where(Attempt.contest_id == Contest.id, Attempt.status == OPEN).exists())
+    for contest in s.execute(select(Contest).where(Contest.closes_at <= now, ~has_open)).scalars().all():
+        if current_freeze(s, contest.id, None) is None:
+            freeze(s, contest, None, actor)
+            done.append(scope_name(contest, None))
+    round_open = (select(Attempt.id).where(Attempt.round_id == Round.id, Attempt.status == OPEN).exists())
+    for rnd, contest in s.execute(select(Round, Contest).join(Contest, Contest.id == Round.contest_id)
+                                  .where(Round.closes_at <= now, ~round_open)).all():
+        if current_freeze(s, contest.id, rnd.id) is None:
+            freeze(s, contest, rnd, actor)
+            done.append(scope_name(contest, rnd))
+    s.commit()
+    return done
 
 
 # One table, read in its primary key's order: no join to the users (they were copied at the freeze).
 _FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit, locality, score, total, duration_ms, '
                'submitted_at, prediction, prediction_error FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
-_EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, prediction_error, '
-               '{when}, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
+_EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, '
+               'prediction_error, {when}, attempt_id FROM ranking_entry WHERE freeze_id = {p} ORDER BY rank')
 # The time as ISO 8601 in UTC, written by the database: no datetime object per row.
 _EXPORT_WHEN = {"postgresql": "to_char(submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')",
                 "sqlite": "strftime('%Y-%m-%dT%H:%M:%f+00:00', submitted_at)"}
@@ -253,24 +282,15 @@ def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[Ra
 
 
 def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int | None = None,
-            now: datetime | None = None, for_export: bool = False) -> Ranking:
-    """The ranking of a contest (or of one of its rounds): frozen once closed, provisional while open.
+            for_export: bool = False) -> Ranking:
+    """The ranking of a contest (or of one of its rounds): the current freeze, else provisional (computed live,
+    also after the close until it is frozen). A read: it writes nothing.
 
     ``for_export``: a frozen ranking comes without ``rows``; its ``export_rows()``
     streams it from the database instead (hundreds of thousands of people)."""
-    now = now or utcnow()
     round_id = rnd.id if rnd else None
-    closed = (rnd or contest).status_at(now) == "closed"
     with reading(s):
         record = current_freeze(s, contest.id, round_id)
-    if record is None and closed:
-        from quiz.infra import audit
-
-        # Lock the contest so two first readers after the close freeze it once.
-        s.execute(select(Contest.id).where(Contest.id == contest.id).with_for_update())
-        with audit.recording(s, audit.SYSTEM, "ranking.freeze", "ranking", scope_name(contest, rnd),
-                             after=lambda: freeze_state(current_freeze(s, contest.id, round_id))):
-            record = current_freeze(s, contest.id, round_id) or freeze(s, contest.id, round_id)
     # Reads in a read transaction: on SQLite a long ranking must not hold the lock answer saves need.
     if record is not None and for_export:
         def stream():

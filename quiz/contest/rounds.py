@@ -8,13 +8,17 @@ from sqlalchemy.orm import Session
 
 from quiz.contest.prizes import parse_tiers
 from quiz.errors import DomainError, invalid
+from quiz.infra import audit
+from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict
 from quiz.models import Contest, Round
 
 
 def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetime, closes_at: datetime,
-                 max_attempts: int | None = None, prize_tiers: str = "", title: str = "") -> Round:
-    """Validate and add a round inside the contest's window, overlapping no other round."""
+                 max_attempts: int | None = None, prize_tiers: str = "", title: str = "",
+                 actor: Actor | None = None) -> Round:
+    """Validate and add a round inside the contest's window, overlapping no other round; logged as
+    round.create."""
     fields = {}
     if not 1 <= number <= 1000:
         fields["number"] = "từ 1 đến 1000"
@@ -36,8 +40,10 @@ def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetim
         raise invalid(fields, "Thông tin vòng thi không hợp lệ.")
     r = Round(contest_id=contest.id, number=number, title=title or f"Vòng {number}", opens_at=opens_at,
               closes_at=closes_at, max_attempts=max_attempts, prize_tiers=tiers)
-    s.add(r)
-    commit_or_conflict(s, DomainError("round_taken", f"Cuộc thi đã có vòng {number}.", 409, {"number": "đã có"}))
+    with audit.recording(s, actor, audit.ROUND_CREATE, "round", f"{contest.slug}/{number}",
+                         after=lambda: audit.state(r)):
+        s.add(r)
+        commit_or_conflict(s, DomainError("round_taken", f"Cuộc thi đã có vòng {number}.", {"number": "đã có"}))
     return r
 
 
@@ -58,7 +64,8 @@ def get_round(s: Session, contest: Contest, number: str | int | None) -> Round |
     text = str(number)
     r = None
     if text.isdigit() and len(text) < 6:
-        r = s.execute(select(Round).where(Round.contest_id == contest.id, Round.number == int(text))).scalar_one_or_none()
+        r = s.execute(select(Round).where(Round.contest_id == contest.id,
+                                          Round.number == int(text))).scalar_one_or_none()
     if r is None:
-        raise DomainError("round_not_found", f"Cuộc thi không có vòng {text[:20]}.", 404)
+        raise DomainError("round_not_found", f"Cuộc thi không có vòng {text[:20]}.")
     return r

@@ -141,7 +141,7 @@ def similar_clusters(s: Session, contest_id: int, round_id: int | None, min_shar
     starts, lengths = _runs(_as_array(hashes)[order])
     rep = np.arange(n)
     copies = []
-    for start, length in zip(starts[lengths > 1].tolist(), lengths[lengths > 1].tolist()):
+    for start, length in zip(starts[lengths > 1].tolist(), lengths[lengths > 1].tolist(), strict=True):
         group = order[start:start + length]
         rep[group] = group[0]
         copies += [(int(group[0]), int(m)) for m in group[1:]]
@@ -167,8 +167,9 @@ def similar_clusters(s: Session, contest_id: int, round_id: int | None, min_shar
         a, b = a[strongest], b[strongest]
     stats["checked_pairs"] = len(a) + len(copies)
     candidates = {(int(attempt_ids[x]), int(attempt_ids[y])) for x, y in copies}
-    candidates |= {(int(attempt_ids[x]), int(attempt_ids[y])) for x, y in zip(a.tolist(), b.tolist())}
-    return _check(s, query, candidates, dict(zip(ids.tolist(), people.tolist())), min_shared, min_share, min_wrong)
+    candidates |= {(int(attempt_ids[x]), int(attempt_ids[y])) for x, y in zip(a.tolist(), b.tolist(), strict=True)}
+    person_of = dict(zip(ids.tolist(), people.tolist(), strict=True))
+    return _check(s, query, candidates, person_of, min_shared, min_share, min_wrong)
 
 
 def _check(s: Session, query, candidates: set, person_of: dict, min_shared: int, min_share: float,

@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import math
-import threading
 from collections import Counter
 from datetime import datetime, timedelta
 
@@ -35,7 +34,8 @@ def _moments(hist: Counter, n: int) -> tuple[float | None, float | None, float |
 
 def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, threshold: int | None = None,
                   with_items: bool = True) -> dict:
-    """The stats object of docs/api.md for a contest, or one of its rounds, from its counters (quiz.contest.tallies)."""
+    """The stats object of docs/api.md for a contest, or one of its rounds, from its counters
+    (quiz.contest.tallies)."""
     total = contest.question_count
     threshold = threshold if threshold is not None else math.ceil(total * 0.75)
     scope = rnd.id if rnd is not None else 0
@@ -141,7 +141,7 @@ def _nth(hist: Counter, k: int) -> int:
 
 
 def shared_stats(s: Session, contest: Contest, rnd: Round | None = None, max_age_s: float = 30,
-                 now: datetime | None = None, background: bool = True) -> dict:
+                 now: datetime | None = None, background: bool = True, run_later=None) -> dict:
     """The report, computed at most once per ``max_age_s`` for every app server together.
 
     A million attempts take seconds to summarise and the dashboard asks every
@@ -150,7 +150,8 @@ def shared_stats(s: Session, contest: Contest, rnd: Round | None = None, max_age
     is; once older, the first request takes a lease and recomputes it in a
     background thread while it and everyone else are served the previous one
     (``age_s`` says how old). Only the very first report is computed in the
-    request. ``background=False`` recomputes in the request instead.
+    request. ``background=False`` recomputes in the request instead. ``run_later(job, name)`` runs
+    ``job(session)`` after the request (default: a thread in the app's context, quiz.infra.background).
     """
     now = now or utcnow()
     key = (contest.id, rnd.id if rnd else 0)
@@ -166,7 +167,7 @@ def shared_stats(s: Session, contest: Contest, rnd: Round | None = None, max_age
     else:
         body = dict(snap.body)
         if _take_lease(s, key, now):
-            _refresh_later(key)
+            _refresh_later(key, run_later)
     body["age_s"] = round(max(0.0, (now - parse_iso(body["computed_at"])).total_seconds()), 1)
     return body
 
@@ -206,24 +207,16 @@ def _take_lease(s: Session, key: tuple[int, int], now: datetime) -> bool:
     return took
 
 
-def _refresh_later(key: tuple[int, int]) -> threading.Thread:
-    """Recompute a snapshot in a thread with its own app context and database session."""
-    from flask import current_app
+def _refresh_later(key: tuple[int, int], run_later=None):
+    """Recompute a snapshot off the request, with a database session of its own. On failure the old report
+    is served on; the lease expires and someone retries."""
+    if run_later is None:
+        from quiz.infra.background import run_in_app as run_later
 
-    from quiz.infra.extensions import db
+    def job(s: Session) -> None:
+        contest = s.get(Contest, key[0])
+        rnd = s.get(Round, key[1]) if key[1] else None
+        now = utcnow()
+        _store(s, key, _computed(s, contest, rnd, now), now)
 
-    app = current_app._get_current_object()
-
-    def run() -> None:
-        with app.app_context():
-            try:
-                contest = db.session.get(Contest, key[0])
-                rnd = db.session.get(Round, key[1]) if key[1] else None
-                now = utcnow()
-                _store(db.session, key, _computed(db.session, contest, rnd, now), now)
-            except Exception:  # keep serving the old report; the lease expires and someone retries
-                app.logger.exception("statistics refresh failed for %s", key)
-
-    thread = threading.Thread(target=run, name=f"stats-refresh-{key[0]}-{key[1]}", daemon=True)
-    thread.start()
-    return thread
+    return run_later(job, f"stats-refresh-{key[0]}-{key[1]}")

@@ -117,13 +117,13 @@ def count_imported(conn: Connection, contest_id: int, rows, profiles: dict[int, 
     """
     if not rows:
         return []
-    uids, scores, whens, round_ids = zip(*rows)
+    uids, scores, whens, round_ids = zip(*rows, strict=True)
     offset = VN_OFFSET.total_seconds()
     day_numbers = [int((w.timestamp() + offset) // 86400) for w in whens]
     day_names = {d: vn_day(datetime.fromtimestamp(d * 86400 - offset, tz=timezone.utc)) for d in set(day_numbers)}
     # A person's (unit, locality) pair is one shared tuple: counting by it counts both at once.
-    by_profile = Counter(zip(round_ids, [profiles[u] for u in uids], scores))
-    by_day = Counter(zip(round_ids, day_numbers, scores))
+    by_profile = Counter(zip(round_ids, [profiles[u] for u in uids], scores, strict=True))
+    by_day = Counter(zip(round_ids, day_numbers, scores, strict=True))
     delta = Delta()
     for (round_id, (unit, locality), score), n in by_profile.items():
         for scope in scopes_of(round_id):
@@ -135,7 +135,7 @@ def count_imported(conn: Connection, contest_id: int, rows, profiles: dict[int, 
     old = {(s, u): b for s, u, b in conn.execute(
         text("SELECT scope, user_id, best FROM person_best WHERE contest_id = :c"), {"c": contest_id})}
     best: dict[tuple[int, int], int] = {}
-    for uid, score, round_id in zip(uids, scores, round_ids):
+    for uid, score, round_id in zip(uids, scores, round_ids, strict=True):
         for key in ((0, uid), (round_id, uid)) if round_id else ((0, uid),):
             if best.get(key, -1) < score:
                 best[key] = score

@@ -20,6 +20,8 @@ from sqlalchemy.orm import Session
 
 from quiz.accounts.users import EMAIL_RE
 from quiz.contest.tallies import count_imported
+from quiz.infra import audit
+from quiz.infra.audit import Actor
 from quiz.messages import FileProblems, Problem
 from quiz.models import Attempt, Contest, Round, User, utcnow
 from quiz.timeutil import parse_iso
@@ -39,7 +41,7 @@ class ResultsReport:
     new_people: int
 
 
-def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: Round | None = None,
+def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: Round | None = None,  # noqa: C901
                  progress=None) -> list[tuple]:
     """Check every row; return (email, name, unit, locality, score, duration_ms, submitted_at, prediction, round_id)."""
     name = Path(str(path)).name
@@ -147,23 +149,26 @@ def _utc_stamp(dialect: str):
     return lambda value: value.replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
-def import_results(s: Session, contest: Contest, rows: list[tuple], progress=None) -> ResultsReport:
-    """Write checked rows in one transaction; return how many rows and new people."""
+def import_results(s: Session, contest: Contest, rows: list[tuple], progress=None, *, actor: Actor | None = None,
+                   source: str = "", rnd: Round | None = None) -> ResultsReport:
+    """Write checked rows in one transaction; return how many rows and new people. Logged as ``actor``'s
+    results.import of the file ``source`` (into round ``rnd`` when one was named), in that transaction."""
+    log = {"file": source, "rows": len(rows), "round": rnd.number if rnd else None}
     conn = s.connection()
     if conn.dialect.name != "sqlite":
-        return _write(s, conn, contest, rows, progress)
+        return _write(s, conn, contest, rows, progress, actor, log)
     # Index pages for a million rows stay in memory during the import (SQLite's default cache is 2 MB);
     # the pooled connection goes back as it was, whatever happens.
     conn.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
     try:
-        return _write(s, conn, contest, rows, progress)
+        return _write(s, conn, contest, rows, progress, actor, log)
     finally:
         s.rollback()
         s.connection().exec_driver_sql("PRAGMA cache_size = -2000")
         s.commit()
 
 
-def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress) -> ResultsReport:
+def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress, actor, log: dict) -> ResultsReport:
     known, profiles = {}, {}
     for email, uid, unit, locality in conn.execute(select(User.email, User.id, User.unit, User.locality)):
         known[email], profiles[uid] = uid, (unit, locality)
@@ -204,6 +209,7 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress) -> R
     _bulk(raw, dialect, "person_best", ["contest_id", "scope", "user_id", "best"], bests)
     if progress:
         progress("statistics")
+    audit.record(s, actor, audit.RESULTS_IMPORT, "contest", contest.slug, after=log)
     s.commit()
     return ResultsReport(len(rows), len(new_people))
 

@@ -1,10 +1,13 @@
 """The audit log: who did what to which record, with its state before and after, and from where.
 
-Entries are written in the transaction of the action itself, so an action and its record stand or fall
-together: ``recording`` adds the entry when the block commits (the domain functions commit once, at their
-end), and nothing when the action fails. Reads of personal data (exports) are logged on their own with
-``record_now``. Entries are never changed: there are no routes for it and database triggers refuse
-UPDATE and DELETE (see the migration).
+Entries are written by the operation that changes state (quiz.contest.contests, quiz.contest.rounds,
+quiz.contest.ranking, quiz.bank.questions, quiz.accounts, quiz.files.results_import), in the transaction of
+the action itself, so an action and its record stand or fall together: ``recording`` adds the entry when
+the block commits (the domain functions commit once, at their end), and nothing when the action fails. The
+caller passes who acts (``Actor``). Reads write nothing, with one documented exception: downloads of
+personal data are logged on their own with ``record_now`` (docs/architecture-notes-audit.md). Entries are
+never changed: there are no routes for it and database triggers refuse UPDATE and DELETE (see the
+migration).
 """
 from __future__ import annotations
 
@@ -21,31 +24,48 @@ from quiz.models import AuditEntry, utcnow
 
 @dataclass(frozen=True)
 class Actor:
+    """Who acts and from which address. The web layer builds it from the request (quiz.web.actor), the
+    command line from --by; domain operations take it as a plain value."""
     id: int | None
     email: str
     ip: str | None = None
 
-    @classmethod
-    def of(cls, user, ip: str | None = None) -> Actor:
-        """An account as actor; in a request, with the request's address."""
-        return cls(user.id, user.email, ip if ip is not None else _request_ip())
-
 
 CLI = Actor(None, "cli")  # the command line without --by
-SYSTEM = Actor(None, "system")  # the app by itself (a ranking frozen at its first read after the close)
+SYSTEM = Actor(None, "system")  # the app by itself (a ranking frozen by the cron job once its window ended)
 
+# Every action the log knows, with its label for the admin page. Operations write them; nothing else does.
+QUESTION_EDIT = "question.edit"
+QUESTION_DEACTIVATE = "question.deactivate"
+QUESTION_REACTIVATE = "question.reactivate"
+QUESTION_UPLOAD = "question.upload"
+QUESTION_IMPORT = "question.import"
+QUESTIONS_EXPORT = "questions.export"
+CONTEST_CREATE = "contest.create"
+CONTEST_EDIT = "contest.edit"
+CONTEST_CLOSE = "contest.close"
+ROUND_CREATE = "round.create"
+RANKING_FREEZE = "ranking.freeze"
+RESULTS_IMPORT = "results.import"
+WINNERS_EXPORT = "winners.export"
+SUSPICIOUS_EXPORT = "suspicious.export"
+STATS_EXPORT = "stats.export"  # no longer written (reading statistics is not an action); kept for old entries
+USER_CREATE = "user.create"
+ACCOUNT_PASSWORD_CHANGE = "account.password_change"
+ACCOUNT_PASSWORD_RESET = "account.password_reset"
+AUDIT_EXPORT = "audit.export"
 
-def _request_ip() -> str | None:
-    from flask import has_request_context, request
-
-    return (request.remote_addr or "")[:45] or None if has_request_context() else None
-
-
-def web_actor() -> Actor:
-    """The logged-in user of the current request."""
-    from flask_login import current_user
-
-    return Actor.of(current_user)
+LABELS = {
+    QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
+    QUESTION_UPLOAD: "Tải tệp câu hỏi lên", QUESTION_IMPORT: "Nhập câu hỏi (dòng lệnh)",
+    QUESTIONS_EXPORT: "Xuất ngân hàng câu hỏi", CONTEST_CREATE: "Tạo cuộc thi", CONTEST_EDIT: "Sửa cuộc thi",
+    CONTEST_CLOSE: "Đóng cuộc thi sớm", ROUND_CREATE: "Thêm vòng thi", RANKING_FREEZE: "Chốt bảng xếp hạng",
+    RESULTS_IMPORT: "Nhập kết quả", WINNERS_EXPORT: "Xuất danh sách đoạt giải",
+    SUSPICIOUS_EXPORT: "Xuất báo cáo dấu hiệu bất thường", STATS_EXPORT: "Xuất thống kê",
+    USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
+    ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
+}
+ACTIONS = frozenset(LABELS)
 
 
 def _plain(value):
@@ -60,20 +80,27 @@ def _plain(value):
 
 
 def entry(actor: Actor, action: str, target_type: str = "", target_id="", before=None, after=None) -> AuditEntry:
+    if action not in ACTIONS:
+        raise ValueError(f"unknown audit action {action!r}: add it to quiz.infra.audit with its label")
     return AuditEntry(at=utcnow(), actor_id=actor.id, actor_email=actor.email[:254], action=action,
                       target_type=target_type, target_id=str(target_id)[:200], before=_plain(before),
                       after=_plain(after), ip=actor.ip)
 
 
-def record(s: Session, actor: Actor, action: str, target_type: str = "", target_id="", before=None,
+def record(s: Session, actor: Actor | None, action: str, target_type: str = "", target_id="", before=None,
            after=None) -> None:
-    """Add an entry to the session's current transaction; it is written when the caller commits."""
+    """Add an entry to the session's current transaction; it is written when the caller commits. No actor:
+    nothing (set-up code such as test fixtures and benchmarks, which act for nobody)."""
+    if actor is None:
+        return
     s.add(entry(actor, action, target_type, target_id, before, after))
 
 
 def record_now(s: Session, actor: Actor, action: str, target_type: str = "", target_id="", before=None,
                after=None) -> None:
-    """Write an entry in a transaction of its own (for reads such as exports)."""
+    """Write an entry in a transaction of its own: only for downloads of personal data (winner lists, the
+    suspicious-pattern report, the audit log) and of the answer key (the bank), the one kind of read that is
+    logged (who took the data; docs/architecture-notes-audit.md)."""
     s = current(s)
     if s.in_transaction():
         s.commit()
@@ -82,13 +109,17 @@ def record_now(s: Session, actor: Actor, action: str, target_type: str = "", tar
 
 
 @contextmanager
-def recording(s: Session, actor: Actor, action: str, target_type: str = "", target_id="", before=None,
+def recording(s: Session, actor: Actor | None, action: str, target_type: str = "", target_id="", before=None,
               after=None):
     """Log the action the block performs, in the transaction the block commits.
 
     ``after`` may be a callable: it is called at that commit, so it sees the state the action leaves. No
-    entry when the block raises or commits nothing, nor when ``before`` and ``after`` are equal (no change).
+    entry when the block raises or commits nothing, nor when ``before`` and ``after`` are equal (no change), nor
+    without an actor (see ``record``).
     """
+    if actor is None:
+        yield
+        return
     session = current(s)
     done = []
 
@@ -96,6 +127,8 @@ def recording(s: Session, actor: Actor, action: str, target_type: str = "", targ
         if done:
             return
         done.append(True)
+        if callable(after):
+            sess.flush()  # the action's rows as the database will hold them (ids, defaults)
         state = after() if callable(after) else after
         if before is not None and _plain(state) == _plain(before):
             return
@@ -161,7 +194,7 @@ def state(obj, only: tuple[str, ...] | None = None) -> dict | None:
     """A row's columns as a JSON-ready dict (without secrets), for ``before`` and ``after``."""
     if obj is None:
         return None
-    names = only or tuple(c.key for c in obj.__table__.columns if c.key not in _NEVER)
+    names = only or tuple(a.key for a in obj.__mapper__.column_attrs if a.key not in _NEVER)
     return _plain({name: getattr(obj, name) for name in names})
 
 

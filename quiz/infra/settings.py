@@ -61,6 +61,15 @@ def from_env(instance: Path) -> dict:
         "SECRET_KEY": os.environ.get("SECRET_KEY") or _instance_secret(instance),
         "SQLALCHEMY_DATABASE_URI": url,
         "REDIS_URL": os.environ.get("REDIS_URL") or None,
+        # SQLite's PRAGMA synchronous: FULL (default, every commit on disk), NORMAL (faster, a power cut may
+        # lose the last commits) or EXTRA; anything else stops the app at start (quiz.infra.database).
+        "SQLITE_SYNCHRONOUS": os.environ.get("SQLITE_SYNCHRONOUS", "FULL"),
+        # How long a request waits for SQLite's write lock before answering 503 (seconds).
+        "SQLITE_BUSY_TIMEOUT_S": float(os.environ.get("SQLITE_BUSY_TIMEOUT_S", "30")),
+        # How long a request waits to connect to PostgreSQL before answering 503 (seconds).
+        "DATABASE_CONNECT_TIMEOUT_S": int(os.environ.get("DATABASE_CONNECT_TIMEOUT_S", "5")),
+        # GET /metrics answers only with "Authorization: Bearer <this>"; unset: /metrics is 404.
+        "METRICS_TOKEN": os.environ.get("METRICS_TOKEN") or None,
         # Seconds after the deadline an answer is still accepted (network latency).
         "ANSWER_GRACE_S": min(5.0, float(os.environ.get("ANSWER_GRACE_S", "5"))),
         "WTF_CSRF_TIME_LIMIT": None,  # the token lives as long as the session

@@ -9,8 +9,9 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from quiz.accounts import reset, users
 from quiz.errors import DomainError
-from quiz.infra import limits
+from quiz.infra import limits, mail
 from quiz.infra.extensions import db
+from quiz.web.actor import actor, client_ip
 from quiz.web.fingerprint import client_marks
 from quiz.web.forms import (
     ActionForm,
@@ -20,6 +21,7 @@ from quiz.web.forms import (
     RegisterForm,
     ResetPasswordForm,
 )
+from quiz.web.statuses import status_of
 
 bp = Blueprint("account", __name__)
 
@@ -73,7 +75,7 @@ def login():
             user = users.authenticate(db.session, form.email.data, form.password.data)
         except DomainError as exc:
             form.password.errors = [exc.message]
-            status = exc.status  # 401 wrong, 429 locked: the same for registered and unknown emails
+            status = status_of(exc)  # 401 wrong, 429 locked: the same for registered and unknown emails
         else:
             login_user(user, remember=form.remember.data)
             return redirect(_safe_next(url_for("pages.index")))
@@ -95,14 +97,29 @@ def _show(form, exc: DomainError, renames: dict) -> None:
             field.errors = [*field.errors, message]
 
 
+def send_reset_link(email) -> None:
+    """Check the address (422 when it is none) and mail a reset link from a background thread, so that the
+    answer is the same, and as quick, whether or not the email is registered (quiz.accounts.reset)."""
+    address = reset.check_email(email)
+    base = current_app.config["PUBLIC_URL"] or request.host_url
+    mail.later(current_app._get_current_object(), _mail_link, address, base)
+
+
+def _mail_link(address: str, base: str) -> None:
+    """Background job, in the app's context."""
+    config = current_app.config
+    message = reset.link_mail(db.session, address, current_app.secret_key, base, config["PASSWORD_RESET_MAX_AGE_S"])
+    if message is not None:
+        mail.send(config, *message, current_app.logger)
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limits.password_reset
 def forgot_password():
     form = ForgotPasswordForm()
     if form.validate_on_submit():
         try:
-            base = current_app.config["PUBLIC_URL"] or request.host_url
-            reset.request_reset(current_app._get_current_object(), form.email.data, base)
+            send_reset_link(form.email.data)
         except DomainError as exc:
             _show(form, exc, {})
         else:
@@ -123,7 +140,7 @@ def reset_password(token: str):
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
-            reset.confirm_reset(db.session, current_app.secret_key, token, form.password.data, max_age)
+            reset.confirm_reset(db.session, current_app.secret_key, token, form.password.data, max_age, client_ip())
         except DomainError as exc:
             _show(form, exc, {})
         else:
@@ -147,10 +164,10 @@ def change_password():
     if form.validate_on_submit():
         try:
             user = users.change_password(db.session, current_user._get_current_object(),
-                                            form.current_password.data, form.new_password.data)
+                                            form.current_password.data, form.new_password.data, actor())
         except DomainError as exc:
             _show(form, exc, {})
-            if exc.status == 429:
+            if exc.code == "too_many_attempts":
                 form.current_password.errors = [exc.message]
         else:
             cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")

@@ -12,19 +12,11 @@ from quiz.infra import audit
 from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.web.access import restrict
+from quiz.web.actor import actor
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 PAGE_SIZE = 50
-ACTION_LABELS = {
-    "question.edit": "Sửa câu hỏi", "question.deactivate": "Ngừng dùng câu hỏi",
-    "question.reactivate": "Dùng lại câu hỏi", "question.upload": "Tải tệp câu hỏi lên",
-    "question.import": "Nhập câu hỏi (dòng lệnh)", "questions.export": "Xuất ngân hàng câu hỏi",
-    "contest.create": "Tạo cuộc thi", "contest.edit": "Sửa cuộc thi", "contest.close": "Đóng cuộc thi sớm",
-    "round.create": "Thêm vòng thi", "ranking.freeze": "Chốt bảng xếp hạng", "results.import": "Nhập kết quả",
-    "winners.export": "Xuất danh sách đoạt giải", "stats.export": "Xuất thống kê", "user.create": "Tạo tài khoản",
-    "account.password_change": "Đổi mật khẩu", "account.password_reset": "Đặt lại mật khẩu qua email",
-    "audit.export": "Xuất nhật ký thao tác",
-}
+ACTION_LABELS = audit.LABELS
 
 restrict(bp, roles.READ_AUDIT)
 
@@ -69,7 +61,7 @@ def audit_csv():
     with reading(db.session):
         rows, total = audit.search(db.session, **query, limit=None)
         body = audit.csv_bytes(rows)
-    audit.record_now(db.session, audit.web_actor(), "audit.export", "audit_entry", "",
+    audit.record_now(db.session, actor(), audit.AUDIT_EXPORT, "audit_entry", "",
                      after={**{k: v for k, v in shown.items() if v}, "rows": total})
     response = current_app.response_class(body, mimetype="text/csv; charset=utf-8")
     response.headers["Content-Disposition"] = 'attachment; filename="nhat-ky-thao-tac.csv"'

@@ -17,9 +17,12 @@ from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
 from quiz.timeutil import iso
+from quiz.web.account import send_reset_link
+from quiz.web.actor import actor, client_ip
 from quiz.web.api_csrf import check_csrf
 from quiz.web.fingerprint import client_marks
 from quiz.web.payloads import attempt_json, contest_json, result_json, user_json
+from quiz.web.sessions import end_stale_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 bp.before_request(check_csrf)  # instead of CSRFProtect's generic check (see api_csrf)
@@ -35,12 +38,12 @@ def _json_body(required: bool = True) -> dict:
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise DomainError("malformed_json", "Nội dung yêu cầu phải là một đối tượng JSON.", 400)
+        raise DomainError("malformed_json", "Nội dung yêu cầu phải là một đối tượng JSON.")
     return data
 
 
 def _not_logged_in() -> DomainError:
-    return DomainError("not_logged_in", "Vui lòng đăng nhập.", 401)
+    return DomainError("not_logged_in", "Vui lòng đăng nhập.")
 
 
 def _user_id() -> int:
@@ -53,7 +56,7 @@ def _user_id() -> int:
     if parsed is None:
         raise _not_logged_in()
     if not session_version.is_current(db.session, *parsed):
-        session_version.end_stale_session()
+        end_stale_session()
         raise _not_logged_in()
     return parsed[0]
 
@@ -68,7 +71,7 @@ def _current_user():
 
 def _int_id(value: str, what: str) -> int:
     if not value.isdigit() or len(value) > 18:
-        raise DomainError("not_found", f"Không tìm thấy {what}.", 404)
+        raise DomainError("not_found", f"Không tìm thấy {what}.")
     return int(value)
 
 
@@ -111,7 +114,8 @@ def logout():
 def change_password():
     user = _current_user()
     data = _json_body()
-    user = users.change_password(db.session, user, data.get("current_password"), data.get("new_password"))
+    user = users.change_password(db.session, user, data.get("current_password"), data.get("new_password"),
+                                 actor(user))
     # This session goes on under the new version (and its remember-me cookie); the account's others end.
     login_user(user, remember=current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in request.cookies)
     return "", 204
@@ -121,8 +125,7 @@ def change_password():
 @limits.password_reset
 def password_reset():
     data = _json_body()
-    base = current_app.config["PUBLIC_URL"] or request.host_url
-    reset.request_reset(current_app._get_current_object(), data.get("email"), base)
+    send_reset_link(data.get("email"))
     return jsonify(message=reset.SENT), 202
 
 
@@ -130,7 +133,7 @@ def password_reset():
 def password_reset_confirm():
     data = _json_body()
     reset.confirm_reset(db.session, current_app.secret_key, data.get("token"), data.get("password"),
-                        current_app.config["PASSWORD_RESET_MAX_AGE_S"])
+                        current_app.config["PASSWORD_RESET_MAX_AGE_S"], client_ip())
     return "", 204
 
 
@@ -216,7 +219,7 @@ def submit(attempt_id: str):
     answers = {}
     for qid, oid in raw.items():
         if not str(qid).isdigit() or len(str(qid)) > 18:
-            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", 422,
+            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.",
                               {str(qid): "unknown question"})
         answers[int(qid)] = oid[:32]
     attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
@@ -228,7 +231,7 @@ def submit(attempt_id: str):
 
 def _require_results_reader() -> None:
     if _current_user().role not in roles.READ_RESULTS:
-        raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.", 403)
+        raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.")
 
 
 def _scope(contest):
@@ -255,10 +258,7 @@ def stats(slug: str):
     contest = contests.get_contest(db.session, slug)
     _require_results_reader()
     rnd = _scope(contest)
-    body = shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"])
-    audit.record_now(db.session, audit.web_actor(), "stats.export", "contest", contest.slug,
-                     after={"round": rnd.number if rnd else None, "format": "json"})
-    return jsonify(body)
+    return jsonify(shared_stats(db.session, contest, rnd, current_app.config["STATS_MAX_AGE_S"]))
 
 
 @bp.get("/contests/<slug>/winners")
@@ -273,7 +273,7 @@ def winners(slug: str):
     mime = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
     # Names, emails and phone numbers leave the platform here: who took them is recorded.
-    audit.record_now(db.session, audit.web_actor(), "winners.export", "contest", contest.slug,
+    audit.record_now(db.session, actor(), audit.WINNERS_EXPORT, "contest", contest.slug,
                      after={"round": rnd.number if rnd else None, "format": fmt, "sha256": result.digest})
     response = current_app.response_class(body, mimetype=mime)
     name = f"winners-{contest.slug}" + (f"-round-{rnd.number}" if rnd else "")

@@ -1,13 +1,18 @@
 """Errors as JSON objects under /api and as Vietnamese pages elsewhere; never a 500 for bad input."""
 from __future__ import annotations
 
-from flask import Flask, flash, jsonify, redirect, render_template, request
+from flask import Flask, flash, g, jsonify, redirect, render_template, request
 from flask_limiter import RateLimitExceeded
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from werkzeug.exceptions import HTTPException, InternalServerError
 
 from quiz.errors import DomainError
+from quiz.infra import metrics
+from quiz.infra.database import unavailable
 from quiz.web.access import login_redirect
+from quiz.web.statuses import headers_of, status_of
 
 PAGE_MESSAGES = {
     400: "Yêu cầu không hợp lệ.",
@@ -21,6 +26,10 @@ PAGE_MESSAGES = {
     429: "Bạn thao tác quá nhanh, vui lòng thử lại sau.",
     500: "Đã có lỗi ở máy chủ. Vui lòng thử lại.",
 }
+# While the database cannot serve (stopped, unreachable, or SQLite's write lock held past its timeout).
+DATABASE_RETRY_AFTER_S = 5
+DATABASE_MESSAGE = ("Hệ thống tạm thời không kết nối được cơ sở dữ liệu. Vui lòng thử lại sau ít giây; "
+                    "dữ liệu đã lưu trước đó không bị mất.")
 CODES = {400: "bad_request", 401: "not_logged_in", 403: "forbidden", 404: "not_found", 405: "method_not_allowed",
          409: "conflict", 413: "too_large", 422: "invalid_fields", 429: "rate_limited", 500: "server_error"}
 
@@ -33,26 +42,65 @@ def _page(status: int, message: str):
     return render_template("error.html", status=status, message=message), status
 
 
+def database_unavailable(app: Flask, kind: str):
+    """503 with Retry-After; the page stands alone (base.html would ask the database who is logged in)."""
+    from quiz.infra.extensions import db
+
+    metrics.database_error(kind)
+    try:
+        db.session.rollback()
+    except Exception:  # the connection is gone: the pool replaces it, the session starts afresh
+        db.session.remove()
+    if _is_api():
+        response = app.make_response((jsonify({"error": {"code": "database_unavailable",
+                                                         "message": DATABASE_MESSAGE}}), 503))
+    else:
+        # Flask-Login's template context would load the user from the database: render as a visitor.
+        g._login_user = app.login_manager.anonymous_user()
+        response = app.make_response((render_template("unavailable.html", message=DATABASE_MESSAGE,
+                                                      retry_after=DATABASE_RETRY_AFTER_S), 503))
+    response.headers["Retry-After"] = str(DATABASE_RETRY_AFTER_S)
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+def _database_errors(app: Flask) -> None:
+    """A database that cannot serve (OperationalError: refused, lost, locked past the timeout; no pooled
+    connection in time) is a 503 the client retries, never a 500. The app recovers by itself: the session
+    is rolled back and the pool's pre-ping replaces dead connections."""
+
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(PoolTimeout)
+    def database_error(exc: Exception):
+        kind = unavailable(exc) or "operational"
+        app.logger.warning("database unavailable (%s) on %s %s: %s", kind, request.method, request.path, exc)
+        return database_unavailable(app, kind)
+
+
 def init_app(app: Flask) -> None:
+    _database_errors(app)
+
     @app.errorhandler(DomainError)
     def domain_error(exc: DomainError):
         from quiz.infra.extensions import db
 
         db.session.rollback()
+        status = status_of(exc)
         if _is_api():
-            return jsonify(exc.as_json()), exc.status, getattr(exc, "headers", None) or {}
-        if exc.status in (401,):
+            return jsonify(exc.as_json()), status, headers_of(exc)
+        if status in (401,):
             return login_redirect()
-        if request.method == "POST" and exc.status in (403, 409):
+        if request.method == "POST" and status in (403, 409):
             flash(exc.message, "error")
             return redirect(request.referrer or "/")
-        return _page(exc.status, exc.message)
+        return _page(status, exc.message)
 
     @app.errorhandler(CSRFError)
     def csrf_error(exc: CSRFError):
         message = "Phiên làm việc đã hết hạn hoặc thiếu mã bảo vệ (CSRF). Vui lòng tải lại trang và thử lại."
         if _is_api():
-            return jsonify(DomainError("csrf_failed", message).as_json()), 400
+            error = DomainError("csrf_failed", message)
+            return jsonify(error.as_json()), status_of(error)
         return _page(400, message)
 
     @app.errorhandler(RateLimitExceeded)
@@ -60,6 +108,7 @@ def init_app(app: Flask) -> None:
         from quiz.infra.limits import retry_after_s
 
         wait = retry_after_s(exc)
+        metrics.rate_limited()
         message = f"Bạn thao tác quá nhanh. Vui lòng thử lại sau {wait} giây."
         response = app.make_response((jsonify({"error": {"code": "rate_limited", "message": message}}), 429)
                                      if _is_api() else _page(429, message))
@@ -68,6 +117,9 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(HTTPException)
     def http_error(exc: HTTPException):
+        original = getattr(exc, "original_exception", None)  # raised outside the view, e.g. saving the session
+        if isinstance(exc, InternalServerError) and original is not None and unavailable(original):
+            return database_unavailable(app, unavailable(original))
         status = exc.code or 500
         message = PAGE_MESSAGES.get(status, exc.description or "Lỗi.")
         if _is_api():

@@ -60,7 +60,8 @@ def leaderboard(slug: str):
     rows = [{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
              "total": r.total, "duration_ms": r.duration_ms, "prediction": r.prediction} for r in result.rows]
     return render_template("leaderboard.html", contest=c, round=rnd, rounds=rounds_of(db.session, c.id), rows=rows,
-                           frozen=result.frozen, truth=result.truth, size=LEADERBOARD_SIZE)
+                           frozen=result.frozen, truth=result.truth, size=LEADERBOARD_SIZE,
+                           closed=(rnd or c).status_at(utcnow()) == "closed")
 
 
 @bp.post("/contests/<slug>/start")

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quiz.contest.review import review_allowed
 from quiz.models import OPEN, Answer, Attempt, AttemptQuestion, Contest, QuestionVersion, User, utcnow
 from quiz.timeutil import iso
 
@@ -55,13 +56,6 @@ def attempt_json(s: Session, a: Attempt, contest: Contest, now: datetime | None 
     if a.status != OPEN:
         body["result"] = result_json(a, contest, paper=paper, answers=answers, now=now)
     return body
-
-
-def review_allowed(a: Attempt, contest: Contest, now: datetime) -> bool:
-    """Whether the contest's review policy shows this closed attempt's answers now."""
-    if a.status == OPEN or contest.review_policy == "never":
-        return False
-    return contest.review_policy == "after_submit" or contest.status_at(now) == "closed"
 
 
 def result_json(a: Attempt, contest: Contest, s: Session | None = None, paper=None, answers=None,

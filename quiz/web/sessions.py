@@ -11,6 +11,7 @@ import time
 from collections import OrderedDict
 from threading import Lock
 
+from flask import has_request_context, session
 from flask.sessions import SecureCookieSessionInterface
 
 _SCALARS = (str, int, float, bool, type(None))
@@ -42,3 +43,11 @@ class CachedCookieSessionInterface(SecureCookieSessionInterface):
                 if len(self._cache) > MAX_ENTRIES:
                     self._cache.popitem(last=False)
         return session
+
+
+def end_stale_session() -> None:
+    """Drop a stale login (quiz.accounts.session_version) from the session and its remember-me cookie."""
+    if has_request_context():
+        for key in ("_user_id", "_fresh", "_id"):
+            session.pop(key, None)
+        session["_remember"] = "clear"  # Flask-Login deletes the remember-me cookie with the response

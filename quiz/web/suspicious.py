@@ -17,9 +17,11 @@ from quiz.contest.rounds import get_round, rounds_of
 from quiz.contest.suspicious import KINDS, Rules, build_report
 from quiz.errors import not_found
 from quiz.files.exports import suspicious_csv
+from quiz.infra import audit
 from quiz.infra.extensions import db
 from quiz.models import Attempt, User
 from quiz.web.access import restrict
+from quiz.web.actor import actor
 
 bp = Blueprint("suspicious", __name__, url_prefix="/organizer/contests")
 
@@ -49,12 +51,10 @@ def show(slug: str):
 
 @bp.get("/<slug>/suspicious.csv")
 def download(slug: str):
-    from quiz.infra import audit
-
     contest, rnd, report = _report(slug)
     body = suspicious_csv(report)
     # Names, emails and phone numbers leave the platform here: who took them is recorded (quiz.infra.audit).
-    audit.record_now(db.session, audit.web_actor(), "suspicious.export", "contest", contest.slug,
+    audit.record_now(db.session, actor(), audit.SUSPICIOUS_EXPORT, "contest", contest.slug,
                      after={"round": rnd.number if rnd else None, "format": "csv", "flags": len(report["flags"])})
     response = current_app.response_class(body, mimetype="text/csv; charset=utf-8")
     name = f"dau-hieu-bat-thuong-{contest.slug}" + (f"-vong-{rnd.number}" if rnd else "")
@@ -66,7 +66,7 @@ def download(slug: str):
 @bp.get("/<slug>/attempts/<int:attempt_id>")
 def attempt(slug: str, attempt_id: int):
     """One attempt as its taker saw it, with the key and where it was started: to judge a flag."""
-    from quiz.accounts.my_data import sheets
+    from quiz.contest.answer_sheets import answer_sheets
     from quiz.infra.database import reading
 
     contest = contests.get_contest(db.session, slug)
@@ -75,6 +75,6 @@ def attempt(slug: str, attempt_id: int):
                                  .where(Attempt.id == attempt_id, Attempt.contest_id == contest.id)).one_or_none()
         if row is None:
             raise not_found("Không tìm thấy lượt thi.")
-        questions = sheets(db.session, [attempt_id]).get(attempt_id, [])
+        questions = answer_sheets(db.session, [attempt_id]).get(attempt_id, [])
     return render_template("organizer/attempt.html", contest=contest, attempt=row[0], person=row[1],
                            questions=questions)

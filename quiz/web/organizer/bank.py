@@ -15,10 +15,11 @@ from quiz.bank.question_files import (
     parse_record,
     questions_bytes,
 )
-from quiz.bank.questions import ExportRow, get_question, import_questions, search_bank, set_active
+from quiz.bank.questions import ExportRow, edit_question, get_question, import_questions, search_bank, set_active
 from quiz.infra import audit
 from quiz.infra.extensions import db
 from quiz.messages import Problem, texts
+from quiz.web.actor import actor
 from quiz.web.forms import ActionForm, QuestionForm, UploadForm
 from quiz.web.organizer import bp
 
@@ -54,7 +55,7 @@ def export():
     filters = _filters()
     rows, _total = search_bank(db.session, **filters, limit=None)
     data = questions_bytes([ExportRow(q, v) for q, v in rows], fmt)
-    audit.record_now(db.session, audit.web_actor(), "questions.export", "question_bank", "",
+    audit.record_now(db.session, actor(), audit.QUESTIONS_EXPORT, "question_bank", "",
                      after={"format": fmt, "rows": len(rows), **{k: v for k, v in filters.items() if v}})
     return send_file(io.BytesIO(data), as_attachment=True, download_name=f"ngan-hang-cau-hoi.{fmt}",
                      mimetype="text/csv" if fmt == "csv" else
@@ -80,10 +81,7 @@ def edit(code: str):
             for message in texts(problems, PAGE_LANGUAGE):
                 flash(message, "error")
         else:
-            with audit.recording(db.session, audit.web_actor(), "question.edit", "question", code,
-                                 before=_question_state(version),
-                                 after=lambda: _question_state(get_question(db.session, code)[1])):
-                report = import_questions(db.session, [parsed])
+            report = edit_question(db.session, parsed, actor())
             flash("Đã lưu phiên bản mới của câu hỏi." if report.updated else "Không có thay đổi nào.", "success")
             return redirect(url_for("organizer.questions", q=code))
     return render_template("organizer/edit.html", form=form, question=question, version=version), \
@@ -95,10 +93,7 @@ def toggle(code: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     active = request.form.get("active") == "1"
-    question, _version = get_question(db.session, code)
-    with audit.recording(db.session, audit.web_actor(), "question.reactivate" if active else "question.deactivate",
-                         "question", code, before={"active": question.active}, after={"active": active}):
-        set_active(db.session, code, active)
+    set_active(db.session, code, active, actor())
     flash(f"Đã {'dùng lại' if active else 'ngừng dùng'} câu {code}.", "success")
     return redirect(request.referrer or url_for("organizer.questions"))
 
@@ -124,9 +119,8 @@ def upload():
                     raise QuestionFileError([Problem(name, 0, "not_utf8", {"byte": exc.start})]) from None
                 reader = parse_gift if suffix == ".gift" or form.kind.data == "gift" else parse_aiken
                 parsed = reader(name, text, form.chapter.data, form.article.data.strip(), Path(name).stem[:20])
-            with audit.recording(db.session, audit.web_actor(), "question.upload", "question_file", name,
-                                 after={"questions": len(parsed), "codes": [q.code for q in parsed]}):
-                report = import_questions(db.session, parsed)
+            report = import_questions(db.session, parsed, actor=actor(), source=name,
+                                      action=audit.QUESTION_UPLOAD)
         except QuestionFileError as exc:
             errors = exc.messages(PAGE_LANGUAGE)
         else:
@@ -136,6 +130,3 @@ def upload():
     return render_template("organizer/upload.html", form=form, errors=errors), 422 if errors else 200
 
 
-def _question_state(version) -> dict:
-    return audit.state(version, ("version", "chapter", "article", "text", "options", "correct", "explanation",
-                                 "source_quote"))

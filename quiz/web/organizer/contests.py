@@ -2,12 +2,10 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
-from sqlalchemy import select
 
 from quiz.errors import DomainError
-from quiz.infra import audit
 from quiz.infra.extensions import db
-from quiz.models import Round
+from quiz.web.actor import actor
 from quiz.web.forms import ActionForm, ContestForm, RoundForm
 from quiz.web.organizer import bp
 
@@ -19,7 +17,7 @@ def contests_list():
     from quiz.models import utcnow
 
     return render_template("organizer/contests.html", contests=list_contests(db.session), now=utcnow(),
-                           plan=lambda c: format_plan(plan_from_json(c.blueprint, c.question_count)))
+                           plan=lambda c: format_plan(plan_from_json(c.chapter_plan, c.question_count)))
 
 
 def _zone():
@@ -47,15 +45,13 @@ def _contest_settings(form) -> dict:
 
 @bp.route("/contests/new", methods=["GET", "POST"])
 def contest_new():
-    from quiz.contest.contests import create_contest, get_contest
+    from quiz.contest.contests import create_contest
 
     form = ContestForm()
     if form.validate_on_submit():
         slug = form.slug.data.strip()
         try:
-            with audit.recording(db.session, audit.web_actor(), "contest.create", "contest", slug,
-                                 after=lambda: audit.state(get_contest(db.session, slug))):
-                contest = create_contest(db.session, slug=slug, **_contest_settings(form))
+            contest = create_contest(db.session, slug=slug, actor=actor(), **_contest_settings(form))
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
         else:
@@ -79,13 +75,12 @@ def contest_edit(slug: str):
         form.opens_at.data = contest.opens_at.astimezone(zone).replace(tzinfo=None)
         form.closes_at.data = contest.closes_at.astimezone(zone).replace(tzinfo=None)
         form.time_limit_min.data = contest.time_limit_s // 60
-        form.blueprint.data = format_plan([(tuple(c), n) for c, n in contest.blueprint]) if contest.blueprint else ""
+        plan = contest.chapter_plan
+        form.blueprint.data = format_plan([(tuple(c), n) for c, n in plan]) if plan else ""
         form.prize_tiers.data = format_tiers(contest.prize_tiers)
     elif form.validate_on_submit():
         try:
-            with audit.recording(db.session, audit.web_actor(), "contest.edit", "contest", slug,
-                                 before=audit.state(contest), after=lambda: audit.state(contest)):
-                update_contest(db.session, contest, **_contest_settings(form))
+            update_contest(db.session, contest, actor=actor(), **_contest_settings(form))
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
         else:
@@ -102,11 +97,8 @@ def contest_close(slug: str):
     if not ActionForm().validate_on_submit():
         abort(400)
     contest = get_contest(db.session, slug)
-    with audit.recording(db.session, audit.web_actor(), "contest.close", "contest", slug,
-                         before=audit.window_state(db.session, contest),
-                         after=lambda: audit.window_state(db.session, contest)):
-        close_now(db.session, contest)
-    flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng được chốt khi xem lần đầu.", "success")
+    close_now(db.session, contest, actor=actor())
+    flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng đã được chốt chính thức.", "success")
     return redirect(url_for("organizer.contests_list"))
 
 
@@ -121,14 +113,11 @@ def rounds(slug: str):
     if form.validate_on_submit():
         zone = _zone()
         try:
-            with audit.recording(db.session, audit.web_actor(), "round.create", "round",
-                                 f"{slug}/{form.number.data}", after=lambda: audit.state(db.session.execute(
-                                     select(Round).where(Round.contest_id == contest.id,
-                                                         Round.number == form.number.data)).scalar_one_or_none())):
-                create_round(db.session, contest, number=form.number.data, title=form.title.data or "",
-                             opens_at=form.opens_at.data.replace(tzinfo=zone),
-                             closes_at=form.closes_at.data.replace(tzinfo=zone),
-                             max_attempts=form.max_attempts.data, prize_tiers=form.prize_tiers.data or "")
+            create_round(db.session, contest, number=form.number.data, title=form.title.data or "",
+                         opens_at=form.opens_at.data.replace(tzinfo=zone),
+                         closes_at=form.closes_at.data.replace(tzinfo=zone),
+                         max_attempts=form.max_attempts.data, prize_tiers=form.prize_tiers.data or "",
+                         actor=actor())
         except DomainError as exc:
             _show_errors(form, exc)
         else:
