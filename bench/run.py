@@ -1,11 +1,16 @@
 """Deadline-rush benchmark: answer saves vs a bare upsert endpoint, and whole attempts.
 
-    .venv/bin/python bench/run.py [--db sqlite|postgresql|both] [--seconds 15]
+    .venv/bin/python bench/run.py [--db sqlite|postgresql|both] [--seconds 15] [--limits off|memory|redis]
 
 Starts gunicorn (2 sync workers) for the app and for bench/bare_app.py on the
 same fresh database, loads each with wrk (64 connections), then runs whole
 attempts (start, 20 saves, submit) from a Python client. Prints a Markdown
 table for docs/benchmarks.md.
+
+--limits: off (RATELIMIT_ENABLED=false, the default), memory (limits on, counted in each process) or
+redis (limits on, counted in Redis at $BENCH_REDIS_URL, default redis://127.0.0.1:6379/9, under a prefix of
+its own). With limits on every limit is raised far above the load (256 people log in from one address, each
+attempt takes hundreds of saves a second), so every request pays for the counting and none is refused.
 """
 from __future__ import annotations
 
@@ -25,11 +30,12 @@ import requests
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PG = "postgresql://127.0.0.1:5432/test"
+PG_ENGINE = PG.replace("postgresql://", "postgresql+psycopg://")
 USERS = 256
 
 
-def setup(url: str) -> None:
-    """Migrate, load the bank, create the contest and the users (in bulk)."""
+def setup(url: str, users: int = USERS) -> None:
+    """Migrate, load the bank, create the contest and ``users`` users u0@bench.vn... (in bulk)."""
     from flask_migrate import upgrade
     from werkzeug.security import generate_password_hash
 
@@ -54,14 +60,32 @@ def setup(url: str) -> None:
         db.session.execute(User.__table__.insert(), [
             {"email": f"u{i}@bench.vn", "password_hash": pw, "full_name": f"Người {i}", "phone": "", "unit": "",
              "locality": "", "role": "participant", "created_at": utcnow(), "consent_version": NOTICE_VERSION}
-            for i in range(USERS)])
+            for i in range(users)])
         db.session.commit()
         db.engine.dispose()
 
 
-def serve(module: str, url: str, port: int) -> subprocess.Popen:
-    # No rate limits: 256 users log in from one address and every attempt saves 20 answers at full speed.
-    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", RATELIMIT_ENABLED="false")
+REDIS = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/9")
+HIGH = "1000000 per minute"
+
+
+def limit_env(limits: str) -> dict:
+    """The environment of --limits: off, or on (in memory or Redis) with every limit far above the load."""
+    if limits == "off":
+        return {"RATELIMIT_ENABLED": "false"}
+    from quiz.infra.settings import RATE_LIMITS
+
+    env = {"RATELIMIT_ENABLED": "true", **{name: HIGH for name in RATE_LIMITS}}
+    env.pop("REDIS_URL", None)
+    if limits == "redis":
+        env.update(REDIS_URL=REDIS, RATELIMIT_KEY_PREFIX=f"bench-{secrets.token_hex(4)}")
+    return env
+
+
+def serve(module: str, url: str, port: int, limits: str = "off") -> subprocess.Popen:
+    env = dict(os.environ, DATABASE_URL=url, SECRET_KEY="bench-secret", **limit_env(limits))
+    if limits != "redis":
+        env.pop("REDIS_URL", None)
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "-w", "2", "-k", "sync", "-b", f"127.0.0.1:{port}",
                              "--log-level", "warning", "--backlog", "2048", module], cwd=ROOT, env=env)
     for _ in range(100):
@@ -127,7 +151,7 @@ def whole_attempts(base: str, port: int, data: Path, seconds: int, users: int = 
             "requests_per_s": float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))}
 
 
-def run(kind: str, seconds: int) -> dict:
+def run(kind: str, seconds: int, limits: str = "off") -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="quiz-bench-"))
     if kind == "sqlite":
         url = f"sqlite:///{tmp / 'bench.db'}"
@@ -135,12 +159,11 @@ def run(kind: str, seconds: int) -> dict:
         from sqlalchemy import create_engine, text
 
         schema = f"bench_{secrets.token_hex(3)}"
-        with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"),
-                           isolation_level="AUTOCOMMIT").connect() as c:
+        with create_engine(PG_ENGINE, isolation_level="AUTOCOMMIT").connect() as c:
             c.execute(text(f"CREATE SCHEMA {schema}"))
         url = f"{PG}?options=-csearch_path%3D{schema}"
     setup(url)
-    app_proc, bare_proc = serve("wsgi:app", url, 8101), serve("bench.bare_app:app", url, 8102)
+    app_proc, bare_proc = serve("wsgi:app", url, 8101, limits), serve("bench.bare_app:app", url, 8102)
     try:
         prepare_saves("http://127.0.0.1:8101", tmp / "app.txt", tmp / "bare.txt")
         results = {"bare": [], "app": []}
@@ -155,8 +178,7 @@ def run(kind: str, seconds: int) -> dict:
             p.terminate()
             p.wait()
         if kind == "postgresql":
-            with create_engine(PG.replace("postgresql://", "postgresql+psycopg://"),
-                           isolation_level="AUTOCOMMIT").connect() as c:
+            with create_engine(PG_ENGINE, isolation_level="AUTOCOMMIT").connect() as c:
                 c.execute(text(f"DROP SCHEMA {schema} CASCADE"))
 
 
@@ -164,13 +186,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--seconds", type=int, default=15)
+    parser.add_argument("--limits", choices=["off", "memory", "redis"], default="off")
     args = parser.parse_args()
     kinds = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
+    print(f"limits: {args.limits}")
     print("| database | bare upsert req/s | app save req/s | ratio | bare p50/p99 ms | app p50/p99 ms | "
           "whole attempts/s |")
     print("|---|---|---|---|---|---|---|")
     for kind in kinds:
-        r = run(kind, args.seconds)
+        r = run(kind, args.seconds, args.limits)
         b, a, w = r["bare"], r["app"], r["attempts"]
         print(f"| {kind} | {b['rps']:.0f} | {a['rps']:.0f} | {a['rps'] / b['rps']:.0%} | {b['p50']:.1f} / "
               f"{b['p99']:.1f} | {a['p50']:.1f} / {a['p99']:.1f} | {w['attempts_per_s']:.1f} "
