@@ -15,7 +15,7 @@ from sqlalchemy import create_engine, text
 
 from tests.helpers import IN_CI, PG_BASE, REDIS_URL, ROOT, ApiClient, LiveServer, make_questions, migrate, pg_available
 
-pytest_plugins = ["tests.mailbox", "tests.hostile"]
+pytest_plugins = ["tests.mailbox", "tests.hostile", "tests.chromium", "tests.pg_server"]
 
 
 @pytest.fixture(scope="session", params=["sqlite", "postgresql"])

@@ -47,7 +47,7 @@ def populate(url: str, n_people: int = 1) -> list[str]:
                        closes_at=now + timedelta(days=1), question_count=20)
         emails = [f"hoa{i}@example.vn" for i in range(n_people)]
         for email in emails:
-            create_user(db.session, email=email, full_name="Lê Thị Hoa", password="mat-khau-123")
+            create_user(db.session, email=email, full_name="Lê Thị Hoa", password="mat-khau-123", consent=True)
         db.session.remove()
         db.engine.dispose()
     return emails

@@ -9,29 +9,12 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import IN_CI, LiveServer, browser_login, correct_option
+from tests.helpers import LiveServer, browser_login, correct_option
 from tests.hostile import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
 from tests.mailbox import PASSWORD, USER, reset_path
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 PHONE = {"width": 360, "height": 740}
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="session")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing (CI=true: install Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture

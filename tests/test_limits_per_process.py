@@ -1,6 +1,6 @@
 """The answer save's limit is counted in each process, never in Redis (the hot path pays no round trip);
 the login's is still counted in Redis for every server."""
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 
 
 def test_saves_are_counted_in_the_process_and_logins_in_redis(database_url, app, bank, contest_factory,

@@ -13,7 +13,7 @@ import requests
 from sqlalchemy import text
 
 from tests.helpers import ROOT, ApiClient, LiveServer, correct_option, free_port
-from tests.pg_server import app_on, populate, private_postgres_fixture  # noqa: F401  (the fixture private_postgres)
+from tests.pg_server import app_on, populate
 
 GUNICORN_CONF = str(ROOT / "deploy" / "gunicorn.conf.py")
 

@@ -1,35 +1,23 @@
 """The quiz page in Debian's Chromium while the database is down: it keeps the unsaved answer, says so in
 Vietnamese, and saves it by itself once the database is back (a private PostgreSQL stopped and started)."""
 import re
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
 
-from tests.helpers import IN_CI, LiveServer, browser_login, correct_option
-from tests.pg_server import app_on, populate, private_postgres_fixture  # noqa: F401  (the fixture private_postgres)
+from tests.helpers import LiveServer, browser_login, correct_option
+from tests.pg_server import app_on, populate
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
-def page():
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing (CI=true: install Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", is_mobile=True)
-        page = context.new_page()
-        page.set_default_timeout(15000)
-        yield page
-        browser.close()
+def page(browser):
+    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN", is_mobile=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()
 
 
 def test_quiz_page_keeps_the_answer_through_a_database_outage(page, private_postgres):

@@ -6,7 +6,7 @@ import time
 import pytest
 from sqlalchemy import func, select
 
-from tests.conftest import REDIS_URL
+from tests.helpers import REDIS_URL
 
 
 def make_app(database_url, **config):
