@@ -7,66 +7,87 @@ from itertools import chain
 from quiz.contest.prizes import prize_for, prize_places
 from quiz.contest.ranking import Ranking
 from quiz.files.cells import excel_csv, guard
-from quiz.timeutil import iso
+from quiz.files.xlsx import XlsxDate
+from quiz.timeutil import excel_serial, vn_iso
 
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
-           "prediction_error", "submitted_at", "attempt_id"]
+           "prediction_error", "submitted_at", "attempt_id", "verdict"]
 UNIT_COLUMNS = ["rank", "unit", "participants", "attempts"]
 
 
-def _tuples(ranking: Ranking):
-    """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id)."""
+def _tuples(ranking: Ranking, dates: bool):
+    """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id, user
+    id); the time in Viet Nam as text, or with ``dates`` an Excel serial date."""
     if ranking.rows is None:
-        return ranking.export_rows()
+        return ranking.export_rows(dates)
+    when = excel_serial if dates else vn_iso
     return ((r.rank, r.full_name, r.email, r.phone, r.unit, r.locality, r.score, r.duration_ms, r.prediction,
-             r.prediction_error, r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id)
+             r.prediction_error, when(r.submitted_at), r.attempt_id, r.user_id)
             for r in ranking.rows)
 
 
-def winner_rows(ranking: Ranking, tiers: list | None):
-    """One row per person in ranking order (a generator); with prize tiers, only the prize places."""
+def winner_rows(ranking: Ranking, tiers: list | None, verdicts: dict | None = None, passed: set | None = None,
+                dates: bool = False):
+    """One row per person in ranking order (a generator); with prize tiers, only the prize places.
+
+    ``verdicts``: user id -> verdict (the others are pending; disqualified people are not in the ranking).
+    ``passed``: people who already won a prize in an earlier round (one prize per person): listed without a
+    prize, which goes to the next in line. ``dates``: the time as an XLSX date cell instead of text."""
     places = prize_places(tiers)
-    prize = ""
-    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt in _tuples(ranking):
+    verdicts = verdicts or {}
+    passed = passed or set()
+    prize, given = "", 0
+    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt, uid in _tuples(
+            ranking, dates):
         if places is not None:
-            if rank > places:
+            if given >= places:
                 return
-            prize = guard(prize_for(rank, tiers))
+            if uid in passed:
+                prize = ""
+            else:
+                given += 1
+                prize = guard(prize_for(given, tiers))
         # Text columns pass through guard: a cell starting with = + - @ must not run as a formula.
         yield [rank, prize, guard(name), guard(email), guard(phone), guard(unit), guard(locality), score,
-               ms / 1000, prediction, error, when, attempt]
+               ms / 1000, prediction, error, XlsxDate(when) if dates else when, attempt,
+               verdicts.get(uid, "pending")]
 
 
-def winners_csv(ranking: Ranking, tiers: list | None) -> bytes:
-    return excel_csv(chain([COLUMNS], winner_rows(ranking, tiers)))
+def winners_csv(ranking: Ranking, tiers: list | None, verdicts: dict | None = None,
+                passed: set | None = None) -> bytes:
+    return excel_csv(chain([COLUMNS], winner_rows(ranking, tiers, verdicts, passed)))
 
 
 def winner_list(s, contest, rnd, fmt: str) -> tuple[bytes, Ranking, list | None]:
     """The winner list file ("csv" or "xlsx") as the API and ``flask winners`` give it, with its ranking and
     the prize tiers used (a round's own, else the contest's)."""
-    from quiz.contest import ranking
+    from quiz.contest import ranking, verdicts
 
+    round_id = rnd.id if rnd else None
     result = ranking.ranking(s, contest, rnd, for_export=True)
     tiers = rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
+    decided = {uid: v.verdict for uid, v in verdicts.verdicts_of(s, contest.id, round_id).items()}
+    passed = verdicts.earlier_winners(s, contest, rnd)
     if fmt == "csv":
-        return winners_csv(result, tiers), result, tiers
-    units = ranking.units_by_participants(s, contest.id, rnd.id if rnd else None)
-    return winners_xlsx(result, tiers, contest.title, units), result, tiers
+        return winners_csv(result, tiers, decided, passed), result, tiers
+    units = ranking.units_by_participants(s, contest.id, round_id)
+    return winners_xlsx(result, tiers, contest.title, units, decided, passed), result, tiers
 
 
-def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) -> bytes:
+def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list, verdicts: dict | None = None,
+                 passed: set | None = None) -> bytes:
     """The workbook: winners (bold frozen header), collective prizes, and the ranking's digest."""
     from quiz.files.xlsx import write_workbook
 
     out = io.BytesIO()
     write_workbook(out, [
-        ("winners", COLUMNS, winner_rows(ranking, tiers)),
+        ("winners", COLUMNS, winner_rows(ranking, tiers, verdicts, passed, dates=True)),
         ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts]
                                       for i, (unit, participants, attempts) in enumerate(units, start=1))),
         ("digest", ["field", "value"], [
             ["contest", guard(title)], ["sha256", ranking.digest],
             ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
-            ["frozen_at", iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]]),
+            ["frozen_at", vn_iso(ranking.frozen_at) or ""], ["perfect_attempts", ranking.truth]]),
     ])
     return out.getvalue()
 

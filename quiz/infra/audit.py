@@ -69,6 +69,7 @@ USER_CREATE = "user.create"
 ACCOUNT_PASSWORD_CHANGE = "account.password_change"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"
 AUDIT_EXPORT = "audit.export"
+VERDICT_SET = "verdict.set"  # a judge's verdict on a person (verified, disqualified, pending again)
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 
 LABELS = {
@@ -80,7 +81,7 @@ LABELS = {
     SUSPICIOUS_EXPORT: "Xuất báo cáo dấu hiệu bất thường", STATS_EXPORT: "Xuất thống kê",
     USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
     ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
-    PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
+    PRIVACY_ERASE: "Xoá dữ liệu cá nhân", VERDICT_SET: "Quyết định của ban giám khảo",
 }
 ACTIONS = frozenset(LABELS)
 
