@@ -105,7 +105,8 @@ def _contest_settings(form) -> dict:
                 question_count=form.question_count.data, time_limit_s=form.time_limit_min.data * 60,
                 max_attempts=form.max_attempts.data, opens_at=form.opens_at.data.replace(tzinfo=zone),
                 closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
-                blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0])
+                blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0],
+                one_prize_per_person=bool(form.one_prize_per_person.data))
 
 
 @bp.route("/contests/new", methods=["GET", "POST"])
