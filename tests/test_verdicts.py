@@ -199,3 +199,26 @@ def test_one_prize_per_person_across_two_rounds(app, session, bank, user_factory
     contest.one_prize_per_person = False
     session.commit()
     assert [(r[1], r[2]) for r in csv_rows(session, contest, r2)[1:]] == [("Giải Nhất", "An"), ("Giải Nhì", "Cường")]
+
+
+def test_the_judges_page_lists_the_top_and_changes_a_verdict(client_app, session, podium):
+    from tests.helpers import page_client, token
+
+    assert page_client(client_app, "btc@example.vn").get("/judges/chung-ket").status_code == 403
+    web = page_client(client_app, "giamkhao@example.vn")
+    page = web.get("/judges/chung-ket")
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "Xét duyệt kết quả" in html and "Nguyễn Văn An" in html
+    assert 'for="verdict-1"' in html and "Phiên bản 1" in html and "+07:00" in html
+    # A disqualification without a reason is refused on the page, and nothing changes.
+    bad = web.post("/judges/chung-ket", data={"csrf_token": token(html), "email": "an@example.vn",
+                                              "verdict": "disqualified", "reason": ""})
+    assert bad.status_code == 422 and "cần ghi lý do loại" in bad.get_data(as_text=True)
+    assert names(ranking.ranking(session, podium).rows)[0] == "Nguyễn Văn An"
+    session.rollback()
+    ok = web.post("/judges/chung-ket", data={"csrf_token": token(html), "email": "an@example.vn",
+                                             "verdict": "disqualified", "reason": "Khai sai đơn vị"})
+    assert ok.status_code == 302
+    after = web.get("/judges/chung-ket").get_data(as_text=True)
+    assert "Người đã bị loại" in after and "Khai sai đơn vị" in after and "Phiên bản 2 (hiện hành)" in after
+    assert names(ranking.ranking(session, podium).rows)[0] == "Trần Thị Bình"
