@@ -82,8 +82,10 @@ def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> i
                      .where(*_scope(contest_id, round_id), Attempt.score == question_count)).scalar_one()
 
 
-def _ordered(contest_id: int, round_id: int | None, truth):
-    """The best attempt per person with its rank, as a select (used live and to freeze)."""
+def _ordered(contest_id: int, round_id: int | None, truth, out: list[int] | None = None):
+    """The best attempt per person with its rank, as a select (used live and to freeze); ``out``: the people
+    left out (disqualified; a handful of ids, so the query is the same as without verdicts when there are
+    none)."""
     no_prediction = case((Attempt.prediction.is_(None), 1), else_=0)
     error = func.abs(Attempt.prediction - truth)
     order = [Attempt.score.desc(), no_prediction, error, Attempt.duration_ms, Attempt.submitted_at, Attempt.id]
@@ -91,7 +93,7 @@ def _ordered(contest_id: int, round_id: int | None, truth):
                    Attempt.duration_ms, Attempt.submitted_at, Attempt.prediction, no_prediction.label("no_pred"),
                    error.label("pred_err"),
                    func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"))
-            .where(*_scope(contest_id, round_id), Attempt.user_id.not_in(disqualified_ids(contest_id, round_id)))
+            .where(*_scope(contest_id, round_id), *([Attempt.user_id.not_in(out)] if out else []))
             .subquery())
     final_order = [best.c.score.desc(), best.c.no_pred, best.c.pred_err, best.c.duration_ms, best.c.submitted_at,
                    best.c.attempt_id]
@@ -212,7 +214,8 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
                            reason=reason)
     s.add(record)
     s.flush()
-    ordered = _ordered(contest.id, round_id, literal(truth)).subquery()
+    out = list(s.execute(disqualified_ids(contest.id, round_id)).scalars())
+    ordered = _ordered(contest.id, round_id, literal(truth), out).subquery()
     s.execute(insert(RankingEntry).from_select(
         ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
          "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality"],
@@ -324,7 +327,8 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
         if limit is not None and limit <= TOP_WALK_MAX:
             rows = live_top(s, contest.id, round_id, limit, truth)
         else:
-            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
+            out = list(s.execute(disqualified_ids(contest.id, round_id)).scalars())
+            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth), out), limit))
     return Ranking(rows, truth, False, digest_of(rows))
 
 
