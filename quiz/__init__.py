@@ -78,6 +78,7 @@ def register_blueprints(app: Flask) -> None:
     from quiz.web.pages import bp as pages_bp
     from quiz.web.privacy import bp as privacy_bp
     from quiz.web.suspicious import bp as suspicious_bp
+    from quiz.web.verdicts import bp as judges_bp
 
     app.register_blueprint(api_bp)
     csrf.exempt(api_bp)  # the API checks its header token itself (quiz.web.api_csrf)
@@ -87,6 +88,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(suspicious_bp)
+    app.register_blueprint(judges_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(certificates_bp)

@@ -172,10 +172,12 @@ def _when(value: str | None, name: str):
 @click.option("--org", "org", default=None, help="the organization running it (its slug); default: the platform")
 @click.option("--rules", "rules_file", default=None, type=click.Path(dir_okay=False),
               help="its rules page (thể lệ), a Markdown file (UTF-8)")
+@click.option("--one-prize-per-person", is_flag=True,
+              help="nobody wins a prize in more than one round: the next in line gets it")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
 @by_option
 def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
-                    description, blueprint, prizes, org, rules_file, if_missing, by):
+                    description, blueprint, prizes, org, rules_file, one_prize_per_person, if_missing, by):
     """Open a contest over the bank."""
     from quiz.contest import scope
 
@@ -196,6 +198,7 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
                                     opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
                                     review_policy=review_policy, description=description,
                                     blueprint=blueprint, prize_tiers=prizes, rules=rules, actor=actor,
+                                    one_prize_per_person=one_prize_per_person,
                                     organization_id=organization_id)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
@@ -368,7 +371,20 @@ def stats_command(slug, as_json, round_, recount, by):
         click.echo(f"  trung bình {body['mean']:.2f}, trung vị {body['median']}, độ lệch chuẩn {body['stdev']:.2f}")
 
 
-@click.command("winners")
+class _WinnersGroup(AppGroup):
+    """``flask winners SLUG --out FILE`` writes the list (as it always has); ``flask winners verdict ...`` is a
+    judge's verdict. Anything that is not a subcommand's name goes to the list."""
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h"):
+            args = ["_list", *args]
+        return super().parse_args(ctx, args)
+
+
+winners_cli = _WinnersGroup("winners", help="The winner list (flask winners SLUG --out FILE) and judges' verdicts.")
+
+
+@winners_cli.command("_list", hidden=True)
 @click.argument("slug")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True))
 @click.option("--round", "round_", default=None)
@@ -391,6 +407,39 @@ def winners_command(slug, out, round_, by):
     state = "frozen" if result.frozen else "provisional (still open)"
     what = "the whole ranking" if not tiers else f"the prize places ({sum(n for n, _name in tiers)})"
     click.echo(f"{what} written to {out}; ranking {state}, sha256 {result.digest}")
+
+
+@winners_cli.command("verdict")
+@click.argument("slug")
+@click.option("--email", required=True, help="the person judged")
+@click.option("--disqualify", "verdict", flag_value="disqualified", help="out of the ranking and its prizes")
+@click.option("--verify", "verdict", flag_value="verified", help="checked: the result stands")
+@click.option("--reset", "verdict", flag_value="pending", help="pending again (back in the ranking)")
+@click.option("--reason", required=True, help="why (kept with the verdict and the new ranking version)")
+@click.option("--by", "by", required=True, help="email of the judge or admin deciding")
+@click.option("--round", "round_", default=None)
+def winners_verdict(slug, email, verdict, reason, by, round_):
+    """A judge's verdict on one person; a frozen ranking is frozen again as a new version."""
+    from sqlalchemy import select
+
+    from quiz.contest import verdicts
+    from quiz.models import User
+
+    if verdict is None:
+        fail("error: say --disqualify, --verify or --reset")
+    judge = db.session.execute(select(User).where(User.email == users.normalise_email(by))).scalar_one_or_none()
+    if judge is None or judge.role not in roles.JUDGE_VERDICTS:
+        fail(f"error: --by {by}: not a judge or admin account")
+    contest = _contest_or_fail(slug, by)  # an organization's judge: only its own contests
+    rnd = _round_or_fail(contest, round_)
+    try:
+        _row, digest = verdicts.set_verdict(db.session, contest, rnd, email, verdict, reason, audit.person(judge),
+                                            judge.role)
+    except DomainError as exc:
+        _domain_fail(exc)
+    where = f"{slug}" + (f" round {rnd.number}" if rnd else "")
+    after = f"ranking frozen again, sha256 {digest}" if digest else "ranking not frozen yet (provisional)"
+    click.echo(f"{users.normalise_email(email)}: {verdict} in {where}; {after}")
 
 
 @click.command("suspicious")
@@ -627,7 +676,7 @@ def init_app(app: Flask) -> None:
                   privacy_cli, orgs_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
-    app.cli.add_command(winners_command)
+    app.cli.add_command(winners_cli)
     app.cli.add_command(certificates_command)
     app.cli.add_command(report_command)
     app.cli.add_command(suspicious_command)

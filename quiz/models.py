@@ -9,7 +9,18 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, Index, LargeBinary, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    JSON,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+    false,
+    text,
+)
 from sqlalchemy.orm import Mapped, deferred, mapped_column, relationship
 from sqlalchemy.types import DateTime, TypeDecorator
 
@@ -189,6 +200,8 @@ class Contest(Window, db.Model):
     chapter_plan: Mapped[list | None] = mapped_column("blueprint", JSON)
     # [[how many, "prize name"], ...] in order (quiz.contest.prizes); None: no tiers, the whole ranking
     prize_tiers: Mapped[list | None] = mapped_column(JSON)
+    # Nobody wins a prize in more than one round: the next in line gets it (rounds in number order).
+    one_prize_per_person: Mapped[bool] = mapped_column(default=False, server_default=false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The organization running it (None: the platform's own contest), and its rules page (thể lệ) as Markdown
     # ("" for none), shown through quiz.contest.rules (raw HTML off).
@@ -233,8 +246,34 @@ class RankingFreeze(db.Model):
     # The freeze's history after the fact: [{"at", "reason": "request" or "retention", "rank"}, ...], one item
     # each time a listed person's data were erased (quiz.accounts.privacy). Order and digest never change.
     erasures: Mapped[list | None] = mapped_column(JSON)
+    # Why this version was frozen ("" for a close or an admin's freeze; a judge's verdict says whose and why).
+    reason: Mapped[str] = mapped_column(Text, default="", server_default="")
 
     __table_args__ = (Index("ix_ranking_freeze_scope", "contest_id", "round_id", "current"),)
+
+
+VERDICTS = ("verified", "disqualified", "pending")
+
+
+class Verdict(db.Model):
+    """A judge's verdict on one person for a contest's whole ranking (round_id None) or one round's: the
+    latest is the row (one per scope and person); the audit log keeps every change. ``disqualified`` takes
+    the person out of that ranking and its prizes (quiz.contest.verdicts)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"))
+    scope: Mapped[int]  # the round's id, 0 for the whole contest (one verdict per scope and person)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("round.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"))
+    verdict: Mapped[str] = mapped_column(String(12))
+    reason: Mapped[str] = mapped_column(Text, default="")
+    decided_by: Mapped[str] = mapped_column(String(254), default="")
+    decided_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+    __table_args__ = (
+        UniqueConstraint("contest_id", "scope", "user_id", name="uq_verdict_scope_user"),
+        CheckConstraint("verdict in (" + ",".join(f"'{v}'" for v in VERDICTS) + ")", name="verdict"),
+    )
 
 
 class StatsSnapshot(db.Model):

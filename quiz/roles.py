@@ -42,3 +42,8 @@ READ_AUDIT = (ADMIN,)
 # Freeze a closed ranking again from the attempts as they are now (``flask ranking freeze --by``).
 REFREEZE_RANKING = (ADMIN,)
 
+
+# Decide verdicts on people (verified, disqualified, pending again), which re-freeze a frozen ranking
+# (/results/SLUG/verdicts, POST /api/v1/contests/SLUG/verdicts, ``flask winners verdict``). Organizers run the
+# contest and do not judge it.
+JUDGE_VERDICTS = (JUDGE, ADMIN)

@@ -1,7 +1,7 @@
 """Ranking by docs/product.md with ties at every level, rounds, freezing with digests, prizes and exports."""
 import csv
 import io
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import openpyxl
 import pytest
@@ -13,6 +13,7 @@ from quiz.contest.rounds import create_round
 from quiz.contest.tallies import rebuild
 from quiz.files.exports import winners_csv, winners_xlsx
 from quiz.models import Attempt, utcnow
+from quiz.timeutil import VN
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=3)
 
@@ -75,8 +76,8 @@ def test_one_query_however_many_people(session, contest, user_factory):
     finally:
         event.remove(engine, "before_cursor_execute", listener)
     assert len(rows) == 30
-    # the current freeze (none), the truth, the ranking
-    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 3
+    # the current freeze (none), the truth, the disqualified (quiz.contest.verdicts), the ranking
+    assert len([s for s in statements if s.lstrip().upper().startswith("SELECT")]) == 4
 
 
 def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, user_factory, tmp_path):
@@ -109,14 +110,16 @@ def test_frozen_at_close_until_an_admin_freezes_again(app, session, contest, use
         assert runner.invoke(args=["winners", "xep-hang", "--out", str(out)]).exit_code == 0
     digests = [openpyxl.load_workbook(p)["digest"]["B3"].value for p in (one, two)]
     assert digests[0] == digests[1] == refrozen.digest
-    # The frozen list streamed to CSV: same order, times as ISO 8601 in UTC.
+    # The frozen list streamed to CSV: same order, times as ISO 8601 in Viet Nam time, to the second.
     out = tmp_path / "w.csv"
     assert runner.invoke(args=["winners", "xep-hang", "--out", str(out)]).exit_code == 0
     rows = list(csv.reader(open(out, encoding="utf-8-sig")))
     assert [r[2] for r in rows[1:]] == ["Người B", "Người A Đổi Tên"]
     assert rows[1][7] == "20" and rows[1][8] == "50.0"
     stamp = rows[1][11]
-    assert stamp[10] == "T" and stamp.endswith("+00:00") and len(stamp) == 29
+    assert stamp[10] == "T" and stamp.endswith("+07:00") and len(stamp) == 25
+    assert datetime.fromisoformat(stamp) == refrozen.rows[0].submitted_at.replace(microsecond=0)
+    assert rows[0][-1] == "verdict" and rows[1][-1] == "pending"
 
 
 def test_rounds_have_their_own_limits_rankings_and_truth(session, contest, user_factory):
@@ -159,7 +162,8 @@ def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, us
     result = ranking.ranking(session, contest)
     rows = list(csv.reader(io.StringIO(winners_csv(result, contest.prize_tiers).decode("utf-8-sig"))))
     assert rows[0] == ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s",
-                       "prediction", "prediction_error", "submitted_at", "attempt_id", "locality_code", "province"]
+                       "prediction", "prediction_error", "submitted_at", "attempt_id", "locality_code", "province",
+                       "verdict"]
     # Tiers 1 first, 2 second, 3 third: ranks 1, 2-3, 4-6 (5 people here, all within the places).
     assert [r[1] for r in rows[1:]] == ["Giải Nhất", "Giải Nhì", "Giải Nhì", "Giải Ba", "Giải Ba"]
     assert rows[3][5] == "'=cmd|' /C calc'!A0"  # formula neutralised
@@ -168,6 +172,12 @@ def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, us
     sheet = book["winners"]
     assert [c.value for c in sheet[1]][:3] == ["rank", "prize", "full_name"] and sheet.freeze_panes == "A2"
     assert sheet["C2"].value == "Thí sinh 0" and sheet["B2"].value == "Giải Nhất"
+    # The submission time is a real date-time cell in Viet Nam time, to the second (live ranking here).
+    when = sheet["L2"].value
+    assert sheet["L2"].is_date and isinstance(when, datetime) and when.tzinfo is None
+    expected = result.rows[0].submitted_at.astimezone(VN).replace(tzinfo=None, microsecond=0)
+    assert abs((when - expected).total_seconds()) < 0.001 and sheet["L2"].number_format == "yyyy-mm-dd hh:mm:ss"
+    assert rows[1][11] == expected.isoformat() + "+07:00"
     collective = list(book["collective"].values)
     assert collective[1][:3] == (1, "HTX Bình Minh", 3)
     assert book["digest"]["B3"].value == result.digest

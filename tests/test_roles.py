@@ -103,16 +103,20 @@ def test_dashboard_shows_vietnamese_numbers(world, session):
 
 
 SAMPLE_ARGS = {"slug": "thi-thu", "code": "HTX-1", "number": "1", "attempt_id": "1", "user_id": "1", "filename": "x"}
-STAFF_PREFIXES = ("/organizer", "/results", "/admin")
+STAFF_PREFIXES = ("/organizer", "/results", "/admin", "/judges")
 # The policy group guarding each staff blueprint (or API endpoint). A new staff blueprint names its group here.
 GROUPS = {"organizer": roles.MANAGE_CONTESTS, "suspicious": roles.READ_SUSPICIOUS, "dashboard": roles.READ_RESULTS,
-          "admin": roles.READ_AUDIT, "api.stats": roles.READ_RESULTS, "api.winners": roles.READ_RESULTS}
+          "admin": roles.READ_AUDIT, "api.stats": roles.READ_RESULTS, "api.winners": roles.READ_RESULTS,
+          "judges": roles.JUDGE_VERDICTS, "api.set_verdict": roles.JUDGE_VERDICTS,
+          "api.ranking_versions": roles.READ_RESULTS, "api.certificates_zip": roles.READ_RESULTS,
+          "api.ceremony_report": roles.READ_RESULTS}
 
 
 def staff_routes(app):
     """Every (method, url, group) of a staff page or a staff-only API endpoint, built from the app's own routes."""
     for rule in app.url_map.iter_rules():
-        api_staff = rule.rule.startswith("/api/") and rule.rule.endswith(("/stats", "/winners", "/suspicious"))
+        api_staff = rule.rule.startswith("/api/") and rule.rule.endswith(
+            ("/stats", "/winners", "/suspicious", "/verdicts", "/rankings", "/certificates.zip", "/report.pdf"))
         if not (rule.rule.startswith(STAFF_PREFIXES) or api_staff):
             continue
         group = GROUPS.get(rule.endpoint) or GROUPS.get(rule.endpoint.split(".")[0])
@@ -139,7 +143,8 @@ def test_every_staff_route_refuses_the_wrong_people(world):
         if r.status_code == 302:
             assert "/login" in r.headers["Location"], (method, url)
         for role in set(roles.ALL) - set(group):  # the participant always, judges on organizer pages, ...
-            r = people[role].open(url, method=method, data={"csrf_token": csrf[role]})
+            r = people[role].open(url, method=method, data={"csrf_token": csrf[role]},
+                                 headers={"X-CSRFToken": csrf[role]})  # the API reads the header
             body = r.get_data(as_text=True)
             assert r.status_code == 403, (role, method, url, r.status_code)
             for other in ("organizer@example.vn", "judge@example.vn", "admin@example.vn", "Vai trò organizer"):
@@ -193,7 +198,8 @@ def test_staff_of_another_organization_get_nothing(two_orgs):
         for method, url, group in routes:
             if role not in group:
                 continue  # the role check already refuses it (test_every_staff_route_refuses_the_wrong_people)
-            r = c.open(url, method=method, data={"csrf_token": csrf, "title": "Đổi tên", "number": "1"})
+            r = c.open(url, method=method, data={"csrf_token": csrf, "title": "Đổi tên", "number": "1"},
+                       headers={"X-CSRFToken": csrf})
             body = r.get_data(as_text=True)
             assert r.status_code in (403, 404), (role, method, url, r.status_code)
             for secret in SECRET.values():

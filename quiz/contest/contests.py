@@ -23,7 +23,8 @@ SLUG_RE = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
 def contest_values(s: Session, *, slug: str, title: str, question_count: int | None = None,
                    time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
                    closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
-                   blueprint: str | None = None, prize_tiers: str = "", rules: str = "") -> dict:
+                   blueprint: str | None = None, prize_tiers: str = "", rules: str = "",
+                   one_prize_per_person: bool = False) -> dict:
     """Check a contest's settings; return its column values or raise 422 listing every bad field (409 when
     the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used."""
     plan = parse_plan(blueprint) if blueprint else None
@@ -64,7 +65,8 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
     return dict(slug=slug, title=title.strip(), description=description, question_count=question_count,
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
                 review_policy=review_policy, chapter_plan=plan_to_json(plan), prize_tiers=tiers,
-                rules=rules.strip() if isinstance(rules, str) else "")
+                rules=rules.strip() if isinstance(rules, str) else "",
+                one_prize_per_person=bool(one_prize_per_person))
 
 
 def create_contest(s: Session, *, actor: Actor | None = None, organization_id: int | None = None,

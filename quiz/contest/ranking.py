@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
-from quiz.models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, utcnow
+from quiz.models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, Verdict, utcnow
 
 TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
 
@@ -54,7 +54,7 @@ class Ranking:
     frozen: bool
     digest: str
     frozen_at: datetime | None = None
-    export_rows: object = None  # callable giving export tuples in rank order (frozen exports stream them)
+    export_rows: object = None  # callable(dates) giving export tuples in rank order (frozen exports stream them)
     erasures: list | None = None  # a frozen ranking's history of erased people (quiz.accounts.privacy)
 
 
@@ -63,6 +63,13 @@ def _scope(contest_id: int, round_id: int | None):
     if round_id is not None:
         where.append(Attempt.round_id == round_id)
     return where
+
+
+def disqualified_ids(contest_id: int, round_id: int | None):
+    """The people a judge disqualified from this ranking (quiz.contest.verdicts), as a select of user ids: a
+    verdict is on the contest's whole ranking (scope 0) or on one round's."""
+    return select(Verdict.user_id).where(Verdict.contest_id == contest_id, Verdict.scope == (round_id or 0),
+                                         Verdict.verdict == "disqualified")
 
 
 def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> int:
@@ -76,8 +83,10 @@ def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> i
                      .where(*_scope(contest_id, round_id), Attempt.score == question_count)).scalar_one()
 
 
-def _ordered(contest_id: int, round_id: int | None, truth):
-    """The best attempt per person with its rank, as a select (used live and to freeze)."""
+def _ordered(contest_id: int, round_id: int | None, truth, out: list[int] | None = None):
+    """The best attempt per person with its rank, as a select (used live and to freeze); ``out``: the people
+    left out (disqualified; a handful of ids, so the query is the same as without verdicts when there are
+    none)."""
     no_prediction = case((Attempt.prediction.is_(None), 1), else_=0)
     error = func.abs(Attempt.prediction - truth)
     order = [Attempt.score.desc(), no_prediction, error, Attempt.duration_ms, Attempt.submitted_at, Attempt.id]
@@ -85,7 +94,8 @@ def _ordered(contest_id: int, round_id: int | None, truth):
                    Attempt.duration_ms, Attempt.submitted_at, Attempt.prediction, no_prediction.label("no_pred"),
                    error.label("pred_err"),
                    func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"))
-            .where(*_scope(contest_id, round_id)).subquery())
+            .where(*_scope(contest_id, round_id), *([Attempt.user_id.not_in(out)] if out else []))
+            .subquery())
     final_order = [best.c.score.desc(), best.c.no_pred, best.c.pred_err, best.c.duration_ms, best.c.submitted_at,
                    best.c.attempt_id]
     return (select(func.row_number().over(order_by=final_order).label("rank"), best.c.attempt_id, best.c.user_id,
@@ -122,7 +132,8 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
     cols = (Attempt.id, Attempt.user_id, Attempt.score, Attempt.total, Attempt.duration_ms, Attempt.submitted_at,
             Attempt.prediction)
     picked: list = []
-    seen: set[int] = set()
+    # Disqualified people are never picked: as if already met (a handful of ids).
+    seen: set[int] = set(s.execute(disqualified_ids(contest_id, round_id)).scalars())
 
     def take(rows, key) -> None:
         for r in sorted(rows, key=key):
@@ -190,19 +201,22 @@ def current_freeze(s: Session, contest_id: int, round_id: int | None) -> Ranking
 
 
 def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
-           commit: bool = True) -> RankingFreeze:
+           commit: bool = True, reason: str = "") -> RankingFreeze:
     """Copy the ranking as it is now into ranking_entry (one INSERT ... SELECT) and make it current; logged as
     ``actor``'s ranking.freeze with the previous freeze's digest and the new one, in the same transaction.
-    ``commit=False``: the caller's operation commits (closing a contest)."""
+    ``commit=False``: the caller's operation commits (closing a contest, a verdict). ``reason``: why this
+    version (a verdict's), kept with it. Disqualified people are left out; everyone after moves up."""
     round_id = rnd.id if rnd else None
     previous = freeze_state(current_freeze(s, contest.id, round_id))
     s.execute(update(RankingFreeze).where(*_freezes_of(contest.id, round_id)).values(current=False))
     truth = perfect_count(s, contest.id, round_id)
     record = RankingFreeze(contest_id=contest.id, round_id=round_id, frozen_at=utcnow(),
-                           frozen_by=actor.email if actor else "", truth=truth, rows=0, digest="", current=True)
+                           frozen_by=actor.email if actor else "", truth=truth, rows=0, digest="", current=True,
+                           reason=reason)
     s.add(record)
     s.flush()
-    ordered = _ordered(contest.id, round_id, literal(truth)).subquery()
+    out = list(s.execute(disqualified_ids(contest.id, round_id)).scalars())
+    ordered = _ordered(contest.id, round_id, literal(truth), out).subquery()
     s.execute(insert(RankingEntry).from_select(
         ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
          "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality", "locality_code"],
@@ -248,19 +262,25 @@ _FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit,
                'submitted_at, prediction, prediction_error, locality_code FROM ranking_entry WHERE freeze_id = {p} '
                'ORDER BY rank')
 _EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, '
-               'prediction_error, {when}, attempt_id, locality_code FROM ranking_entry WHERE freeze_id = {p} '
-               'ORDER BY rank')
-# The time as ISO 8601 in UTC, written by the database: no datetime object per row.
-_EXPORT_WHEN = {"postgresql": "to_char(submitted_at, 'YYYY-MM-DD\"T\"HH24:MI:SS.MS\"+00:00\"')",
-                "sqlite": "strftime('%Y-%m-%dT%H:%M:%f+00:00', submitted_at)"}
+               'prediction_error, {when}, attempt_id, locality_code, user_id FROM ranking_entry '
+               'WHERE freeze_id = {p} ORDER BY rank')
+# The time in Viet Nam (+07:00) to the second, written by the database: no datetime object per row. As text
+# ("2024-05-12T07:01:00+07:00") for CSV, or as an Excel serial date (days since 1899-12-30) for XLSX cells.
+_EXPORT_WHEN = {
+    ("postgresql", False): "to_char(submitted_at + interval '7 hours', 'YYYY-MM-DD\"T\"HH24:MI:SS\"+07:00\"')",
+    ("sqlite", False): "strftime('%Y-%m-%dT%H:%M:%S+07:00', submitted_at, '+7 hours')",
+    ("postgresql", True): "((floor(extract(epoch from submitted_at)) + 25200) / 86400.0 + 25569)::float8",
+    ("sqlite", True): "(CAST(strftime('%s', submitted_at) AS INTEGER) + 25200) / 86400.0 + 25569",
+}
 
 
-def frozen_export_rows(s: Session, freeze_id: int, limit: int | None = None):
+def frozen_export_rows(s: Session, freeze_id: int, limit: int | None = None, dates: bool = False):
     """Export tuples (rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time,
-    attempt id, locality code) of a frozen ranking, streamed from the driver's own cursor: no object per person."""
+    attempt id, locality code, user id) of a frozen ranking, streamed from the driver's own cursor: no object per
+    person. The time is Viet Nam time as text, or with ``dates`` an Excel serial date."""
     conn = s.connection()
     dialect = conn.dialect.name
-    sql = _EXPORT_SQL.format(when=_EXPORT_WHEN[dialect], p="%s" if dialect == "postgresql" else "?")
+    sql = _EXPORT_SQL.format(when=_EXPORT_WHEN[dialect, dates], p="%s" if dialect == "postgresql" else "?")
     if limit is not None:
         sql += f" LIMIT {int(limit)}"
     cur = conn.connection.driver_connection.cursor()
@@ -298,9 +318,9 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
         record = current_freeze(s, contest.id, round_id)
     # Reads in a read transaction: on SQLite a long ranking must not hold the lock answer saves need.
     if record is not None and for_export:
-        def stream():
+        def stream(dates: bool = False):
             with reading(s):
-                yield from frozen_export_rows(s, record.id, limit)
+                yield from frozen_export_rows(s, record.id, limit, dates)
 
         return Ranking(None, record.truth, True, record.digest, record.frozen_at, stream)
     with reading(s):
@@ -311,7 +331,8 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
         if limit is not None and limit <= TOP_WALK_MAX:
             rows = live_top(s, contest.id, round_id, limit, truth)
         else:
-            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth)), limit))
+            out = list(s.execute(disqualified_ids(contest.id, round_id)).scalars())
+            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth), out), limit))
     return Ranking(rows, truth, False, digest_of(rows))
 
 
@@ -353,3 +374,10 @@ def units_by_participants(s: Session, contest_id: int, round_id: int | None = No
     ranked = sorted(((label[2:], int(n), int(attempts.get(label, 0))) for label, n in people.items() if n),
                     key=lambda u: (-u[1], -u[2], u[0]))
     return ranked[:limit]
+
+
+def versions(s: Session, contest_id: int, round_id: int | None) -> list[RankingFreeze]:
+    """Every freeze of a ranking, oldest first: version n is the n-th (each stays readable, rows and digest)."""
+    with reading(s):
+        return list(s.execute(select(RankingFreeze).where(*_freezes_of(contest_id, round_id))
+                              .order_by(RankingFreeze.id)).scalars())

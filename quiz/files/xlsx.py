@@ -1,4 +1,4 @@
-"""A small streaming XLSX writer: sheets of plain rows, a bold frozen header, nothing else.
+"""A small streaming XLSX writer: sheets of plain rows, a bold frozen header, date cells, nothing else.
 
 openpyxl builds an object per cell and needs minutes for a 700,000-row winner
 list; this writes the sheet XML straight into the zip as rows arrive.
@@ -14,6 +14,16 @@ from typing import IO, Iterable
 from xml.sax.saxutils import escape
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+class XlsxDate(float):
+    """A date-time cell: an Excel serial date (days since 1899-12-30, wall time), written with a date style
+    (yyyy-mm-dd hh:mm:ss) so spreadsheets sort and format it as a date (quiz.timeutil.excel_serial)."""
+
+    __slots__ = ()
+
+
+_DATE_STYLE = ' s="2"'
 
 _CONTENT_TYPES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
                   '<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">'
@@ -31,13 +41,15 @@ _ROOT_RELS = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
               'officeDocument" Target="xl/workbook.xml"/></Relationships>')
 _STYLES = ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
            '<styleSheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           '<numFmts count="1"><numFmt numFmtId="164" formatCode="yyyy-mm-dd hh:mm:ss"/></numFmts>'
            '<fonts count="2"><font><sz val="11"/><name val="Calibri"/></font>'
            '<font><b/><sz val="11"/><name val="Calibri"/></font></fonts>'
            '<fills count="2"><fill><patternFill patternType="none"/></fill><fill><patternFill patternType="gray125"/>'
            '</fill></fills><borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>'
            '<cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>'
-           '<cellXfs count="2"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
-           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/></cellXfs>'
+           '<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>'
+           '<xf numFmtId="0" fontId="1" fillId="0" borderId="0" xfId="0" applyFont="1"/>'
+           '<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>'
            '<cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>'
            '</styleSheet>')
 
@@ -48,6 +60,8 @@ def _cell(value, style: str = "") -> str:
         return "<c/>"
     if isinstance(value, bool):
         return f'<c{style} t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, XlsxDate):
+        return f"<c{style or _DATE_STYLE}><v>{float(value)!r}</v></c>"
     if isinstance(value, (int, float)):
         return f"<c{style}><v>{value}</v></c>"
     text = escape(_ILLEGAL.sub("", str(value)))
@@ -69,6 +83,8 @@ def _sheet(out: IO[bytes], header: list, rows: Iterable[list]) -> None:
             kind = type(v)
             if kind is int or kind is float:
                 parts.append(f"<c><v>{v}</v></c>")
+            elif kind is XlsxDate:
+                parts.append(f'<c s="2"><v>{float(v)!r}</v></c>')
             elif kind is not str or not v:
                 parts.append(_cell(v))
             else:

@@ -70,6 +70,7 @@ ACCOUNT_PASSWORD_CHANGE = "account.password_change"
 ACCOUNT_PASSWORD_RESET = "account.password_reset"
 ACCOUNT_PROFILE_CHANGE = "account.profile_change"
 AUDIT_EXPORT = "audit.export"
+VERDICT_SET = "verdict.set"  # a judge's verdict on a person (verified, disqualified, pending again)
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 ORG_CREATE = "org.create"
 CERTIFICATES_ISSUE = "certificates.issue"  # a batch of certificates issued (flask certificates, the judges' zip)
@@ -87,6 +88,7 @@ LABELS = {
     ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
     ORG_CREATE: "Tạo tổ chức",
     CERTIFICATES_ISSUE: "Cấp giấy chứng nhận",
+    VERDICT_SET: "Quyết định của ban giám khảo",
 }
 ACTIONS = frozenset(LABELS)
 

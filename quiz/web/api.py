@@ -16,7 +16,7 @@ from quiz.infra import audit, limits
 from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
-from quiz.timeutil import iso
+from quiz.timeutil import iso, vn_iso
 from quiz.web.account import send_reset_link
 from quiz.web.actor import actor, client_ip
 from quiz.web.api_csrf import check_csrf
@@ -323,3 +323,39 @@ def winners(slug: str):
     response.headers["X-Ranking-SHA256"] = result.digest
     response.headers["X-Ranking-Frozen"] = "true" if result.frozen else "false"
     return response
+
+
+@bp.post("/contests/<slug>/verdicts")
+def set_verdict(slug: str):
+    """A judge's verdict on one person (quiz.contest.verdicts): 200 with it and the ranking's digest now (the new
+    version's when the ranking is frozen); judges and admins only."""
+    from quiz.contest import verdicts
+
+    user = _current_user()
+    contest = contests.get_contest(db.session, slug)
+    if user.role not in roles.JUDGE_VERDICTS:
+        raise DomainError("forbidden", "Chỉ ban giám khảo và quản trị viên được quyết định kết quả.")
+    scope.require(user, contest)  # an organization's judge: only its own contests
+    data = _json_body()
+    raw_round = data.get("round")
+    if raw_round is not None and (isinstance(raw_round, bool) or not isinstance(raw_round, (int, str))):
+        raise invalid({"round": "số vòng"}, "Số vòng không hợp lệ.")
+    rnd = get_round(db.session, contest, raw_round)
+    row, digest = verdicts.set_verdict(db.session, contest, rnd, data.get("email"), data.get("verdict"),
+                                       data.get("reason"), actor(user), user.role)
+    if digest is None:
+        digest = ranking.ranking(db.session, contest, rnd).digest
+    email = users.normalise_email(data.get("email"))
+    return jsonify(verdict=verdicts.verdict_json(row, email, contest, rnd), digest=digest)
+
+
+@bp.get("/contests/<slug>/rankings")
+def ranking_versions(slug: str):
+    """Every frozen version of a ranking, oldest first: who froze it, when and why, with its digest."""
+    contest = contests.get_contest(db.session, slug)
+    _require_results_reader(contest)
+    rnd = _scope(contest)
+    return jsonify(versions=[{"version": n, "digest": f.digest, "frozen_at": vn_iso(f.frozen_at),
+                              "by": f.frozen_by, "reason": f.reason, "rows": f.rows, "current": f.current}
+                             for n, f in enumerate(ranking.versions(db.session, contest.id, rnd.id if rnd else None),
+                                                   start=1)])

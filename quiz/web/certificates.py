@@ -8,7 +8,7 @@ from flask import Blueprint, current_app, jsonify, render_template, request, sen
 from flask_login import current_user
 
 from quiz import roles
-from quiz.contest import certificates, contests
+from quiz.contest import certificates, contests, scope
 from quiz.contest.ranking import mask_name
 from quiz.contest.rounds import get_round
 from quiz.errors import DomainError, invalid
@@ -89,7 +89,7 @@ def _register(api) -> None:
     def certificate_pdf(code: str):
         user = _current_user()
         cert, contest, rnd = certificates.owned(db.session, code)
-        if cert.user_id != user.id and user.role not in roles.READ_RESULTS:
+        if cert.user_id != user.id and (user.role not in roles.READ_RESULTS or not scope.can_manage(user, contest)):
             raise DomainError("forbidden", "Bạn chỉ tải được giấy chứng nhận của mình.")
         data = renderer_for(contest, rnd).render(cert.kind, pdfs.stamp_of(cert, base_url()))
         response = current_app.response_class(data, mimetype="application/pdf")
@@ -105,6 +105,7 @@ def _register(api) -> None:
         contest = contests.get_contest(db.session, slug)
         if _current_user().role not in roles.READ_RESULTS:
             raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được tải giấy chứng nhận.")
+        scope.require(_current_user(), contest)  # an organization's staff: only its own contests
         rnd = get_round(db.session, contest, request.args.get("round"))
         kinds = kinds_of(request.args.get("kind", "all"))
         certs = certificates.issue(db.session, contest, rnd, kinds, actor())
@@ -123,6 +124,7 @@ def _register(api) -> None:
         contest = contests.get_contest(db.session, slug)
         if _current_user().role not in roles.READ_RESULTS:
             raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được tải báo cáo.")
+        scope.require(_current_user(), contest)  # an organization's staff: only its own contests
         rnd = get_round(db.session, contest, request.args.get("round"))
         response = current_app.response_class(build(db.session, contest, rnd, org_name(contest)),
                                               mimetype="application/pdf")

@@ -176,6 +176,7 @@ class ContestForm(FlaskForm):
         SelectChoice("chapters", "Tự chọn số câu rút từ từng chương (bảng dưới đây)")])
     plan = FieldList(FormField(PlanRow))
     prize_tiers = FieldList(FormField(TierRow))
+    one_prize_per_person = BooleanField("Mỗi người chỉ nhận giải ở một vòng (giải chuyển cho người kế tiếp)")
 
     def validate_plan_mode(self, field):
         if field.data == "chapters" and not any(row.form.count.data for row in self.plan):

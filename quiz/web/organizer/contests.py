@@ -109,7 +109,7 @@ def _contest_settings(form) -> dict:
                 max_attempts=form.max_attempts.data, opens_at=form.opens_at.data.replace(tzinfo=zone),
                 closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
                 blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0],
-                rules=form.rules.data or "")
+                rules=form.rules.data or "", one_prize_per_person=bool(form.one_prize_per_person.data))
 
 
 def _organization_choices(form) -> None:
