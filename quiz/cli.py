@@ -456,6 +456,37 @@ def orgs_create(slug, name, contact, logo_file, if_missing, by):
     click.echo(f"created organization {org.slug}: {org.name}" + (" (with a logo)" if org.logo_hash else ""))
 
 
+units_cli = AppGroup("units", help="Organizations' unit directories.")
+
+
+@units_cli.command("import")
+@click.argument("org")
+@click.argument("file", type=click.Path(dir_okay=False))
+@by_option
+def units_import(org, file, by):
+    """The organization's unit directory from .csv or .xlsx (code,name,locality_code,headcount): all or nothing;
+    a code that exists is updated."""
+    from quiz.contest import scope
+    from quiz.contest.organizations import get_organization
+    from quiz.contest.units import UnitFileError, import_units, read_units
+
+    actor, account = _actor(by), _by_account(by)
+    try:
+        organization = get_organization(db.session, org)
+    except DomainError as exc:
+        _domain_fail(exc)
+    if scope.organization_of(account) not in (None, organization.id):
+        fail(f"error: --by {by}: staff of another organization cannot change {org}'s units")
+    click.echo(f"checking {file} ...", err=True)
+    try:
+        rows = read_units(file, progress=lambda n: click.echo(f"  checked {n:,} rows", err=True))
+    except UnitFileError as exc:
+        fail("\n".join(exc.errors) + f"\n{exc.total} problem(s); nothing imported")
+    click.echo(f"writing {len(rows):,} units ...", err=True)
+    report = import_units(db.session, organization, rows, actor=actor, source=Path(file).name)
+    click.echo(f"units of {org}: {report.created} added, {report.updated} updated, {report.unchanged} unchanged")
+
+
 results_cli = AppGroup("results", help="Results from elsewhere.")
 
 
@@ -570,7 +601,7 @@ def privacy_purge(closed_before: str, keep_winners: bool, by: str | None):
 
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
-                  privacy_cli, orgs_cli):
+                  privacy_cli, orgs_cli, units_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_command)

@@ -19,7 +19,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.accounts.users import EMAIL_RE
-from quiz.contest.tallies import count_imported, place_label
+from quiz.contest.tallies import count_imported, place_label, unit_label
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.messages import FileProblems, Problem
@@ -172,7 +172,7 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress, acto
     known, profiles = {}, {}
     for email, uid, unit, locality, code in conn.execute(select(User.email, User.id, User.unit, User.locality,
                                                                 User.locality_code)):
-        known[email], profiles[uid] = uid, (unit, place_label(locality, code))
+        known[email], profiles[uid] = uid, (unit_label(unit, None), place_label(locality, code))
     dialect = conn.dialect.name
     stamp = _utc_stamp(dialect)
     now = stamp(utcnow())
@@ -190,7 +190,7 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress, acto
         fresh = dict(conn.execute(select(User.email, User.id).where(User.id > max(profiles, default=0))).all())
         for email, _n, _p, unit, locality, *_r in new_people:
             known[email] = fresh[email]
-            profiles[fresh[email]] = (unit, place_label(locality, None))
+            profiles[fresh[email]] = (unit_label(unit, None), place_label(locality, None))
     numbers = dict(conn.execute(select(Attempt.user_id, func.max(Attempt.number))
                                 .where(Attempt.contest_id == contest.id).group_by(Attempt.user_id)).all())
     limit = timedelta(seconds=contest.time_limit_s)

@@ -72,6 +72,9 @@ ACCOUNT_PROFILE_CHANGE = "account.profile_change"
 AUDIT_EXPORT = "audit.export"
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 ORG_CREATE = "org.create"
+UNITS_IMPORT = "units.import"  # an organization's unit directory from a file (command line or organizer page)
+UNIT_EDIT = "unit.edit"
+ENROLLMENT_MOVE = "enrollment.move"  # staff moved a person to another unit of a contest (by account id)
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -85,6 +88,7 @@ LABELS = {
     PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
     ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
     ORG_CREATE: "Tạo tổ chức",
+    UNITS_IMPORT: "Nhập danh mục đơn vị", UNIT_EDIT: "Sửa đơn vị", ENROLLMENT_MOVE: "Chuyển đơn vị của người dự thi",
 }
 ACTIONS = frozenset(LABELS)
 
