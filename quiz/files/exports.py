@@ -11,17 +11,18 @@ from quiz.files.cells import excel_csv, guard
 from quiz.timeutil import iso
 
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
-           "prediction_error", "submitted_at", "attempt_id", "locality_code", "province"]
-UNIT_COLUMNS = ["rank", "unit", "participants", "attempts"]
+           "prediction_error", "submitted_at", "attempt_id", "unit_code", "locality_code", "province"]
+UNIT_COLUMNS = ["rank", "unit", "participants", "attempts", "unit_code"]
 
 
 def _tuples(ranking: Ranking):
     """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id,
-    locality code)."""
+    locality code, unit code)."""
     if ranking.rows is None:
         return ranking.export_rows()
     return ((r.rank, r.full_name, r.email, r.phone, r.unit, r.locality, r.score, r.duration_ms, r.prediction,
-             r.prediction_error, r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id, r.locality_code)
+             r.prediction_error, r.submitted_at.isoformat(timespec="milliseconds"), r.attempt_id, r.locality_code,
+             r.unit_code)
             for r in ranking.rows)
 
 
@@ -29,14 +30,15 @@ def winner_rows(ranking: Ranking, tiers: list | None):
     """One row per person in ranking order (a generator); with prize tiers, only the prize places."""
     last = prize_places(tiers)
     prize = ""
-    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt, code in _tuples(ranking):
+    for (rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt, code,
+         unit_code) in _tuples(ranking):
         if last is not None:
             if rank > last:
                 return
             prize = guard(prize_for(rank, tiers))
         # Text columns pass through guard: a cell starting with = + - @ must not run as a formula.
         yield [rank, prize, guard(name), guard(email), guard(phone), guard(unit), guard(locality), score,
-               ms / 1000, prediction, error, when, attempt, code or "", _province_name(code)]
+               ms / 1000, prediction, error, when, attempt, guard(unit_code or ""), code or "", _province_name(code)]
 
 
 def _province_name(code: str | None) -> str:
@@ -68,8 +70,8 @@ def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list) 
     out = io.BytesIO()
     write_workbook(out, [
         ("winners", COLUMNS, winner_rows(ranking, tiers)),
-        ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts]
-                                      for i, (unit, participants, attempts) in enumerate(units, start=1))),
+        ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts, guard(code or "")]
+                                      for i, (unit, participants, attempts, code) in enumerate(units, start=1))),
         ("digest", ["field", "value"], [
             ["contest", guard(title)], ["sha256", ranking.digest],
             ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
