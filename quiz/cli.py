@@ -500,6 +500,7 @@ def results_import(slug, file, round_, by):
     import time
 
     from quiz.contest.rounds import rounds_of
+    from quiz.contest.units import lookup
     from quiz.files.results_import import ResultsFileError, import_results, read_results
 
     actor = _actor(by)
@@ -509,7 +510,8 @@ def results_import(slug, file, round_, by):
     click.echo(f"checking {file} ...", err=True)
     try:
         rows = read_results(file, contest, rounds_of(db.session, contest.id), rnd,
-                            progress=lambda n: click.echo(f"  checked {n:,} rows", err=True))
+                            progress=lambda n: click.echo(f"  checked {n:,} rows", err=True),
+                            units=lookup(db.session, contest.organization_id))
     except ResultsFileError as exc:
         more = f" (first {len(exc.errors)} shown)" if exc.total > len(exc.errors) else ""
         fail("\n".join(exc.errors) + f"\n{exc.total} problem(s){more}; nothing imported")

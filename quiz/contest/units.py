@@ -300,3 +300,14 @@ def require_unit(s: Session, organization_id: int, code: str) -> Unit:
     if unit is None:
         raise not_found(f"Không tìm thấy đơn vị {code}.")
     return unit
+
+
+def lookup(s: Session, organization_id: int | None) -> dict[str, tuple[int, str]]:
+    """The directory as a results file may name its units: code or exact name -> (unit id, code); a code wins
+    over another unit's name. Empty without a directory."""
+    if organization_id is None:
+        return {}
+    rows = s.execute(select(Unit.id, Unit.code, Unit.name).where(Unit.organization_id == organization_id)).all()
+    found = {name: (uid, code) for uid, code, name in rows}
+    found.update({code: (uid, code) for uid, code, _name in rows})
+    return found
