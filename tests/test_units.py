@@ -244,3 +244,64 @@ def test_results_import_maps_units_by_code_or_exact_name(app, session, directory
     by_unit = contest_stats(session, contest)["by_unit"]
     assert [(r["code"], r["participants"]) for r in by_unit] == [("HTX-TP", 2), ("UBND-HB", 1)]
     recount_equals_kept(session, contest.id)
+
+
+# --- Organizer pages ----------------------------------------------------------------------------------------
+
+def test_organizer_pages_upload_list_search_edit_and_move(client_app, session, org, contest_factory, bank,
+                                                          user_factory):
+    from tests.helpers import page_client, token
+
+    other = create_organization(session, slug="nam-dinh", name="Liên minh HTX tỉnh Nam Định")
+    user_factory(role="organizer", email="btc@example.vn", organization_id=org.id)
+    user_factory(role="organizer", email="nd@example.vn", organization_id=other.id)
+    user_factory(role="organizer", email="platform@example.vn")
+    web = page_client(client_app, "btc@example.vn", "mat-khau-123")
+    page = web.get("/organizer/units").get_data(as_text=True)
+    assert "Danh mục đơn vị · Liên minh HTX thành phố Hải Phòng" in page and "0 đơn vị" in page
+    csv_text = "\n".join(",".join(r) for r in GOOD) + "\n"
+    bad = "code,name\nA,\n"
+    r = web.post("/organizer/units/upload?org=hai-phong", data={"csrf_token": token(page),
+                 "file": (io.BytesIO(bad.encode()), "don-vi.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 422 and "don-vi.csv:2: cột name phải dài từ 1 đến 200 ký tự" in r.get_data(as_text=True)
+    assert count(session, Unit) == 0
+    r = web.post("/organizer/units/upload?org=hai-phong", data={"csrf_token": token(page),
+                 "file": (io.BytesIO(csv_text.encode()), "don-vi.csv")}, content_type="multipart/form-data")
+    assert r.status_code == 302 and count(session, Unit) == 3
+    listed = web.get("/organizer/units?q=thang thuy").get_data(as_text=True)
+    assert "1 đơn vị khớp" in listed and "HTX Nông nghiệp Thắng Thủy" in listed and "HTX Tân Phú" not in listed
+    # Another organization's directory: 403; platform staff pick one.
+    assert web.get("/organizer/units?org=nam-dinh").status_code == 403
+    nd = page_client(client_app, "nd@example.vn", "mat-khau-123")
+    assert "0 đơn vị" in nd.get("/organizer/units").get_data(as_text=True)
+    assert nd.get("/organizer/units/hai-phong/HTX-TT").status_code == 403
+    platform = page_client(client_app, "platform@example.vn", "mat-khau-123")
+    assert "Chọn tổ chức" in platform.get("/organizer/units").get_data(as_text=True)
+    assert "3 đơn vị" in platform.get("/organizer/units?org=hai-phong").get_data(as_text=True)
+    # Edit: a bad ward is a field error and changes nothing; a good edit is logged.
+    form = web.get("/organizer/units/hai-phong/HTX-TP").get_data(as_text=True)
+    r = web.post("/organizer/units/hai-phong/HTX-TP", data={"csrf_token": token(form), "name": "HTX Tân Phú mới",
+                                                            "locality_code": "99999", "headcount": "12"})
+    assert r.status_code == 422 and "không phải mã phường, xã chính thức" in r.get_data(as_text=True)
+    assert session.execute(select(Unit.name).where(Unit.code == "HTX-TP")).scalar_one() == "HTX Tân Phú"
+    session.commit()
+    r = web.post("/organizer/units/hai-phong/HTX-TP", data={"csrf_token": token(form), "name": "HTX Tân Phú mới",
+                                                            "locality_code": "11824", "headcount": "12"})
+    assert r.status_code == 302
+    unit = session.execute(select(Unit).where(Unit.code == "HTX-TP")).scalar_one()
+    assert (unit.name, unit.locality_code, unit.headcount, unit.search_text) == (
+        "HTX Tân Phú mới", "11824", 12, "htx-tp htx tan phu moi")
+    session.commit()
+    # Move a participant (after an attempt) from the page: audited with the organizer's address.
+    contest = contest_factory("hp", organization_id=org.id, question_count=4, blueprint="1-12:4")
+    lan = user_factory(email="lan@example.vn")
+    units.enroll(session, lan.id, contest, "HTX-TT")
+    play(session, contest, lan, 2)
+    r = web.post("/organizer/units/move", data={"csrf_token": token(page), "contest": "hp",
+                                                "email": "lan@example.vn", "unit_code": "HTX-TP"})
+    assert r.status_code == 302
+    assert [(r["code"], r["attempts"]) for r in contest_stats(session, contest)["by_unit"]] == [("HTX-TP", 1)]
+    recount_equals_kept(session, contest.id)
+    actions = session.execute(select(AuditEntry.action).where(AuditEntry.actor_email == "btc@example.vn")
+                              .order_by(AuditEntry.id)).scalars().all()
+    assert actions == [audit.UNITS_IMPORT, audit.UNIT_EDIT, audit.ENROLLMENT_MOVE]
