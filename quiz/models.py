@@ -71,7 +71,9 @@ class Unit(db.Model):
     search_text: Mapped[str] = mapped_column(String(260), default="")
 
     __table_args__ = (UniqueConstraint("organization_id", "code"),
-                      Index("ix_unit_org_search", "organization_id", "search_text"),
+                      # The search walks this in name order and stops at the page's end, reading the index only
+                      # (bench/units.py): no sort of every match, no table row per unit.
+                      Index("ix_unit_org_name", "organization_id", "name", "code", "search_text"),
                       CheckConstraint("headcount is null or headcount >= 0", name="headcount"))
 
 

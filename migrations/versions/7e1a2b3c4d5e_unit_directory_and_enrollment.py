@@ -31,7 +31,7 @@ def upgrade():
         sa.PrimaryKeyConstraint('id', name=op.f('pk_unit')),
         sa.UniqueConstraint('organization_id', 'code', name=op.f('uq_unit_organization_id_code')),
     )
-    op.create_index('ix_unit_org_search', 'unit', ['organization_id', 'search_text'], unique=False)
+    op.create_index('ix_unit_org_name', 'unit', ['organization_id', 'name', 'code', 'search_text'], unique=False)
     op.create_table(
         'enrollment',
         sa.Column('user_id', sa.Integer(), nullable=False),
@@ -53,5 +53,5 @@ def downgrade():
         batch_op.drop_column('unit_code')
     op.drop_index(op.f('ix_enrollment_unit_id'), table_name='enrollment')
     op.drop_table('enrollment')
-    op.drop_index('ix_unit_org_search', table_name='unit')
+    op.drop_index('ix_unit_org_name', table_name='unit')
     op.drop_table('unit')

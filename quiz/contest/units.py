@@ -184,6 +184,16 @@ def search_units(s: Session, organization_id: int | None, q: str = "", limit: in
     return units, total
 
 
+def find_units(s: Session, organization_id: int | None, q: str = "", limit: int = SEARCH_LIMIT) -> list:
+    """The first ``limit`` units (code, name) matching ``q`` by name, for the participants' picker: read from the
+    (organization, name, code, search text) index alone, stopping at ``limit``."""
+    if organization_id is None:
+        return []
+    with reading(s):
+        return list(s.execute(select(Unit.code, Unit.name).where(*_matching(organization_id, q))
+                              .order_by(Unit.name, Unit.code).limit(limit)).all())
+
+
 def get_unit(s: Session, organization_id: int | None, code: str) -> Unit | None:
     if organization_id is None or not code:
         return None

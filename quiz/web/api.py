@@ -214,7 +214,7 @@ def contest_units(slug: str):
     has none."""
     with reading(db.session):
         contest = contests.get_contest(db.session, slug)
-        found, _total = units.search_units(db.session, contest.organization_id, request.args.get("q", "")[:200])
+    found = units.find_units(db.session, contest.organization_id, request.args.get("q", "")[:200])
     return jsonify(units=[unit_json(u) for u in found])
 
 
