@@ -274,18 +274,18 @@ def test_organizer_pages_upload_list_search_edit_and_move(client_app, session, o
     assert web.get("/organizer/units?org=nam-dinh").status_code == 403
     nd = page_client(client_app, "nd@example.vn", "mat-khau-123")
     assert "0 đơn vị" in nd.get("/organizer/units").get_data(as_text=True)
-    assert nd.get("/organizer/units/hai-phong/HTX-TT").status_code == 403
+    assert nd.get("/organizer/units/edit/HTX-TT?org=hai-phong").status_code == 403
     platform = page_client(client_app, "platform@example.vn", "mat-khau-123")
     assert "Chọn tổ chức" in platform.get("/organizer/units").get_data(as_text=True)
     assert "3 đơn vị" in platform.get("/organizer/units?org=hai-phong").get_data(as_text=True)
     # Edit: a bad ward is a field error and changes nothing; a good edit is logged.
-    form = web.get("/organizer/units/hai-phong/HTX-TP").get_data(as_text=True)
-    r = web.post("/organizer/units/hai-phong/HTX-TP", data={"csrf_token": token(form), "name": "HTX Tân Phú mới",
+    form = web.get("/organizer/units/edit/HTX-TP").get_data(as_text=True)
+    r = web.post("/organizer/units/edit/HTX-TP", data={"csrf_token": token(form), "name": "HTX Tân Phú mới",
                                                             "locality_code": "99999", "headcount": "12"})
     assert r.status_code == 422 and "không phải mã phường, xã chính thức" in r.get_data(as_text=True)
     assert session.execute(select(Unit.name).where(Unit.code == "HTX-TP")).scalar_one() == "HTX Tân Phú"
     session.commit()
-    r = web.post("/organizer/units/hai-phong/HTX-TP", data={"csrf_token": token(form), "name": "HTX Tân Phú mới",
+    r = web.post("/organizer/units/edit/HTX-TP", data={"csrf_token": token(form), "name": "HTX Tân Phú mới",
                                                             "locality_code": "11824", "headcount": "12"})
     assert r.status_code == 302
     unit = session.execute(select(Unit).where(Unit.code == "HTX-TP")).scalar_one()

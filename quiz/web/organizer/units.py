@@ -78,9 +78,12 @@ def units_upload():
                            errors=errors), 422
 
 
-@bp.route("/units/<org_slug>/<code>", methods=["GET", "POST"])
-def unit_edit(org_slug: str, code: str):
-    org = _organization(org_slug)
+@bp.route("/units/edit/<code>", methods=["GET", "POST"])
+def unit_edit(code: str):
+    """Edit one unit of the directory (the staff member's organization's, or ?org=SLUG for platform staff)."""
+    org = _organization(request.args.get("org"))
+    if org is None:
+        abort(404)
     unit = units.require_unit(db.session, org.id, code)
     form = UnitForm(obj=None if request.method == "POST" else unit)
     if request.method == "GET":
