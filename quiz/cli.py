@@ -505,6 +505,37 @@ def orgs_create(slug, name, contact, logo_file, if_missing, by):
     click.echo(f"created organization {org.slug}: {org.name}" + (" (with a logo)" if org.logo_hash else ""))
 
 
+units_cli = AppGroup("units", help="Organizations' unit directories.")
+
+
+@units_cli.command("import")
+@click.argument("org")
+@click.argument("file", type=click.Path(dir_okay=False))
+@by_option
+def units_import(org, file, by):
+    """The organization's unit directory from .csv or .xlsx (code,name,locality_code,headcount): all or nothing;
+    a code that exists is updated."""
+    from quiz.contest import scope
+    from quiz.contest.organizations import get_organization
+    from quiz.contest.units import UnitFileError, import_units, read_units
+
+    actor, account = _actor(by), _by_account(by)
+    try:
+        organization = get_organization(db.session, org)
+    except DomainError as exc:
+        _domain_fail(exc)
+    if scope.organization_of(account) not in (None, organization.id):
+        fail(f"error: --by {by}: staff of another organization cannot change {org}'s units")
+    click.echo(f"checking {file} ...", err=True)
+    try:
+        rows = read_units(file, progress=lambda n: click.echo(f"  checked {n:,} rows", err=True))
+    except UnitFileError as exc:
+        fail("\n".join(exc.errors) + f"\n{exc.total} problem(s); nothing imported")
+    click.echo(f"writing {len(rows):,} units ...", err=True)
+    report = import_units(db.session, organization, rows, actor=actor, source=Path(file).name)
+    click.echo(f"units of {org}: {report.created} added, {report.updated} updated, {report.unchanged} unchanged")
+
+
 results_cli = AppGroup("results", help="Results from elsewhere.")
 
 
@@ -518,6 +549,7 @@ def results_import(slug, file, round_, by):
     import time
 
     from quiz.contest.rounds import rounds_of
+    from quiz.contest.units import lookup
     from quiz.files.results_import import ResultsFileError, import_results, read_results
 
     actor = _actor(by)
@@ -527,7 +559,8 @@ def results_import(slug, file, round_, by):
     click.echo(f"checking {file} ...", err=True)
     try:
         rows = read_results(file, contest, rounds_of(db.session, contest.id), rnd,
-                            progress=lambda n: click.echo(f"  checked {n:,} rows", err=True))
+                            progress=lambda n: click.echo(f"  checked {n:,} rows", err=True),
+                            units=lookup(db.session, contest.organization_id))
     except ResultsFileError as exc:
         more = f" (first {len(exc.errors)} shown)" if exc.total > len(exc.errors) else ""
         fail("\n".join(exc.errors) + f"\n{exc.total} problem(s){more}; nothing imported")
@@ -673,7 +706,7 @@ def report_command(slug, out, round_):
 
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
-                  privacy_cli, orgs_cli):
+                  privacy_cli, orgs_cli, units_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_cli)

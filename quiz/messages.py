@@ -79,6 +79,11 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "submitted_at_no_round": "submitted_at is in no round",
         "submitted_at_round": "submitted_at is outside round {round}",
         "prediction_invalid": "prediction must be a whole number or empty, got {value!r}",
+        # A unit directory row; a results row's unit against the directory
+        "unit_name_length": "name must be 1 to 200 characters",
+        "ward_unknown": "locality_code {value!r} is not an official ward code",
+        "headcount_invalid": "headcount must be a whole number 0 or more, or empty, got {value!r}",
+        "unit_unknown": "unit {value!r} is neither a code nor a name in the organization's unit directory",
     },
     "vi": {
         "no_such_file": "không có tệp này",
@@ -124,6 +129,10 @@ TEMPLATES: dict[str, dict[str, str]] = {
         "submitted_at_no_round": "submitted_at không thuộc vòng nào",
         "submitted_at_round": "submitted_at nằm ngoài vòng {round}",
         "prediction_invalid": "prediction phải là số nguyên hoặc để trống, nhận được {value!r}",
+        "unit_name_length": "cột name phải dài từ 1 đến 200 ký tự",
+        "ward_unknown": "locality_code {value!r} không phải mã phường, xã chính thức",
+        "headcount_invalid": "headcount phải là số nguyên từ 0 trở lên hoặc để trống, nhận được {value!r}",
+        "unit_unknown": "đơn vị {value!r} không có trong danh mục đơn vị của tổ chức (theo mã hay tên)",
     },
 }
 

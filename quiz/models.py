@@ -68,6 +68,26 @@ class Organization(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+class Unit(db.Model):
+    """One unit (a cooperative, a commune's office...) in an organization's directory: participants of the
+    organization's contests pick theirs once per contest (Enrollment), so two spellings never split a unit."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    organization_id: Mapped[int] = mapped_column(ForeignKey("organization.id"))
+    code: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(200))
+    locality_code: Mapped[str | None] = mapped_column(String(5))  # an official ward (quiz.places), or none
+    headcount: Mapped[int | None]
+    # Code and name folded to lower case without diacritics (quiz.search.fold): "thang thuy" finds "Thắng Thủy".
+    search_text: Mapped[str] = mapped_column(String(260), default="")
+
+    __table_args__ = (UniqueConstraint("organization_id", "code"),
+                      # The search walks this in name order and stops at the page's end, reading the index only
+                      # (bench/units.py): no sort of every match, no table row per unit.
+                      Index("ix_unit_org_name", "organization_id", "name", "code", "search_text"),
+                      CheckConstraint("headcount is null or headcount >= 0", name="headcount"))
+
+
 class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
@@ -348,6 +368,7 @@ class RankingEntry(db.Model):
     unit: Mapped[str] = mapped_column(String(200), server_default="")
     locality: Mapped[str] = mapped_column(String(120), server_default="")
     locality_code: Mapped[str | None] = mapped_column(String(5))
+    unit_code: Mapped[str | None] = mapped_column(String(40))  # the directory's code when the person enrolled
 
 
 class Attempt(db.Model):
@@ -430,3 +451,13 @@ class Certificate(db.Model):
     __table_args__ = (UniqueConstraint("user_id", "contest_id", "round_key", "kind", "prize"),
                       Index("ix_certificate_scope", "contest_id", "round_key", "kind"),
                       CheckConstraint("kind in ('prize','participation')", name="kind"))
+
+
+class Enrollment(db.Model):
+    """The unit a person belongs to in one contest, picked from its organization's directory before their first
+    attempt. Fixed once an attempt exists (staff can still move someone, audited: quiz.contest.units)."""
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

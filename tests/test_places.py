@@ -216,7 +216,7 @@ def test_winner_list_gains_locality_code_and_province(session, bank, contest_fac
     play(session, contest, user_factory(locality_code="11824"), 4)
     play(session, contest, user_factory(locality="Huế"), 2)
     rows = list(csv.reader(io.StringIO(winners_csv(ranking.ranking(session, contest), None).decode("utf-8-sig"))))
-    assert rows[0][-4:] == ["attempt_id", "locality_code", "province", "verdict"]
+    assert rows[0][-5:] == ["attempt_id", "unit_code", "locality_code", "province", "verdict"]
     assert rows[1][6] == "Xã Vĩnh Bảo, Thành phố Hải Phòng" and rows[1][-3:-1] == ["11824", "Thành phố Hải Phòng"]
     assert rows[2][6] == "Huế" and rows[2][-3:-1] == ["", ""]
     # A frozen ranking keeps the code as it was.

@@ -162,8 +162,8 @@ def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, us
     result = ranking.ranking(session, contest)
     rows = list(csv.reader(io.StringIO(winners_csv(result, contest.prize_tiers).decode("utf-8-sig"))))
     assert rows[0] == ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s",
-                       "prediction", "prediction_error", "submitted_at", "attempt_id", "locality_code", "province",
-                       "verdict"]
+                       "prediction", "prediction_error", "submitted_at", "attempt_id", "unit_code",
+                       "locality_code", "province", "verdict"]
     # Tiers 1 first, 2 second, 3 third: ranks 1, 2-3, 4-6 (5 people here, all within the places).
     assert [r[1] for r in rows[1:]] == ["Giải Nhất", "Giải Nhì", "Giải Nhì", "Giải Ba", "Giải Ba"]
     assert rows[3][5] == "'=cmd|' /C calc'!A0"  # formula neutralised

@@ -166,7 +166,7 @@ def test_frozen_xlsx_has_real_viet_nam_datetimes_and_the_verdict_column(session,
     submitted = session.get(Attempt, sheet.cell(row=2, column=13).value).submitted_at
     expected = submitted.astimezone(VN).replace(tzinfo=None, microsecond=0)
     assert abs((cell.value - expected).total_seconds()) < 0.001
-    assert sheet.cell(row=2, column=16).value == "pending"  # after attempt_id, locality_code, province
+    assert sheet.cell(row=2, column=17).value == "pending"  # after attempt_id, unit_code, locality_code, province
     frozen_at = openpyxl.load_workbook(io.BytesIO(body))["digest"]["B5"].value
     assert frozen_at.endswith("+07:00") and "." not in frozen_at
 

@@ -19,6 +19,7 @@ from quiz.contest.chapter_plan import plan_from_json
 from quiz.contest.draw import active_pool, draw_paper, seen_questions
 from quiz.contest.rounds import round_at, rounds_of
 from quiz.contest.tallies import count_closed
+from quiz.contest.units import require_enrollment
 from quiz.contest.upsert import UPSERT_ANSWER, upsert_answers
 from quiz.errors import DomainError, invalid, not_found
 from quiz.infra.database import current, note, reading
@@ -61,6 +62,8 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     for _ in range(3):
         with reading(s):
             require_consent(s, user_id)  # 403 consent_required: imported people agree to the notice first
+            if contest.organization_id is not None:  # 409 enrollment_required: pick a unit of the directory first
+                require_enrollment(s, user_id, contest)
             open_attempt = s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().first()
             if open_attempt is not None and now <= open_attempt.deadline + timedelta(seconds=grace_s):
                 return open_attempt, False

@@ -23,7 +23,20 @@ from sqlalchemy.orm import Session
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
-from quiz.models import OPEN, Attempt, Contest, RankingEntry, RankingFreeze, Round, ScoreTally, User, Verdict, utcnow
+from quiz.models import (
+    OPEN,
+    Attempt,
+    Contest,
+    Enrollment,
+    RankingEntry,
+    RankingFreeze,
+    Round,
+    ScoreTally,
+    Unit,
+    User,
+    Verdict,
+    utcnow,
+)
 
 TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
 
@@ -45,6 +58,7 @@ class RankRow:
     prediction: int | None
     prediction_error: int | None
     locality_code: str | None = None  # the official ward (quiz.places), when the person picked one
+    unit_code: str | None = None  # the directory's unit the person enrolled in (``unit`` is then its name)
 
 
 @dataclass
@@ -104,12 +118,19 @@ def _ordered(contest_id: int, round_id: int | None, truth, out: list[int] | None
             .where(best.c.rn == 1).order_by(*final_order))
 
 
-def _people(q, limit: int | None):
+def _enrolled(query, contest_id: int, user_id):
+    """``query`` joined to the person's enrollment in the contest and its unit (both may be missing)."""
+    return (query.outerjoin(Enrollment, (Enrollment.user_id == user_id) & (Enrollment.contest_id == contest_id))
+            .outerjoin(Unit, Unit.id == Enrollment.unit_id))
+
+
+def _people(q, limit: int | None, contest_id: int):
     ranked = q.subquery()
-    out = (select(ranked.c.rank, ranked.c.attempt_id, ranked.c.user_id, User.full_name, User.email, User.phone,
-                  User.unit, User.locality, ranked.c.score, ranked.c.total, ranked.c.duration_ms,
-                  ranked.c.submitted_at, ranked.c.prediction, ranked.c.pred_err, User.locality_code)
-           .join(User, User.id == ranked.c.user_id).order_by(ranked.c.rank))
+    out = _enrolled(select(ranked.c.rank, ranked.c.attempt_id, ranked.c.user_id, User.full_name, User.email,
+                           User.phone, func.coalesce(Unit.name, User.unit), User.locality, ranked.c.score,
+                           ranked.c.total, ranked.c.duration_ms, ranked.c.submitted_at, ranked.c.prediction,
+                           ranked.c.pred_err, User.locality_code, Unit.code)
+                    .join(User, User.id == ranked.c.user_id), contest_id, ranked.c.user_id).order_by(ranked.c.rank)
     return out.limit(limit) if limit is not None else out
 
 
@@ -171,13 +192,18 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
                 take(rows, lambda r: (r.duration_ms, r.submitted_at, r.id))
                 break
             batch *= 4
-    people = {u.id: u for u in s.execute(select(User).where(User.id.in_([r.user_id for r in picked]))).scalars()}
+    ids = [r.user_id for r in picked]
+    people = {u.id: u for u in s.execute(select(User).where(User.id.in_(ids))).scalars()}
+    enrolled = {uid: (code, name) for uid, code, name in s.execute(
+        select(Enrollment.user_id, Unit.code, Unit.name).join(Unit, Unit.id == Enrollment.unit_id)
+        .where(Enrollment.contest_id == contest_id, Enrollment.user_id.in_(ids)))} if ids else {}
     out = []
     for rank, r in enumerate(picked, start=1):
         u = people[r.user_id]
-        out.append(RankRow(rank, r.id, r.user_id, u.full_name, u.email, u.phone, u.unit, u.locality, r.score, r.total,
+        code, name = enrolled.get(r.user_id, (None, u.unit))
+        out.append(RankRow(rank, r.id, r.user_id, u.full_name, u.email, u.phone, name, u.locality, r.score, r.total,
                            r.duration_ms, r.submitted_at, r.prediction,
-                           None if r.prediction is None else abs(r.prediction - truth), u.locality_code))
+                           None if r.prediction is None else abs(r.prediction - truth), u.locality_code, code))
     return out
 
 
@@ -219,12 +245,13 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
     ordered = _ordered(contest.id, round_id, literal(truth), out).subquery()
     s.execute(insert(RankingEntry).from_select(
         ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
-         "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality", "locality_code"],
-        select(literal(record.id), ordered.c.rank, ordered.c.attempt_id, ordered.c.user_id, ordered.c.score,
-               ordered.c.total, ordered.c.duration_ms, ordered.c.prediction, ordered.c.pred_err,
-               ordered.c.submitted_at, User.full_name, User.email, User.phone, User.unit, User.locality,
-               User.locality_code)
-        .join(User, User.id == ordered.c.user_id)))
+         "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality", "locality_code",
+         "unit_code"],
+        _enrolled(select(literal(record.id), ordered.c.rank, ordered.c.attempt_id, ordered.c.user_id,
+                         ordered.c.score, ordered.c.total, ordered.c.duration_ms, ordered.c.prediction,
+                         ordered.c.pred_err, ordered.c.submitted_at, User.full_name, User.email, User.phone,
+                         func.coalesce(Unit.name, User.unit), User.locality, User.locality_code, Unit.code)
+                  .join(User, User.id == ordered.c.user_id), contest.id, ordered.c.user_id)))
     entries = s.execute(select(RankingEntry.rank, RankingEntry.attempt_id, RankingEntry.score,
                                RankingEntry.duration_ms, RankingEntry.prediction)
                         .where(RankingEntry.freeze_id == record.id).order_by(RankingEntry.rank)).all()
@@ -259,10 +286,11 @@ def freeze_closed(s: Session, actor: Actor = audit.SYSTEM, now: datetime | None 
 
 # One table, read in its primary key's order: no join to the users (they were copied at the freeze).
 _FROZEN_SQL = ('SELECT rank, attempt_id, user_id, full_name, email, phone, unit, locality, score, total, duration_ms, '
-               'submitted_at, prediction, prediction_error, locality_code FROM ranking_entry WHERE freeze_id = {p} '
+               'submitted_at, prediction, prediction_error, locality_code, unit_code FROM ranking_entry '
+               'WHERE freeze_id = {p} '
                'ORDER BY rank')
 _EXPORT_SQL = ('SELECT rank, full_name, email, phone, unit, locality, score, duration_ms, prediction, '
-               'prediction_error, {when}, attempt_id, locality_code, user_id FROM ranking_entry '
+               'prediction_error, {when}, attempt_id, locality_code, unit_code, user_id FROM ranking_entry '
                'WHERE freeze_id = {p} ORDER BY rank')
 # The time in Viet Nam (+07:00) to the second, written by the database: no datetime object per row. As text
 # ("2024-05-12T07:01:00+07:00") for CSV, or as an Excel serial date (days since 1899-12-30) for XLSX cells.
@@ -276,8 +304,8 @@ _EXPORT_WHEN = {
 
 def frozen_export_rows(s: Session, freeze_id: int, limit: int | None = None, dates: bool = False):
     """Export tuples (rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time,
-    attempt id, locality code, user id) of a frozen ranking, streamed from the driver's own cursor: no object per
-    person. The time is Viet Nam time as text, or with ``dates`` an Excel serial date."""
+    attempt id, locality code, unit code, user id) of a frozen ranking, streamed from the driver's own cursor: no
+    object per person. The time is Viet Nam time as text, or with ``dates`` an Excel serial date."""
     conn = s.connection()
     dialect = conn.dialect.name
     sql = _EXPORT_SQL.format(when=_EXPORT_WHEN[dialect, dates], p="%s" if dialect == "postgresql" else "?")
@@ -302,7 +330,7 @@ def frozen_rows(s: Session, freeze_id: int, limit: int | None = None) -> list[Ra
     for r in conn.exec_driver_sql(sql, (freeze_id,)):
         when = r[11]
         when = (datetime.fromisoformat(when) if isinstance(when, str) else when).replace(tzinfo=timezone.utc)
-        rows.append(RankRow(*r[:11], when, r[12], r[13], r[14]))
+        rows.append(RankRow(*r[:11], when, r[12], r[13], r[14], r[15]))
     return rows
 
 
@@ -332,7 +360,7 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
             rows = live_top(s, contest.id, round_id, limit, truth)
         else:
             out = list(s.execute(disqualified_ids(contest.id, round_id)).scalars())
-            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth), out), limit))
+            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth), out), limit, contest.id))
     return Ranking(rows, truth, False, digest_of(rows))
 
 
@@ -358,7 +386,9 @@ def mask_name(full_name: str) -> str:
 
 
 def units_by_participants(s: Session, contest_id: int, round_id: int | None = None, limit: int = 10) -> list:
-    """Collective prizes: units with the most distinct participants (then most attempts, then name).
+    """Collective prizes: units with the most distinct participants (then most attempts, then name), as
+    (name, participants, attempts, code): people enrolled in a directory's unit are grouped by its code (and
+    named by the directory), the others by their free text (code None).
 
     Read from the statistics' counters (quiz.contest.tallies): people are counted in
     the unit they belonged to at their first finished attempt. Two grouped
@@ -366,14 +396,24 @@ def units_by_participants(s: Session, contest_id: int, round_id: int | None = No
     def per_unit(kind: str) -> dict:
         return dict(s.execute(select(ScoreTally.label, func.sum(ScoreTally.n))
                               .where(ScoreTally.contest_id == contest_id, ScoreTally.scope == (round_id or 0),
-                                     ScoreTally.kind == kind, ScoreTally.label.like("u:%"), ScoreTally.label != "u:")
+                                     ScoreTally.kind == kind,
+                                     ScoreTally.label.like("u:%") | ScoreTally.label.like("c:%"),
+                                     ScoreTally.label != "u:")
                               .group_by(ScoreTally.label)).all())
+
+    from quiz.contest.units import names_of
 
     with reading(s):
         people, attempts = per_unit("p"), per_unit("a")
-    ranked = sorted(((label[2:], int(n), int(attempts.get(label, 0))) for label, n in people.items() if n),
-                    key=lambda u: (-u[1], -u[2], u[0]))
-    return ranked[:limit]
+        org = s.execute(select(Contest.organization_id).where(Contest.id == contest_id)).scalar_one_or_none()
+        names = names_of(s, org, [label[2:] for label in people if label.startswith("c:")])
+
+    def named(label: str) -> tuple[str, str | None]:
+        return (names.get(label[2:], label[2:]), label[2:]) if label.startswith("c:") else (label[2:], None)
+
+    ranked = sorted(((*named(label), int(n), int(attempts.get(label, 0))) for label, n in people.items() if n),
+                    key=lambda u: (-u[2], -u[3], u[0]))
+    return [(name, n, a, code) for name, code, n, a in ranked[:limit]]
 
 
 def versions(s: Session, contest_id: int, round_id: int | None) -> list[RankingFreeze]:

@@ -10,6 +10,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quiz import places
+from quiz.contest import units
 from quiz.infra.database import reading
 from quiz.models import Contest, ItemTally, Question, QuestionVersion, Round, ScoreTally, StatsSnapshot, utcnow
 from quiz.timeutil import iso, parse_iso
@@ -46,8 +47,8 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
                                     .where(*mine, ScoreTally.kind.in_(("a", "b")), ScoreTally.label == "")):
         (hist if kind == "a" else best_hist)[score] += n
     # Groups summed in SQL: thousands of units x 21 scores stay in the database.
-    groups: dict[str, dict] = {"u": {}, "l": {}, "w": {}, "d": {}}
-    people: dict[str, Counter] = {"u": Counter(), "l": Counter(), "w": Counter()}
+    groups: dict[str, dict] = {"u": {}, "c": {}, "l": {}, "w": {}, "d": {}}
+    people: dict[str, Counter] = {"u": Counter(), "c": Counter(), "l": Counter(), "w": Counter()}
     for kind, label, n, points, perfect in s.execute(
             select(ScoreTally.kind, ScoreTally.label, func.sum(ScoreTally.n), func.sum(ScoreTally.n * ScoreTally.score),
                    func.sum(case((ScoreTally.score == total, ScoreTally.n), else_=0)))
@@ -73,6 +74,8 @@ def contest_stats(s: Session, contest: Contest, rnd: Round | None = None, thresh
                  "perfect": perfect} for name, (n, points, perfect) in groups[prefix].items()]
         if prefix == "l":
             rows = [{"code": None, **r} for r in rows] + _by_ward(groups["w"], people["w"])
+        else:
+            rows = [{"code": None, **r} for r in rows] + _by_unit_code(s, contest, groups["c"], people["c"])
         body[key] = sorted(rows, key=lambda r: (-r["participants"], r["name"]))
     body["by_province"] = _by_province(groups["w"], people["w"])
     body["attempts_per_day"] = [{"date": day, "attempts": n} for day, (n, _p, _pf) in sorted(groups["d"].items())]
@@ -89,6 +92,13 @@ def _by_ward(groups: dict, people: Counter) -> list[dict]:
         rows.append({"code": code, "name": ward.full_name if ward else code, "participants": people[code],
                      "attempts": n, "mean": points / n, "perfect": perfect})
     return rows
+
+
+def _by_unit_code(s: Session, contest: Contest, groups: dict, people: Counter) -> list[dict]:
+    """by_unit rows of the people enrolled in a unit of the directory: its code and the directory's name."""
+    names = units.names_of(s, contest.organization_id, groups)
+    return [{"code": code, "name": names.get(code, code), "participants": people[code], "attempts": n,
+             "mean": points / n, "perfect": perfect} for code, (n, points, perfect) in groups.items()]
 
 
 def _by_province(groups: dict, people: Counter) -> list[dict]:

@@ -6,6 +6,9 @@ few counters (models ScoreTally, ItemTally, PersonBest): per score, per unit,
 place and Viet Nam day, per question version and choice, and each person's
 best score. The report then reads a few thousand small rows (quiz.contest.stats).
 
+A person's unit in a contest is the directory's unit they enrolled in (label ``c:`` and the unit's code,
+quiz.contest.units), so two spellings of one unit never split it; without an enrollment (a contest whose
+organization has no directory) it is their profile's free text (``u:`` and the text).
 A person's place is their official ward when they picked one (label ``w:`` and
 the five-digit code; the report adds wards up into provinces, since a ward's
 province never changes), else their free-text locality (``l:`` and the text).
@@ -40,11 +43,21 @@ _NEW_BEST = text("INSERT INTO person_best (contest_id, scope, user_id, best) VAL
 _BETTER = text("UPDATE person_best SET best = :b WHERE contest_id = :c AND scope = :s AND user_id = :u")
 # On PostgreSQL the person's row is share-locked: a profile change (users.change_profile, which updates the
 # row before it moves the counters) and a scoring then take turns, so no attempt is counted under a stale place.
-_PROFILE = {
-    "postgresql": text('SELECT unit, locality, locality_code FROM "user" WHERE id = :u FOR SHARE'),
-    "sqlite": text('SELECT unit, locality, locality_code FROM "user" WHERE id = :u'),
-}
+_PROFILE_SQL = ('SELECT u.unit, u.locality, u.locality_code, un.code FROM "user" u '
+                'LEFT JOIN enrollment e ON e.user_id = u.id AND e.contest_id = :c '
+                'LEFT JOIN unit un ON un.id = e.unit_id WHERE u.id = :u')
+_PROFILE = {"postgresql": text(_PROFILE_SQL + " FOR SHARE OF u"), "sqlite": text(_PROFILE_SQL)}
 _PLACE_SQL = "CASE WHEN u.locality_code IS NULL THEN 'l:' || u.locality ELSE 'w:' || u.locality_code END"
+_UNIT_SQL = "CASE WHEN un.code IS NULL THEN 'u:' || u.unit ELSE 'c:' || un.code END"
+# The person's enrollment in the contest (alias un: their unit), for the recount; {a} is the table with user_id.
+_ENROLLED_SQL = ("LEFT JOIN enrollment e ON e.user_id = {a}.user_id AND e.contest_id = {a}.contest_id "
+                 "LEFT JOIN unit un ON un.id = e.unit_id")
+
+
+def unit_label(unit: str, unit_code: str | None) -> str:
+    """The counter label of a person's unit in a contest: the directory's code when they enrolled, else the
+    profile's free text."""
+    return "c:" + unit_code if unit_code else "u:" + (unit or "")
 
 
 def place_label(locality: str, locality_code: str | None) -> str:
@@ -70,8 +83,8 @@ class Delta:
 
     def attempt(self, contest_id: int, round_id: int | None, score: int, unit: str, place: str,
                 submitted_at: datetime, choices=()) -> None:
-        """``place``: the person's ``place_label``."""
-        labels = ("", "u:" + unit, place, "d:" + vn_day(submitted_at))
+        """``unit``: the person's ``unit_label``; ``place``: their ``place_label``."""
+        labels = ("", unit, place, "d:" + vn_day(submitted_at))
         for scope in scopes_of(round_id):
             for label in labels:
                 self.scores[(contest_id, scope, "a", label, score)] += 1
@@ -81,7 +94,7 @@ class Delta:
     def person(self, contest_id: int, scope: int, old: int | None, new: int, unit: str, place: str) -> None:
         """A person's best in a scope went from ``old`` (None: first finished attempt) to ``new``."""
         if old is None:
-            self.scores[(contest_id, scope, "p", "u:" + unit, 0)] += 1
+            self.scores[(contest_id, scope, "p", unit, 0)] += 1
             self.scores[(contest_id, scope, "p", place, 0)] += 1
         elif new <= old:
             return
@@ -109,8 +122,9 @@ def count_closed(conn: Connection, contest_id: int, round_id: int | None, user_i
     A person's attempts are scored one after another (one open attempt at a
     time); the row lock on PostgreSQL covers a results import racing a submit.
     """
-    unit, locality, locality_code = conn.execute(_PROFILE[conn.dialect.name], {"u": user_id}).one()
-    place = place_label(locality, locality_code)
+    free_unit, locality, locality_code, unit_code = conn.execute(
+        _PROFILE[conn.dialect.name], {"u": user_id, "c": contest_id}).one()
+    unit, place = unit_label(free_unit, unit_code), place_label(locality, locality_code)
     delta = Delta()
     delta.attempt(contest_id, round_id, score, unit, place, submitted_at, choices)
     select_best = _BEST[conn.dialect.name]
@@ -127,7 +141,7 @@ def count_closed(conn: Connection, contest_id: int, round_id: int | None, user_i
 
 def count_imported(conn: Connection, contest_id: int, rows, profiles: dict[int, tuple[str, str]]) -> list[tuple]:
     """Add imported attempts ((user id, score, submitted_at, round id), ...) to the counters.
-    ``profiles``: user id -> (unit, ``place_label``).
+    ``profiles``: user id -> (``unit_label``, ``place_label``).
 
     A million rows: every count is a Counter over zipped columns (counted in C),
     never one dictionary update per row and label. Returns the new person_best
@@ -145,7 +159,7 @@ def count_imported(conn: Connection, contest_id: int, rows, profiles: dict[int, 
     delta = Delta()
     for (round_id, (unit, place), score), n in by_profile.items():
         for scope in scopes_of(round_id):
-            for label in ("", "u:" + unit, place):
+            for label in ("", unit, place):
                 delta.scores[(contest_id, scope, "a", label, score)] += n
     for (round_id, day, score), n in by_day.items():
         for scope in scopes_of(round_id):
@@ -182,11 +196,13 @@ def _rebuild_sql(dialect: str) -> list[str]:
 
     for scope, only in (("0", ""), ("a.round_id", " AND a.round_id IS NOT NULL")):
         finished = f"a.contest_id = :c AND a.score IS NOT NULL{only}"
-        for label in ("''", "'u:' || u.unit", _PLACE_SQL, f"'d:' || {day}"):
+        for label in ("''", _UNIT_SQL, _PLACE_SQL, f"'d:' || {day}"):
+            enrolled = " " + _ENROLLED_SQL.format(a="a") if label == _UNIT_SQL else ""
             statements.append(
                 f"INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
                 f"SELECT :c, {scope}, 'a', {label}, a.score, count(*) FROM attempt a "
-                f'JOIN "user" u ON u.id = a.user_id WHERE {finished} GROUP BY {group(scope, label, "a.score")}')
+                f'JOIN "user" u ON u.id = a.user_id{enrolled} WHERE {finished} '
+                f'GROUP BY {group(scope, label, "a.score")}')
         statements.append(
             f"INSERT INTO person_best (contest_id, scope, user_id, best) "
             f"SELECT :c, {scope}, a.user_id, max(a.score) FROM attempt a WHERE {finished} "
@@ -200,11 +216,12 @@ def _rebuild_sql(dialect: str) -> list[str]:
     statements.append("INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
                       "SELECT :c, scope, 'b', '', best, count(*) FROM person_best WHERE contest_id = :c "
                       "GROUP BY scope, best")
-    for label in ("'u:' || u.unit", _PLACE_SQL):
+    for label in (_UNIT_SQL, _PLACE_SQL):
+        enrolled = " " + _ENROLLED_SQL.format(a="b") if label == _UNIT_SQL else ""
         statements.append(
             f"INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
-            f"SELECT :c, b.scope, 'p', {label}, 0, count(*) FROM person_best b JOIN \"user\" u ON u.id = b.user_id "
-            f"WHERE b.contest_id = :c GROUP BY b.scope, {label}")
+            f"SELECT :c, b.scope, 'p', {label}, 0, count(*) FROM person_best b JOIN \"user\" u ON u.id = b.user_id"
+            f"{enrolled} WHERE b.contest_id = :c GROUP BY b.scope, {label}")
     return statements
 
 
@@ -217,6 +234,7 @@ def rebuild(conn: Connection, contest_id: int) -> None:
 
 
 
+_ENROLLED_IN = text("SELECT contest_id FROM enrollment WHERE user_id = :u")
 _FINISHED_OF = text("SELECT contest_id, round_id, score, count(*) FROM attempt "
                     "WHERE user_id = :u AND score IS NOT NULL GROUP BY contest_id, round_id, score")
 _BESTS_OF = text("SELECT contest_id, scope FROM person_best WHERE user_id = :u")
@@ -228,16 +246,47 @@ def move_person(conn: Connection, user_id: int, old: tuple[str, str], new: tuple
     delta = Delta()
     moves = [(before, after) for before, after in zip(("u:" + old[0], old[1]), ("u:" + new[0], new[1]), strict=True)
              if before != after]
+    # Where the person enrolled in a directory's unit, their counters stand under its code: the free text moves
+    # nothing there.
+    enrolled = set(conn.execute(_ENROLLED_IN, {"u": user_id}).scalars())
+    place_moves = [(before, after) for before, after in moves if not before.startswith("u:")]
+
+    def moves_in(contest_id: int) -> list:
+        return place_moves if contest_id in enrolled else moves
+
     for contest_id, round_id, score, n in conn.execute(_FINISHED_OF, {"u": user_id}):
         for scope in scopes_of(round_id):
-            for before, after in moves:
+            for before, after in moves_in(contest_id):
                 delta.scores[(contest_id, scope, "a", before, score)] -= n
                 delta.scores[(contest_id, scope, "a", after, score)] += n
     for contest_id, scope in conn.execute(_BESTS_OF, {"u": user_id}):
-        for before, after in moves:
+        for before, after in moves_in(contest_id):
             delta.scores[(contest_id, scope, "p", before, 0)] -= 1
             delta.scores[(contest_id, scope, "p", after, 0)] += 1
     delta.write(conn)
     contests = sorted({key[0] for key in delta.scores})
     if contests:  # a recount has no empty rows: drop those the move emptied
         conn.execute(text("DELETE FROM score_tally WHERE contest_id = :c AND n = 0"), [{"c": c} for c in contests])
+
+
+_FINISHED_IN = text("SELECT round_id, score, count(*) FROM attempt WHERE user_id = :u AND contest_id = :c "
+                    "AND score IS NOT NULL GROUP BY round_id, score")
+_BESTS_IN = text("SELECT scope FROM person_best WHERE user_id = :u AND contest_id = :c")
+
+
+def move_unit(conn: Connection, user_id: int, contest_id: int, old: str, new: str) -> None:
+    """Move a person's finished attempts in one contest, and their place among its participants, from the unit
+    label ``old`` to ``new`` (a staff member moved them to another unit), in the caller's transaction."""
+    if old == new:
+        return
+    delta = Delta()
+    for round_id, score, n in conn.execute(_FINISHED_IN, {"u": user_id, "c": contest_id}):
+        for scope in scopes_of(round_id):
+            delta.scores[(contest_id, scope, "a", old, score)] -= n
+            delta.scores[(contest_id, scope, "a", new, score)] += n
+    for (scope,) in conn.execute(_BESTS_IN, {"u": user_id, "c": contest_id}):
+        delta.scores[(contest_id, scope, "p", old, 0)] -= 1
+        delta.scores[(contest_id, scope, "p", new, 0)] += 1
+    delta.write(conn)
+    if delta.scores:
+        conn.execute(text("DELETE FROM score_tally WHERE contest_id = :c AND n = 0"), {"c": contest_id})

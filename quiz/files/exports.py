@@ -12,18 +12,19 @@ from quiz.files.xlsx import XlsxDate
 from quiz.timeutil import excel_serial, vn_iso
 
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
-           "prediction_error", "submitted_at", "attempt_id", "locality_code", "province", "verdict"]
-UNIT_COLUMNS = ["rank", "unit", "participants", "attempts"]
+           "prediction_error", "submitted_at", "attempt_id", "unit_code", "locality_code", "province",
+           "verdict"]
+UNIT_COLUMNS = ["rank", "unit", "participants", "attempts", "unit_code"]
 
 
 def _tuples(ranking: Ranking, dates: bool):
     """(rank, name, email, phone, unit, locality, score, duration_ms, prediction, error, time, attempt id,
-    locality code, user id); the time in Viet Nam as text, or with ``dates`` an Excel serial date."""
+    locality code, unit code, user id); the time in Viet Nam as text, or with ``dates`` an Excel serial date."""
     if ranking.rows is None:
         return ranking.export_rows(dates)
     when = excel_serial if dates else vn_iso
     return ((r.rank, r.full_name, r.email, r.phone, r.unit, r.locality, r.score, r.duration_ms, r.prediction,
-             r.prediction_error, when(r.submitted_at), r.attempt_id, r.locality_code, r.user_id)
+             r.prediction_error, when(r.submitted_at), r.attempt_id, r.locality_code, r.unit_code, r.user_id)
             for r in ranking.rows)
 
 
@@ -38,8 +39,8 @@ def winner_rows(ranking: Ranking, tiers: list | None, verdicts: dict | None = No
     verdicts = verdicts or {}
     passed = passed or set()
     prize, given = "", 0
-    for rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt, code, uid in _tuples(
-            ranking, dates):
+    for (rank, name, email, phone, unit, locality, score, ms, prediction, error, when, attempt, code, unit_code,
+         uid) in _tuples(ranking, dates):
         if places is not None:
             if given >= places:
                 return
@@ -50,8 +51,8 @@ def winner_rows(ranking: Ranking, tiers: list | None, verdicts: dict | None = No
                 prize = guard(prize_for(given, tiers))
         # Text columns pass through guard: a cell starting with = + - @ must not run as a formula.
         yield [rank, prize, guard(name), guard(email), guard(phone), guard(unit), guard(locality), score,
-               ms / 1000, prediction, error, XlsxDate(when) if dates else when, attempt, code or "",
-               _province_name(code), verdicts.get(uid, "pending")]
+               ms / 1000, prediction, error, XlsxDate(when) if dates else when, attempt, guard(unit_code or ""),
+               code or "", _province_name(code), verdicts.get(uid, "pending")]
 
 
 def _province_name(code: str | None) -> str:
@@ -88,8 +89,8 @@ def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list, 
     out = io.BytesIO()
     write_workbook(out, [
         ("winners", COLUMNS, winner_rows(ranking, tiers, verdicts, passed, dates=True)),
-        ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts]
-                                      for i, (unit, participants, attempts) in enumerate(units, start=1))),
+        ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts, guard(code or "")]
+                                      for i, (unit, participants, attempts, code) in enumerate(units, start=1))),
         ("digest", ["field", "value"], [
             ["contest", guard(title)], ["sha256", ranking.digest],
             ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],

@@ -31,7 +31,7 @@ class ReportData:
     round_title: str | None
     stats: dict  # quiz.contest.stats.contest_stats without items
     winners: list  # (rank, name, unit, locality, score, total, prize)
-    units: list  # (unit, participants, attempts)
+    units: list  # (unit, participants, attempts, unit code)
     frozen: bool
     digest: str
     made_at: str  # HH:MM dd/mm/yyyy, Viet Nam
@@ -168,7 +168,8 @@ def render(d: ReportData) -> bytes:
     heading("7. Đơn vị có nhiều người dự thi nhất (giải tập thể)")
     if d.units:
         table(["Thứ tự", "Đơn vị", "Người dự thi", "Lượt thi"],
-              [(i, unit, number(p), number(a)) for i, (unit, p, a) in enumerate(d.units, start=1)], (12, 52, 18, 18))
+              [(i, unit, number(p), number(a)) for i, (unit, p, a, _code) in enumerate(d.units, start=1)],
+              (12, 52, 18, 18))
     else:
         para("Chưa có đơn vị nào.")
     heading("8. Mã băm của bảng xếp hạng")

@@ -5,7 +5,9 @@ All or nothing: every row is checked first and every bad row reported as
 ``FILE:ROW: problem``; only a clean file is written, in one transaction, with
 bulk statements (SQLite ``executemany``, PostgreSQL ``COPY``), so a million rows
 take seconds, not hours. People are matched by email and created without a
-password when new; their existing profiles are left as they are.
+password when new; their existing profiles are left as they are. When the contest's organization has a unit
+directory, each row's unit must be one of its codes or exact names (else a ``FILE:ROW:`` problem), and people not
+yet enrolled in the contest are enrolled in that unit (their counters go under its code).
 """
 from __future__ import annotations
 
@@ -19,11 +21,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.accounts.users import EMAIL_RE
-from quiz.contest.tallies import count_imported, place_label
+from quiz.contest.tallies import count_imported, place_label, unit_label
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.messages import FileProblems, Problem
-from quiz.models import Attempt, Contest, Round, User, utcnow
+from quiz.models import Attempt, Contest, Enrollment, Round, Unit, User, utcnow
 from quiz.timeutil import parse_iso
 
 COLUMNS = ["email", "full_name", "unit", "locality", "score", "duration_s", "submitted_at", "prediction"]
@@ -42,8 +44,9 @@ class ResultsReport:
 
 
 def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: Round | None = None,  # noqa: C901
-                 progress=None) -> list[tuple]:
-    """Check every row; return (email, name, unit, locality, score, duration_ms, submitted_at, prediction, round_id)."""
+                 progress=None, units: dict | None = None) -> list[tuple]:
+    """Check every row; return (email, name, unit, locality, score, duration_ms, submitted_at, prediction, round_id).
+    ``units``: the organization's directory (quiz.contest.units.lookup) when it has one."""
     name = Path(str(path)).name
     try:
         text = Path(path).read_bytes().decode("utf-8-sig")
@@ -57,7 +60,7 @@ def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: 
     if missing:
         raise ResultsFileError([Problem(name, 1, "missing_columns", {"columns": ", ".join(missing)})])
     idx = [header.index(c) for c in COLUMNS]
-    check = RowChecker(name, contest, rounds, only)
+    check = RowChecker(name, contest, rounds, only, units)
     out, errors, count = [], [], 0
     width = len(header)
     for rownum, row in enumerate(reader, start=2):
@@ -84,8 +87,9 @@ def read_results(path: str | Path, contest: Contest, rounds: list[Round], only: 
 class RowChecker:
     """``checker(row number, the 8 cells stripped, in COLUMNS order)`` -> (the row to import or None, problems)."""
 
-    def __init__(self, name: str, contest: Contest, rounds: list[Round], only: Round | None = None):
-        self.name, self.only = name, only
+    def __init__(self, name: str, contest: Contest, rounds: list[Round], only: Round | None = None,
+                 units: dict | None = None):
+        self.name, self.only, self.units = name, only, units or None
         self.limit_s, self.total = contest.time_limit_s, contest.question_count
         self.opens, self.closes = contest.opens_at, contest.closes_at
         self.scopes = [only] if only else rounds
@@ -101,6 +105,8 @@ class RowChecker:
             problems.append(Problem(name, rownum, "full_name_length"))
         if len(unit) > 200 or len(locality) > 120:
             problems.append(Problem(name, rownum, "unit_locality_length"))
+        elif self.units is not None and unit not in self.units:
+            problems.append(Problem(name, rownum, "unit_unknown", {"value": unit[:60]}))
         if not score.isdigit() or int(score) > self.total:
             problems.append(Problem(name, rownum, "score_range", {"total": self.total, "value": score[:20]}))
         try:
@@ -172,7 +178,7 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress, acto
     known, profiles = {}, {}
     for email, uid, unit, locality, code in conn.execute(select(User.email, User.id, User.unit, User.locality,
                                                                 User.locality_code)):
-        known[email], profiles[uid] = uid, (unit, place_label(locality, code))
+        known[email], profiles[uid] = uid, (unit_label(unit, None), place_label(locality, code))
     dialect = conn.dialect.name
     stamp = _utc_stamp(dialect)
     now = stamp(utcnow())
@@ -190,7 +196,8 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress, acto
         fresh = dict(conn.execute(select(User.email, User.id).where(User.id > max(profiles, default=0))).all())
         for email, _n, _p, unit, locality, *_r in new_people:
             known[email] = fresh[email]
-            profiles[fresh[email]] = (unit, place_label(locality, None))
+            profiles[fresh[email]] = (unit_label(unit, None), place_label(locality, None))
+    _enroll(s, conn, contest, rows, known, profiles, now)
     numbers = dict(conn.execute(select(Attempt.user_id, func.max(Attempt.number))
                                 .where(Attempt.contest_id == contest.id).group_by(Attempt.user_id)).all())
     limit = timedelta(seconds=contest.time_limit_s)
@@ -213,6 +220,27 @@ def _write(s: Session, conn, contest: Contest, rows: list[tuple], progress, acto
     audit.record(s, actor, audit.RESULTS_IMPORT, "contest", contest.slug, after=log)
     s.commit()
     return ResultsReport(len(rows), len(new_people))
+
+
+def _enroll(s: Session, conn, contest: Contest, rows: list[tuple], known: dict, profiles: dict, now) -> None:
+    """With a unit directory: enroll each person not yet enrolled in the contest in their row's unit (their first
+    row's), and count everyone's attempts under their enrollment's code."""
+    from quiz.contest.units import lookup
+
+    directory = lookup(s, contest.organization_id)
+    if not directory:
+        return
+    enrolled = dict(conn.execute(select(Enrollment.user_id, Unit.code).join(Unit, Unit.id == Enrollment.unit_id)
+                                 .where(Enrollment.contest_id == contest.id)).all())
+    new = []
+    for email, _n, unit, *_rest in rows:
+        uid = known[email]
+        if uid not in enrolled:
+            unit_id, enrolled[uid] = directory[unit]
+            new.append((uid, contest.id, unit_id, now))
+        profiles[uid] = (unit_label("", enrolled[uid]), profiles[uid][1])
+    _bulk(conn.connection.driver_connection, conn.dialect.name, "enrollment",
+          ["user_id", "contest_id", "unit_id", "enrolled_at"], new)
 
 
 def _bulk(raw, dialect: str, table: str, columns: list[str], rows: list[tuple], progress=None,

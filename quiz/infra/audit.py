@@ -74,6 +74,9 @@ VERDICT_SET = "verdict.set"  # a judge's verdict on a person (verified, disquali
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 ORG_CREATE = "org.create"
 CERTIFICATES_ISSUE = "certificates.issue"  # a batch of certificates issued (flask certificates, the judges' zip)
+UNITS_IMPORT = "units.import"  # an organization's unit directory from a file (command line or organizer page)
+UNIT_EDIT = "unit.edit"
+ENROLLMENT_MOVE = "enrollment.move"  # staff moved a person to another unit of a contest (by account id)
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -89,6 +92,9 @@ LABELS = {
     ORG_CREATE: "Tạo tổ chức",
     CERTIFICATES_ISSUE: "Cấp giấy chứng nhận",
     VERDICT_SET: "Quyết định của ban giám khảo",
+    UNITS_IMPORT: "Nhập danh mục đơn vị",
+    UNIT_EDIT: "Sửa đơn vị",
+    ENROLLMENT_MOVE: "Chuyển đơn vị của người dự thi",
 }
 ACTIONS = frozenset(LABELS)
 

@@ -7,7 +7,7 @@ from flask_wtf.csrf import generate_csrf
 
 from quiz import places, roles
 from quiz.accounts import privacy, reset, session_version, users
-from quiz.contest import attempts, contests, ranking, scope
+from quiz.contest import attempts, contests, ranking, scope, units
 from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
 from quiz.errors import DomainError, invalid, not_found
@@ -21,7 +21,7 @@ from quiz.web.account import send_reset_link
 from quiz.web.actor import actor, client_ip
 from quiz.web.api_csrf import check_csrf
 from quiz.web.fingerprint import client_marks
-from quiz.web.payloads import attempt_json, contest_json, place_json, result_json, user_json
+from quiz.web.payloads import attempt_json, contest_json, place_json, result_json, unit_json, user_json
 from quiz.web.sessions import end_stale_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -206,6 +206,28 @@ def get_contest(slug: str):
     if current_user.is_authenticated:
         left = attempts.attempts_left(db.session, current_user.id, contest)
     return jsonify(contest=contest_json(contest, attempts_left=left))
+
+
+@bp.get("/contests/<slug>/units")
+def contest_units(slug: str):
+    """The directory of the contest's organization, searched with or without diacritics (?q=); empty when it
+    has none."""
+    with reading(db.session):
+        contest = contests.get_contest(db.session, slug)
+    found = units.find_units(db.session, contest.organization_id, request.args.get("q", "")[:200])
+    return jsonify(units=[unit_json(u) for u in found])
+
+
+@bp.post("/contests/<slug>/enrollment")
+def enroll(slug: str):
+    """The person picks their unit in the contest's directory: 201 the first time (or a change before any
+    attempt), 200 when repeated unchanged."""
+    uid = _user_id()
+    data = _json_body()
+    with reading(db.session):
+        contest = contests.get_contest(db.session, slug)
+    unit, changed = units.enroll(db.session, uid, contest, data.get("unit_code"))
+    return jsonify(enrollment={"unit": unit_json(unit)}), 201 if changed else 200
 
 
 @bp.post("/contests/<slug>/attempts")

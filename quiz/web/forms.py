@@ -104,6 +104,23 @@ class UploadForm(FlaskForm):
     article = StringField("Điều (cho tệp GIFT/Aiken)")
 
 
+class UnitsUploadForm(FlaskForm):
+    file = FileField("Tệp danh mục đơn vị (.csv hoặc .xlsx: cột code, name, locality_code, headcount)",
+                     validators=[FileRequired("Chọn một tệp."), FileAllowed(["csv", "xlsx"], "Chỉ nhận .csv, .xlsx.")])
+
+
+class UnitForm(FlaskForm):
+    name = StringField("Tên đơn vị")
+    locality_code = StringField("Mã phường, xã (5 chữ số, có thể để trống)")
+    headcount = StringField("Số thành viên, người lao động (có thể để trống)")
+
+
+class MoveForm(FlaskForm):
+    contest = StringField("Mã cuộc thi (slug)")
+    email = StringField("Email người dự thi")
+    unit_code = StringField("Mã đơn vị mới")
+
+
 class CountField(IntegerField):
     """A whole number, with the message in Vietnamese."""
 

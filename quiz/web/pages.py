@@ -2,10 +2,10 @@
 Vietnamese, server-rendered."""
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from quiz.contest import attempts, contests
+from quiz.contest import attempts, contests, units
 from quiz.errors import DomainError
 from quiz.infra import limits
 from quiz.infra.extensions import db
@@ -36,15 +36,45 @@ def me():
 @bp.get("/contests/<slug>")
 def contest(slug: str):
     c = contests.get_contest(db.session, slug)
-    mine, left = [], 0
+    mine, left, directory, my_unit = [], 0, units.has_directory(db.session, c.organization_id), None
     if current_user.is_authenticated:
         mine = contests.user_attempts(db.session, current_user.id, c.id)
         left = attempts.attempts_left(db.session, current_user.id, c)
+        my_unit = units.enrollment_of(db.session, current_user.id, c.id) if directory else None
     from quiz.contest.rounds import round_at, rounds_of
 
     return render_template("contest.html", contest=c, attempts=mine, left=left, now=utcnow(), form=ActionForm(),
                            current_round=round_at(db.session, c.id, utcnow()),
-                           contest_has_rounds=bool(rounds_of(db.session, c.id)))
+                           contest_has_rounds=bool(rounds_of(db.session, c.id)), directory=directory,
+                           my_unit=my_unit)
+
+
+@bp.route("/contests/<slug>/enrollment", methods=["GET", "POST"])
+@login_required
+def enrollment(slug: str):
+    """Pick one's unit from the directory of the contest's organization: a search (with or without diacritics)
+    that lists matching units as a choice, then the choice is saved. Works without JavaScript."""
+    c = contests.get_contest(db.session, slug)
+    if not units.has_directory(db.session, c.organization_id):
+        return redirect(url_for("pages.contest", slug=slug))
+    form, error = ActionForm(), None
+    if request.method == "POST":
+        if not form.validate_on_submit():
+            abort(400)
+        try:
+            unit, _changed = units.enroll(db.session, current_user.id, c, request.form.get("unit_code", ""))
+        except DomainError as exc:
+            if exc.code not in ("invalid_fields", "enrollment_locked"):
+                raise
+            db.session.rollback()
+            error = ("Hãy chọn một đơn vị trong danh sách." if exc.code == "invalid_fields" else exc.message)
+        else:
+            flash(f"Đã ghi đơn vị của bạn: {unit.name}.")
+            return redirect(url_for("pages.contest", slug=slug))
+    q = request.values.get("q", "")[:200]
+    found, total = units.search_units(db.session, c.organization_id, q) if q.strip() else ([], 0)
+    return render_template("enrollment.html", contest=c, form=form, q=q, units=found, total=total, error=error,
+                           current=units.enrollment_of(db.session, current_user.id, c.id)), 422 if error else 200
 
 
 @bp.get("/contests/<slug>/rules")
@@ -104,6 +134,9 @@ def start(slug: str):
         attempt, _created = attempts.start_attempt(db.session, current_user.id, c,
                                                    grace_s=current_app.config["ANSWER_GRACE_S"], ip=ip, device=device)
     except DomainError as exc:
+        if exc.code == "enrollment_required":
+            db.session.rollback()
+            return redirect(url_for("pages.enrollment", slug=slug))
         if exc.code != "consent_required":
             raise
         db.session.rollback()

@@ -12,6 +12,11 @@ from quiz.models import OPEN, Answer, Attempt, AttemptQuestion, Contest, Questio
 from quiz.timeutil import iso
 
 
+def unit_json(unit) -> dict:
+    """A unit of an organization's directory as the API shows it."""
+    return {"code": unit.code, "name": unit.name}
+
+
 def user_json(u: User) -> dict:
     return {"id": u.id, "full_name": u.full_name, "email": u.email, "role": u.role}
 
