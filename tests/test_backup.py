@@ -279,12 +279,12 @@ def test_a_backup_taken_while_answers_are_saved_restores_consistent(
 
     def keep_answering(person):
         writer = app_on(database_url)
-        client = writer.test_client()
-        token = client.get("/api/v1/csrf").get_json()["csrf_token"]
-        headers = {"X-CSRFToken": token}
-        client.post("/api/v1/auth/login", json={"email": person.email, "password": PASSWORD}, headers=headers)
-        headers = {"X-CSRFToken": client.get("/api/v1/csrf").get_json()["csrf_token"]}
-        try:
+        try:  # every failure, the set-up's too, is reported by the main thread
+            client = writer.test_client()
+            token = client.get("/api/v1/csrf").get_json()["csrf_token"]
+            headers = {"X-CSRFToken": token}
+            client.post("/api/v1/auth/login", json={"email": person.email, "password": PASSWORD}, headers=headers)
+            headers = {"X-CSRFToken": client.get("/api/v1/csrf").get_json()["csrf_token"]}
             while not stop.is_set():
                 r = client.post("/api/v1/contests/dang-thi/attempts", headers=headers)
                 if r.status_code == 409:  # attempts used up
@@ -299,7 +299,7 @@ def test_a_backup_taken_while_answers_are_saved_restores_consistent(
                 done = client.post(f"/api/v1/attempts/{attempt['id']}/submit", json={}, headers=headers)
                 assert done.status_code == 200, done.get_data(as_text=True)
                 busy.set()
-        except Exception as exc:  # reported by the main thread
+        except BaseException as exc:  # reported by the main thread
             failures.append(exc)
             busy.set()
         finally:

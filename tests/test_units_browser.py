@@ -1,30 +1,12 @@
 """Enrollment in Debian's Chromium at phone size: a participant of a contest whose organization has a unit
 directory finds their unit by typing without diacritics, picks it with the keyboard, then starts the attempt."""
-from pathlib import Path
 
 import pytest
 
-from tests.helpers import IN_CI, LiveServer, browser_login
+from tests.helpers import LiveServer, browser_login
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
 PHONE = {"width": 360, "height": 740}
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        if IN_CI:
-            pytest.fail(f"{CHROMIUM} is missing (CI=true: install Debian's chromium)")
-        pytest.skip(f"{CHROMIUM} is missing")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 @pytest.fixture
