@@ -114,6 +114,28 @@ def counters(session) -> dict:
 
 # --- Pages (the Flask test client) -------------------------------------------------------------------------
 
+def finished_attempt(session, contest, user, score: int, duration_s: int, t0, submitted_s: int = 0, round_=None,
+                     status: str = "submitted", prediction: int | None = None):
+    """A finished attempt with chosen values, ``submitted_s`` seconds after ``t0`` (the ranking reads only these
+    columns; the counters are recounted)."""
+    from datetime import timedelta
+
+    from quiz.contest.tallies import rebuild
+    from quiz.models import Attempt
+
+    n = session.query(Attempt).filter_by(user_id=user.id, contest_id=contest.id).count() + 1
+    a = Attempt(user_id=user.id, contest_id=contest.id, round_id=round_.id if round_ else None, number=n,
+                status=status, started_at=t0 + timedelta(seconds=submitted_s - duration_s),
+                deadline=t0 + timedelta(seconds=submitted_s - duration_s + 1200),
+                submitted_at=t0 + timedelta(seconds=submitted_s), score=score, total=20,
+                duration_ms=duration_s * 1000, prediction=prediction)
+    session.add(a)
+    session.flush()
+    rebuild(session.connection(), contest.id)
+    session.commit()
+    return a
+
+
 def token(html: str) -> str:
     """The CSRF token of the form in a page."""
     return re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', html).group(1)

@@ -10,27 +10,16 @@ from sqlalchemy import event
 from quiz.contest import ranking
 from quiz.contest.contests import close_now, create_contest
 from quiz.contest.rounds import create_round
-from quiz.contest.tallies import rebuild
 from quiz.files.exports import winners_csv, winners_xlsx
-from quiz.models import Attempt, utcnow
+from quiz.models import utcnow
 from quiz.timeutil import VN
+from tests.helpers import finished_attempt
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=3)
 
 
 def add(session, contest, user, score, duration_s, prediction, submitted_s=0, round_=None, status="submitted"):
-    """A finished attempt with chosen values (the ranking reads only these columns; the counters are recounted)."""
-    n = session.query(Attempt).filter_by(user_id=user.id, contest_id=contest.id).count() + 1
-    a = Attempt(user_id=user.id, contest_id=contest.id, round_id=round_.id if round_ else None, number=n,
-                status=status, started_at=T0 + timedelta(seconds=submitted_s - duration_s),
-                deadline=T0 + timedelta(seconds=submitted_s - duration_s + 1200),
-                submitted_at=T0 + timedelta(seconds=submitted_s), score=score, total=20,
-                duration_ms=duration_s * 1000, prediction=prediction)
-    session.add(a)
-    session.flush()
-    rebuild(session.connection(), contest.id)
-    session.commit()
-    return a
+    return finished_attempt(session, contest, user, score, duration_s, T0, submitted_s, round_, status, prediction)
 
 
 @pytest.fixture

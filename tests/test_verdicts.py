@@ -11,27 +11,16 @@ from sqlalchemy import select
 from quiz.contest import ranking
 from quiz.contest.contests import close_now, create_contest
 from quiz.contest.rounds import create_round
-from quiz.contest.tallies import rebuild
 from quiz.files.exports import winner_list
 from quiz.models import Attempt, AuditEntry, utcnow
 from quiz.timeutil import VN
-from tests.helpers import ApiClient
+from tests.helpers import ApiClient, finished_attempt
 
 T0 = utcnow().replace(microsecond=0) - timedelta(days=3)
 
 
 def add(session, contest, user, score, duration_s, round_=None, submitted_s=0):
-    n = session.query(Attempt).filter_by(user_id=user.id, contest_id=contest.id).count() + 1
-    a = Attempt(user_id=user.id, contest_id=contest.id, round_id=round_.id if round_ else None, number=n,
-                status="submitted", started_at=T0 + timedelta(seconds=submitted_s - duration_s),
-                deadline=T0 + timedelta(seconds=submitted_s - duration_s + 1200),
-                submitted_at=T0 + timedelta(seconds=submitted_s), score=score, total=20,
-                duration_ms=duration_s * 1000, prediction=None)
-    session.add(a)
-    session.flush()
-    rebuild(session.connection(), contest.id)
-    session.commit()
-    return a
+    return finished_attempt(session, contest, user, score, duration_s, T0, submitted_s, round_)
 
 
 @pytest.fixture

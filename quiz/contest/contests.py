@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from quiz.contest import scope
 from quiz.contest.chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
-from quiz.contest.prizes import parse_tiers
+from quiz.contest.prizes import tiers_or_problems
 from quiz.contest.rules import RULES_MAX_CHARS
 from quiz.errors import DomainError, invalid, not_found
 from quiz.infra import audit
@@ -50,12 +50,7 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
     if review_policy not in REVIEW_POLICIES:
         fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
     params = {}
-    try:
-        tiers = parse_tiers(prize_tiers)
-    except DomainError as exc:
-        fields.update(exc.fields or {})
-        params.update(exc.params)
-        tiers = None
+    tiers = tiers_or_problems(prize_tiers, fields, params)
     if plan and sum(n for _c, n in plan) != question_count:
         fields["blueprint"] = (f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, "
                                f"khác số câu hỏi {question_count}")

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from quiz.errors import invalid
+from quiz.errors import DomainError, invalid
 
 _ITEM = re.compile(r"^\s*(\d{1,5})\s*:\s*(.{1,80}?)\s*$")
 _COUNT = re.compile(r"^\s*\d{1,5}\s*$")
@@ -57,3 +57,14 @@ def prize_for(rank: int, tiers: list | None) -> str:
 def prize_places(tiers: list | None) -> int | None:
     """How many ranks win something; None when there are no tiers (everyone is listed)."""
     return sum(n for n, _name in tiers) if tiers else None
+
+
+def tiers_or_problems(text, fields: dict, params: dict) -> list | None:
+    """The parsed tiers of ``text``, or None with its problems added to ``fields`` and ``params`` (a contest's
+    and a round's forms report every problem at once)."""
+    try:
+        return parse_tiers(text)
+    except DomainError as exc:
+        fields.update(exc.fields or {})
+        params.update(exc.params)
+        return None

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from quiz.contest.prizes import parse_tiers
+from quiz.contest.prizes import tiers_or_problems
 from quiz.errors import DomainError, invalid
 from quiz.infra import audit
 from quiz.infra.audit import Actor
@@ -29,12 +29,7 @@ def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetim
     if max_attempts is not None and not 1 <= max_attempts <= 1000:
         fields["max_attempts"] = "từ 1 đến 1000"
     params = {}
-    try:
-        tiers = parse_tiers(prize_tiers)
-    except DomainError as exc:
-        fields.update(exc.fields or {})
-        params.update(exc.params)
-        tiers = None
+    tiers = tiers_or_problems(prize_tiers, fields, params)
     for other in rounds_of(s, contest.id):
         if other.number != number and opens_at < other.closes_at and other.opens_at < closes_at:
             fields["opens_at"] = f"trùng thời gian với vòng {other.number}"
