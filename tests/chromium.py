@@ -7,6 +7,7 @@ import pytest
 from tests.helpers import IN_CI
 
 CHROMIUM = "/usr/bin/chromium"
+PHONE = {"width": 360, "height": 740}
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 
@@ -23,3 +24,13 @@ def browser():
         b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         yield b
         b.close()
+
+
+@pytest.fixture
+def page(browser):
+    """A phone-sized page (360 px, touch, Vietnamese) in a context of its own."""
+    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
+    page = context.new_page()
+    page.set_default_timeout(15000)
+    yield page
+    context.close()

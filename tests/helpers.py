@@ -114,6 +114,20 @@ def counters(session) -> dict:
 
 # --- Pages (the Flask test client) -------------------------------------------------------------------------
 
+def answer_rightly(session, attempt_id, user_id, right_count):
+    """Answer the first ``right_count`` questions of an attempt right and the rest wrong (first wrong option)."""
+    from quiz.contest.attempts import save_answer
+    from quiz.models import AttemptQuestion, QuestionVersion
+
+    rows = session.query(AttemptQuestion).filter_by(attempt_id=attempt_id).order_by(AttemptQuestion.position).all()
+    for i, aq in enumerate(rows):
+        v = session.get(QuestionVersion, aq.version_id)
+        want = v.correct if i < right_count else next(k for k in range(len(v.options)) if k != v.correct)
+        oid = next(o for o, k in aq.options if k == want)
+        session.commit()
+        save_answer(session, attempt_id, user_id, aq.question_id, oid)
+
+
 def finished_attempt(session, contest, user, score: int, duration_s: int, t0, submitted_s: int = 0, round_=None,
                      status: str = "submitted", prediction: int | None = None):
     """A finished attempt with chosen values, ``submitted_s`` seconds after ``t0`` (the ranking reads only these

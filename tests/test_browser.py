@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from tests.chromium import PHONE
 from tests.helpers import LiveServer, browser_login, correct_option
 from tests.hostile import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
 from tests.mailbox import PASSWORD, USER, reset_path
 
-PHONE = {"width": 360, "height": 740}
 pytestmark = pytest.mark.browser
 
 
@@ -22,15 +22,6 @@ def server(app, database_url):
     s = LiveServer(database_url, extra_env={"ANSWER_GRACE_S": "1"})
     yield s
     s.stop()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def register(page, base, email="hoa@example.vn"):

@@ -8,13 +8,13 @@ from sqlalchemy import func, select
 
 from quiz import places
 from quiz.accounts import users
-from quiz.contest.attempts import save_answer, start_attempt, submit
+from quiz.contest.attempts import start_attempt, submit
 from quiz.contest.stats import contest_stats
 from quiz.contest.tallies import rebuild
 from quiz.files.exports import winners_csv
 from quiz.infra import audit
-from quiz.models import AttemptQuestion, AuditEntry, QuestionVersion, User
-from tests.helpers import PASSWORD, ApiClient, counters, error_code, page_login, register, token
+from quiz.models import AuditEntry, User
+from tests.helpers import PASSWORD, ApiClient, answer_rightly, counters, error_code, page_login, register, token
 
 # Checked by hand against the official names of the resolutions of 12 June 2025 on the provinces and of the
 # Standing Committee on each province's communes: codes are the General Statistics Office's.
@@ -156,19 +156,10 @@ def test_profile_needs_a_login(web):
 
 # --- Statistics and winner lists -----------------------------------------------------------------------------
 
-def answer(session, attempt_id, user_id, right_count):
-    rows = session.query(AttemptQuestion).filter_by(attempt_id=attempt_id).order_by(AttemptQuestion.position).all()
-    for i, aq in enumerate(rows):
-        v = session.get(QuestionVersion, aq.version_id)
-        want = v.correct if i < right_count else next(k for k in range(len(v.options)) if k != v.correct)
-        oid = next(o for o, k in aq.options if k == want)
-        session.commit()
-        save_answer(session, attempt_id, user_id, aq.question_id, oid)
-
 
 def play(session, contest, user, score):
     a, _ = start_attempt(session, user.id, contest)
-    answer(session, a.id, user.id, score)
+    answer_rightly(session, a.id, user.id, score)
     submit(session, a.id, user.id)
 
 

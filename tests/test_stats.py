@@ -4,20 +4,10 @@ from datetime import timedelta
 
 import pytest
 
-from quiz.contest.attempts import save_answer, start_attempt, submit
+from quiz.contest.attempts import start_attempt, submit
 from quiz.contest.stats import contest_stats
-from quiz.models import AttemptQuestion, QuestionVersion, utcnow
-
-
-def answer(session, attempt_id, user_id, right_count):
-    """Answer the first ``right_count`` questions right and the rest wrong (first wrong option)."""
-    rows = session.query(AttemptQuestion).filter_by(attempt_id=attempt_id).order_by(AttemptQuestion.position).all()
-    for i, aq in enumerate(rows):
-        v = session.get(QuestionVersion, aq.version_id)
-        want = v.correct if i < right_count else next(k for k in range(len(v.options)) if k != v.correct)
-        oid = next(o for o, k in aq.options if k == want)
-        session.commit()
-        save_answer(session, attempt_id, user_id, aq.question_id, oid)
+from quiz.models import utcnow
+from tests.helpers import answer_rightly
 
 
 @pytest.fixture
@@ -28,7 +18,7 @@ def scored(session, bank, contest_factory, user_factory):
         u = user_factory(unit=unit, locality=locality)
         for score in scores:
             a, _ = start_attempt(session, u.id, contest)
-            answer(session, a.id, u.id, score)
+            answer_rightly(session, a.id, u.id, score)
             submit(session, a.id, u.id)
     return contest
 

@@ -3,19 +3,10 @@ directory finds their unit by typing without diacritics, picks it with the keybo
 
 import pytest
 
+from tests.chromium import PHONE
 from tests.helpers import LiveServer, browser_login
 
-PHONE = {"width": 360, "height": 740}
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport=PHONE, locale="vi-VN", is_mobile=True, has_touch=True)
-    page = context.new_page()
-    page.set_default_timeout(15000)
-    yield page
-    context.close()
 
 
 def test_pick_a_unit_typing_without_diacritics_then_start(page, app, database_url, session, bank, contest_factory,
