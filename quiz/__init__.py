@@ -76,6 +76,7 @@ def register_blueprints(app: Flask) -> None:
     from quiz.web.ops import bp as ops_bp
     from quiz.web.organizer import bp as organizer_bp
     from quiz.web.pages import bp as pages_bp
+    from quiz.web.preferences import bp as preferences_bp
     from quiz.web.privacy import bp as privacy_bp
     from quiz.web.suspicious import bp as suspicious_bp
     from quiz.web.verdicts import bp as judges_bp
@@ -92,6 +93,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(ops_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(certificates_bp)
+    app.register_blueprint(preferences_bp)
     access.init_app(app)  # the role policy for the templates
 
 
