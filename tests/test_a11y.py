@@ -238,6 +238,23 @@ def test_no_wcag_violation(pages, site, endpoint, who, path, status, lang):
     assert not found, f"{endpoint} ({who}, {lang}) {page.url} breaks WCAG A/AA rules:\n{report(found)}"
 
 
+# Forms sent empty: their pages with the errors shown (aria-invalid fields, messages) pass axe too.
+FORMS_SENT_EMPTY = [("anonymous", "/register"), ("anonymous", "/login"), ("participant", "/account/password"),
+                    ("organizer", "/organizer/contests/new"), ("organizer", "/organizer/contests/{slug}/rounds")]
+
+
+@pytest.mark.parametrize(("who", "path"), FORMS_SENT_EMPTY)
+def test_forms_with_errors_shown(pages, site, who, path):
+    base, values, _app = site
+    page = pages(who)
+    page.goto(base + path.format(**values))
+    page.locator("main form:has(input[name=csrf_token]) [type=submit]").last.click()
+    page.wait_for_load_state("networkidle")
+    assert page.locator(".error, .flash.error, [aria-invalid=true]").count(), page.url
+    found = violations(page)
+    assert not found, f"{path} ({who}) with errors shown breaks WCAG A/AA rules:\n{report(found)}"
+
+
 def fits_the_phone(page) -> bool:
     return page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
 
