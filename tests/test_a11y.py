@@ -20,7 +20,7 @@ from datetime import timedelta
 import pytest
 
 from tests.chromium import PHONE
-from tests.helpers import PASSWORD, ROOT, LiveServer, browser_login, make_questions, migrate
+from tests.helpers import PASSWORD, ROOT, LiveServer, browser_login, make_questions, migrate, token
 
 pytestmark = pytest.mark.browser
 
@@ -238,6 +238,23 @@ def test_no_wcag_violation(pages, site, endpoint, who, path, status, lang):
     assert not found, f"{endpoint} ({who}, {lang}) {page.url} breaks WCAG A/AA rules:\n{report(found)}"
 
 
+def test_the_database_outage_page(pages, site):
+    """The 503 page stands alone (quiz.web.errorpages.database_unavailable): no route, so it is rendered here."""
+    from flask import render_template
+
+    from quiz.web.errorpages import DATABASE_MESSAGE
+
+    base, _values, app = site
+    with app.test_request_context("/"):
+        html = render_template("unavailable.html", message=DATABASE_MESSAGE, retry_after=5)
+    page = pages("anonymous")
+    page.goto(base + "/privacy")
+    page.set_content(html)  # keeps the page's address, so its stylesheet loads
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(244, 246, 248)"
+    found = violations(page)
+    assert not found, f"unavailable.html breaks WCAG A/AA rules:\n{report(found)}"
+
+
 # Forms sent empty: their pages with the errors shown (aria-invalid fields, messages) pass axe too.
 FORMS_SENT_EMPTY = [("anonymous", "/register"), ("anonymous", "/login"), ("participant", "/account/password"),
                     ("organizer", "/organizer/contests/new"), ("organizer", "/organizer/contests/{slug}/rounds")]
@@ -271,7 +288,9 @@ def test_larger_text_is_remembered_and_applied_by_the_server(browser, site):
         page.goto(base + "/")
         button = page.get_by_role("button", name="Cỡ chữ lớn")
         assert button.get_attribute("aria-pressed") == "false" and not is_large(page)
-        button.click()  # applied at once, by static/textsize.js
+        button.focus()
+        page.keyboard.press("Space")  # applied at once, by static/textsize.js
+        assert page.evaluate("getComputedStyle(document.activeElement).outlineStyle") == "solid"  # focus shows
         assert button.get_attribute("aria-pressed") == "true" and is_large(page)
         assert page.evaluate("getComputedStyle(document.documentElement).fontSize") == "20px"
         page.reload()
@@ -322,3 +341,17 @@ def test_the_quiz_and_tables_fit_the_phone_with_larger_text(pages, site):
         assert fits_the_phone(page), (path, page.evaluate("document.documentElement.scrollWidth"))
         assert not violations(page), path
         page.context.clear_cookies(name="text_size")
+
+
+def test_the_setting_goes_back_to_this_site_only(site):
+    _base, _values, app = site
+    web = app.test_client()
+    csrf = token(web.get("/").get_data(as_text=True))
+    r = web.post("/settings/text-size?next=//evil.example/x", data={"csrf_token": csrf, "large": "1"})
+    assert r.status_code == 303 and r.headers["Location"] == "/"
+    assert "text_size=large" in r.headers["Set-Cookie"] and "Max-Age=31536000" in r.headers["Set-Cookie"]
+    assert 'class="large-text"' in web.get("/").get_data(as_text=True)
+    r = web.post("/settings/text-size?next=/contests/thi-thu", data={"csrf_token": csrf, "large": "0"})
+    assert r.status_code == 303 and r.headers["Location"] == "/contests/thi-thu"
+    assert "large-text" not in web.get("/").get_data(as_text=True)
+    assert web.post("/settings/text-size", data={"large": "1"}).status_code == 400  # no CSRF token
