@@ -2,7 +2,7 @@
 // chosen (retrying until the server has it), counts down on the server's
 // clock and submits at zero. Unsaved choices survive a reload in localStorage, and so do the questions
 // flagged for review. Screen readers hear the time left only at 5 minutes, 1 minute, 30 seconds and zero.
-// Its texts come translated from the page (#quiz-strings): none are written here.
+// Its texts come translated from the page (data-strings): none are written here.
 (function () {
   "use strict";
   var root = document.getElementById("quiz");
@@ -13,7 +13,7 @@
   var storeKey = "quiz-pending-" + attemptId;
   var modeKey = "quiz-show-all";
   var flagKey = "quiz-flags-" + attemptId;
-  var strings = JSON.parse(document.getElementById("quiz-strings").textContent);
+  var strings = JSON.parse(root.dataset.strings);
   // Seconds left at which the time is announced, with the text and the region (assertive near the end).
   var ANNOUNCE = [[300, "left_5m", "time-polite"], [60, "left_1m", "time-polite"],
                   [30, "left_30s", "time-assertive"], [0, "time_up", "time-assertive"]];
