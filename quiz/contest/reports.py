@@ -44,7 +44,7 @@ def _text(value, field: str, limit: int, required: bool) -> str:
     text = value.strip() if isinstance(value, str) else None
     if text is None or (required and not text):
         raise invalid({field: "required"}, "Vui lòng viết nội dung.")
-    if len(text) > limit:
+    if len(value) > limit:  # as sent, before trimming, as the API's schema says
         raise invalid({field: f"at most {limit} characters"}, f"Nội dung dài quá {limit} ký tự.",
                       params={"max": limit})
     return text
