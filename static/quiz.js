@@ -343,8 +343,13 @@
   });
   window.addEventListener("online", function () { Object.keys(pending).forEach(send); saveState(); });
   window.addEventListener("offline", saveState);
-  el("prev").addEventListener("click", function () { go(current - 1); });
-  el("next").addEventListener("click", function () { go(current + 1); });
+  // Previous and next keep the focus on their button: the question now shown is said for screen readers.
+  function step(delta) {
+    go(current + delta);
+    el("question-status").textContent = questionName(current);
+  }
+  el("prev").addEventListener("click", function () { step(-1); });
+  el("next").addEventListener("click", function () { step(1); });
   el("submit").addEventListener("click", function () { submit(false); });
   el("cancel-submit").addEventListener("click", function () { el("submit-dialog").close(); });
   el("confirm-submit").addEventListener("click", function () {

@@ -92,7 +92,7 @@ def test_the_whole_attempt_with_the_keyboard_alone(lan, session):
     tab_to(page, "#next")
     page.keyboard.press("Enter")
     q2 = visible_question(page)
-    assert q2 != q1
+    assert q2 != q1 and focused(page, "#next") and page.inner_text("#question-status") == "Câu 2"
     tab_to(page, "#navigator button:nth-child(3)", back=True)
     page.keyboard.press("Enter")
     q3 = visible_question(page)
