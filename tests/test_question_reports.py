@@ -178,8 +178,13 @@ def test_the_edit_page_shows_open_reports(lan, client_app, session, user_factory
     user_factory(role="organizer", email="btc@example.vn")
     web = page_client(client_app, "btc@example.vn")
     csrf = token(web.get("/organizer/reports").get_data(as_text=True))
-    web.post(f"/organizer/reports/{done}/resolve", data={"csrf_token": csrf, "note": "Xong."})
-    html = web.get(f"/organizer/questions/{code_of(session, q['id'])}/edit").get_data(as_text=True)
+    edit = f"/organizer/questions/{code_of(session, q['id'])}/edit"
+    r = web.post(f"/organizer/reports/{done}/resolve", data={"csrf_token": csrf, "note": "Xong.", "next": edit})
+    assert r.status_code == 302 and r.headers["Location"] == edit  # back where the form was
+    r = web.post(f"/organizer/reports/{done}/resolve", data={"csrf_token": csrf, "note": "Lại", "next": "//x.vn/"})
+    assert r.headers["Location"] == "/organizer/reports"  # never to another site
+    html = web.get(edit).get_data(as_text=True)
+    assert f'name="next" value="{edit}"' in html
     assert "1 báo lỗi chưa xử lý" in html and f'id="report-{kept}"' in html
     assert "Câu này thiếu chữ “không”." in html or "Câu này thiếu chữ &#34;không&#34;." in html
     assert "Báo lỗi đã xử lý rồi." not in html and "Của câu khác." not in html

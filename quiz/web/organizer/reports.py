@@ -41,4 +41,10 @@ def report_resolve(report_id: int):
         flash(exc.message, "error")
     else:
         flash(_("Đã xử lý báo lỗi #%(id)s.", id=report_id), "success")
-    return redirect(url_for("organizer.reports_list"))
+    return redirect(_back())
+
+
+def _back() -> str:
+    """Where the form was (the queue or a question's edit page): only a page of /organizer, never elsewhere."""
+    target = request.form.get("next", "")
+    return target if target.startswith("/organizer/") and "\\" not in target else url_for("organizer.reports_list")
