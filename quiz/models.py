@@ -461,3 +461,25 @@ class Enrollment(db.Model):
     contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
     enrolled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class QuestionReport(db.Model):
+    """A participant's report of a problem with a question, from one of their attempts, for the organizers: the
+    question as that attempt showed it (``shown``: its text and options in the paper's order, kept as they were,
+    whatever later versions say), the message, and once handled, the note, who resolved it and when
+    (quiz.contest.reports)."""
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    question_id: Mapped[int] = mapped_column(ForeignKey("question.id"))
+    attempt_id: Mapped[int] = mapped_column(ForeignKey("attempt.id"), index=True)
+    shown: Mapped[dict] = mapped_column(JSON)  # {"text": ..., "options": [...]} as displayed in the attempt
+    message: Mapped[str] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(10), default="open")
+    resolution: Mapped[str] = mapped_column(Text, default="", server_default="")
+    resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("user.id"))
+    resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (Index("ix_question_report_question", "question_id", "status"),
+                      Index("ix_question_report_status", "status", "created_at"),
+                      CheckConstraint("status in ('open','resolved')", name="status"))

@@ -1,6 +1,8 @@
 // The quiz page: loads the attempt from the API, saves each answer as it is
 // chosen (retrying until the server has it), counts down on the server's
-// clock and submits at zero. Unsaved choices survive a reload in localStorage.
+// clock and submits at zero. Unsaved choices survive a reload in localStorage, and so do the questions
+// flagged for review. Screen readers hear the time left only at 5 minutes, 1 minute, 30 seconds and zero.
+// Its texts come translated from the page (data-strings): none are written here.
 (function () {
   "use strict";
   var root = document.getElementById("quiz");
@@ -10,11 +12,32 @@
   var csrf = document.querySelector('meta[name="csrf-token"]').content;
   var storeKey = "quiz-pending-" + attemptId;
   var modeKey = "quiz-show-all";
+  var flagKey = "quiz-flags-" + attemptId;
+  var strings = JSON.parse(root.dataset.strings);
+  // Seconds left at which the time is announced, with the text and the region (assertive near the end).
+  var ANNOUNCE = [[300, "left_5m", "time-polite"], [60, "left_1m", "time-polite"],
+                  [30, "left_30s", "time-assertive"], [0, "time_up", "time-assertive"]];
   var el = function (id) { return document.getElementById(id); };
 
   var attempt = null, answers = {}, pending = {}, inflight = {}, retryDelay = {};
   var clockOffset = 0, current = 0, submitting = false, finished = false, timer = null;
   var serverDown = false;  // the last answer was 503: the server cannot reach its database for now
+  var flags = {}, announced = -1;  // announced: the last index of ANNOUNCE said (or already past at load)
+
+  function fill(text, values) {
+    return text.replace(/\{(\w+)\}/g, function (m, k) { return values[k] !== undefined ? String(values[k]) : m; });
+  }
+  function questionName(i) { return fill(strings.question, { n: i + 1 }); }
+
+  function readFlags() {
+    try { return JSON.parse(localStorage.getItem(flagKey) || "{}") || {}; } catch (e) { return {}; }
+  }
+  function writeFlags() {
+    try {
+      if (Object.keys(flags).length) localStorage.setItem(flagKey, JSON.stringify(flags));
+      else localStorage.removeItem(flagKey);
+    } catch (e) { /* private mode: memory only */ }
+  }
 
   function readPending() {
     try { return JSON.parse(localStorage.getItem(storeKey) || "{}"); } catch (e) { return {}; }
@@ -81,6 +104,14 @@
       b.classList.toggle("answered", !!answers[q.id]);
       b.classList.toggle("unsaved", !!pending[q.id]);
       b.classList.toggle("current", i === current && !showAll());
+      b.classList.toggle("flagged", !!flags[q.id]);
+      if (i === current && !showAll()) b.setAttribute("aria-current", "step"); else b.removeAttribute("aria-current");
+      var name = [questionName(i)];
+      if (answers[q.id]) name.push(strings.answered);
+      if (flags[q.id]) name.push(strings.flagged);
+      b.setAttribute("aria-label", name.join(", "));
+      var toggle = el("flag-" + q.id);
+      if (toggle) toggle.setAttribute("aria-pressed", flags[q.id] ? "true" : "false");
       var mark = el("mark-" + q.id);
       if (mark) mark.textContent = pending[q.id] ? "đang lưu…" : (answers[q.id] ? "đã lưu" : "");
     });
@@ -128,18 +159,35 @@
 
   function showAll() { return el("show-all").checked; }
 
+  // Under each question: flag it to come back to it, report a problem with it (static/report.js).
+  function tools(q, i) {
+    var box = document.createElement("div"); box.className = "q-tools";
+    var flag = document.createElement("button");
+    flag.type = "button"; flag.id = "flag-" + q.id; flag.className = "flag-toggle";
+    flag.setAttribute("aria-pressed", flags[q.id] ? "true" : "false");
+    flag.textContent = strings.flag;
+    flag.addEventListener("click", function () {
+      if (flags[q.id]) delete flags[q.id]; else flags[q.id] = true;
+      writeFlags(); saveState();
+    });
+    var report = document.createElement("button");
+    report.type = "button"; report.className = "report-open"; report.textContent = strings.report;
+    report.dataset.reportQuestion = q.id; report.dataset.reportLabel = questionName(i);
+    box.appendChild(flag); box.appendChild(report);
+    return box;
+  }
+
   function render() {
     var nav = el("navigator"), box = el("questions");
     nav.innerHTML = ""; box.innerHTML = "";
     attempt.questions.forEach(function (q, i) {
       var b = document.createElement("button");
       b.type = "button"; b.id = "nav-" + q.id; b.textContent = String(i + 1);
-      b.setAttribute("aria-label", "Câu " + (i + 1));
-      b.addEventListener("click", function () { go(i); });
+      b.addEventListener("click", function () { go(i, true); });
       nav.appendChild(b);
 
       var fs = document.createElement("fieldset");
-      fs.className = "question card"; fs.id = "q-" + q.id; fs.dataset.index = i;
+      fs.className = "question card"; fs.id = "q-" + q.id; fs.dataset.index = i; fs.tabIndex = -1;
       var lg = document.createElement("legend");
       lg.textContent = "Câu " + (i + 1) + "/" + attempt.questions.length;
       var mark = document.createElement("span"); mark.className = "mark"; mark.id = "mark-" + q.id;
@@ -155,6 +203,7 @@
         var span = document.createElement("span"); span.textContent = o.text;
         label.appendChild(input); label.appendChild(span); fs.appendChild(label);
       });
+      fs.appendChild(tools(q, i));
       box.appendChild(fs);
     });
     layout();
@@ -169,10 +218,13 @@
     saveState();
   }
 
-  function go(i) {
+  // Show question i; ``focus``: move the keyboard there too (the navigator, the submit dialog's links).
+  function go(i, focus) {
     current = Math.max(0, Math.min(attempt.questions.length - 1, i));
-    if (showAll()) { var t = el("questions").children[current]; if (t) t.scrollIntoView({ behavior: "smooth" }); }
+    var t = el("questions").children[current];
+    if (showAll() && t) t.scrollIntoView({ behavior: "smooth" });
     layout();
+    if (focus && t) t.focus();
   }
 
   function remainingMs() { return Date.parse(attempt.deadline) - (Date.now() + clockOffset); }
@@ -183,7 +235,24 @@
     var text = Math.floor(s / 60) + ":" + ("0" + (s % 60)).slice(-2);
     el("countdown").textContent = text;
     el("countdown").parentNode.classList.toggle("low", s <= 60);
+    announce(s);
     if (ms <= 0 && !submitting) submit(true);
+  }
+
+  // The index of the last announcement whose time has come at s seconds left (-1: none yet).
+  function due(s) {
+    var last = -1;
+    ANNOUNCE.forEach(function (a, i) { if (s <= a[0]) last = i; });
+    return last;
+  }
+
+  // Say the time left in its live region once each point is reached; the visible countdown is not live.
+  function announce(s) {
+    var now = due(s);
+    if (now <= announced) return;
+    announced = now;
+    var a = ANNOUNCE[now];
+    el(a[2]).textContent = strings[a[1]];
   }
 
   function predictionValue() {
@@ -199,11 +268,41 @@
     var pred = predictionValue();
     el("prediction-error").hidden = pred.ok || auto;
     if (!pred.ok && !auto) return;
-    if (!auto) {
-      var left = attempt.questions.filter(function (q) { return !answers[q.id]; }).length;
-      var msg = left ? "Bạn còn " + left + " câu chưa trả lời. Vẫn nộp bài?" : "Nộp bài và kết thúc lượt thi?";
-      if (!window.confirm(msg)) return;
-    }
+    if (!auto) { confirmSubmit(); return; }
+    sendSubmit(pred, auto);
+  }
+
+  // The links of the submit dialog: one per question, each closing the dialog and going to its question.
+  function jumpList(section, items) {
+    var list = section.querySelector("ul");
+    list.innerHTML = "";
+    items.forEach(function (item) {
+      var li = document.createElement("li"), a = document.createElement("a");
+      a.href = "#q-" + item.q.id; a.textContent = questionName(item.i);
+      a.addEventListener("click", function (e) {
+        e.preventDefault();
+        el("submit-dialog").close();
+        go(item.i, true);
+      });
+      li.appendChild(a); list.appendChild(li);
+    });
+    section.hidden = !items.length;
+  }
+
+  function confirmSubmit() {
+    var all = attempt.questions.map(function (q, i) { return { q: q, i: i }; });
+    var left = all.filter(function (x) { return !answers[x.q.id]; });
+    var flagged = all.filter(function (x) { return flags[x.q.id]; });
+    el("submit-summary").textContent = left.length || flagged.length ?
+      fill(strings.summary_left, { left: left.length, flagged: flagged.length }) : strings.summary_done;
+    jumpList(el("submit-flagged"), flagged);
+    jumpList(el("submit-unanswered"), left);
+    el("submit-dialog").showModal();
+    el("cancel-submit").focus();
+  }
+
+  function sendSubmit(pred, auto) {
+    if (el("submit-dialog").open) el("submit-dialog").close();
     submitting = true;
     el("submit").disabled = true;
     el("save-state").textContent = auto ? "Hết giờ – đang nộp bài…" : "Đang nộp bài…";
@@ -234,6 +333,7 @@
     if (finished) return;
     finished = true;
     pending = {}; writePending();
+    flags = {}; writeFlags();
     clearInterval(timer);
     window.location.href = root.dataset.resultUrl;
   }
@@ -243,9 +343,20 @@
   });
   window.addEventListener("online", function () { Object.keys(pending).forEach(send); saveState(); });
   window.addEventListener("offline", saveState);
-  el("prev").addEventListener("click", function () { go(current - 1); });
-  el("next").addEventListener("click", function () { go(current + 1); });
+  // Previous and next keep the focus on their button: the question now shown is said for screen readers.
+  function step(delta) {
+    go(current + delta);
+    el("question-status").textContent = questionName(current);
+  }
+  el("prev").addEventListener("click", function () { step(-1); });
+  el("next").addEventListener("click", function () { step(1); });
   el("submit").addEventListener("click", function () { submit(false); });
+  el("cancel-submit").addEventListener("click", function () { el("submit-dialog").close(); });
+  el("confirm-submit").addEventListener("click", function () {
+    el("submit-dialog").close();
+    var pred = predictionValue();
+    if (pred.ok) sendSubmit(pred, false);
+  });
   el("show-all").addEventListener("change", function () {
     try { localStorage.setItem(modeKey, showAll() ? "1" : ""); } catch (e) { /* ignore */ }
     layout();
@@ -267,6 +378,7 @@
       // Server time at the midpoint of the round trip.
       clockOffset = Date.parse(attempt.server_time) - (sentAt + Date.now()) / 2;
       answers = attempt.answers || {};
+      flags = readFlags();
       var ids = {};
       attempt.questions.forEach(function (q) { ids[q.id] = q; });
       pending = readPending();
@@ -276,8 +388,11 @@
       writePending();
       var first = attempt.questions.findIndex(function (q) { return !answers[q.id]; });
       current = first < 0 ? 0 : first;
+      Object.keys(flags).forEach(function (qid) { if (!ids[qid]) delete flags[qid]; });
       render();
       Object.keys(pending).forEach(send);
+      announced = due(Math.max(0, Math.ceil(remainingMs() / 1000)));  // what had passed before this page
+      if (announced === ANNOUNCE.length - 1) announced -= 1;  // at zero: still say that time is up
       tick();
       timer = setInterval(tick, 250);
     }, function () {

@@ -325,6 +325,12 @@ def browser_login(page, base: str, email: str, password: str = PASSWORD) -> None
     page.click("main button[type=submit]")
 
 
+def submit_quiz(page) -> None:
+    """Submit the attempt on the quiz page: the submit button, then its dialog's confirmation (static/quiz.js)."""
+    page.click("#submit")
+    page.click("#submit-dialog #confirm-submit")
+
+
 # --- Live servers ------------------------------------------------------------------------------------------
 
 def free_port() -> int:

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from tests.chromium import PHONE
-from tests.helpers import LiveServer, browser_login, correct_option
+from tests.helpers import LiveServer, browser_login, correct_option, submit_quiz
 from tests.hostile import EXPLANATION, NAME, OPTIONS, STEM, TITLE, UNIT
 from tests.mailbox import PASSWORD, USER, reset_path
 
@@ -132,8 +132,7 @@ def test_whole_flow_on_a_phone(page, server, session, bank, contest_factory):
         fs.locator(f"input[value='{correct_option(session, aid, qid)}']").check()
     page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
     page.fill("#prediction", "1500")
-    page.once("dialog", lambda d: d.accept())
-    page.click("#submit")
+    submit_quiz(page)
     page.wait_for_selector("#result")
     assert page.inner_text("#score") == "12/20"
     assert "Đã nộp bài" in page.inner_text("#result")
@@ -363,14 +362,11 @@ def test_markup_in_names_and_questions_shows_as_text(browser, database_url, host
     context = browser.new_context(viewport=PHONE, locale="vi-VN")
     page = context.new_page()
     page.set_default_timeout(15000)
-    alerts = []  # an alert() would be a payload running; the submit's confirm() is the page's own
+    alerts = []  # an alert() would be a payload running: the page itself opens none
 
     def on_dialog(dialog):
-        if dialog.type == "confirm":
-            dialog.accept()
-        else:
-            alerts.append(dialog.message)
-            dialog.dismiss()
+        alerts.append(dialog.message)
+        dialog.dismiss()
 
     page.on("dialog", on_dialog)
     injected = "() => document.querySelectorAll('img[src=\"x\"], script:not([src])').length"
@@ -387,7 +383,7 @@ def test_markup_in_names_and_questions_shows_as_text(browser, database_url, host
             fs = page.locator(f"fieldset.question[data-index='{i}']")
             fs.locator(f"input[value='{correct_option(session, aid, fs.get_attribute('id')[2:])}']").check()
         page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
-        page.click("#submit")
+        submit_quiz(page)
         page.wait_for_selector("#result")
         assert page.inner_text("#score") == "4/4"
         assert STEM in page.locator(".review p.q").all_inner_texts()
@@ -468,8 +464,7 @@ def test_participant_downloads_their_data(phone_page, server, session, bank, con
     aid = start(page, base)
     qid, _right = answer(page, session, aid, 0)
     page.wait_for_selector("text=Đã lưu tất cả câu trả lời")
-    page.once("dialog", lambda d: d.accept())
-    page.click("#submit")
+    submit_quiz(page)
     page.wait_for_selector("#result")
     page.click("text=Thông tin của tôi")
     page.wait_for_selector("#profile")

@@ -77,6 +77,8 @@ CERTIFICATES_ISSUE = "certificates.issue"  # a batch of certificates issued (fla
 UNITS_IMPORT = "units.import"  # an organization's unit directory from a file (command line or organizer page)
 UNIT_EDIT = "unit.edit"
 ENROLLMENT_MOVE = "enrollment.move"  # staff moved a person to another unit of a contest (by account id)
+QUESTION_REPORT = "question.report"  # a participant reported a problem with a question (by account id)
+QUESTION_REPORT_RESOLVE = "question.report_resolve"  # staff resolved such a report, with a note
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -95,6 +97,8 @@ LABELS = {
     UNITS_IMPORT: "Nhập danh mục đơn vị",
     UNIT_EDIT: "Sửa đơn vị",
     ENROLLMENT_MOVE: "Chuyển đơn vị của người dự thi",
+    QUESTION_REPORT: "Báo lỗi câu hỏi",
+    QUESTION_REPORT_RESOLVE: "Xử lý báo lỗi câu hỏi",
 }
 ACTIONS = frozenset(LABELS)
 

@@ -187,6 +187,8 @@ register = declare(Rule("RATELIMIT_REGISTER_PER_IP", client_ip, "register-ip"),
 # Each request may send a mail; one account gets at most one a minute anyway (quiz.accounts.reset).
 password_reset = declare(Rule("RATELIMIT_RESET_PER_IP", client_ip, "reset-ip"))
 start = declare(Rule("RATELIMIT_START_PER_USER", person, "start"))
+# Question reports (quiz.contest.reports) land in the organizers' queue: one person cannot flood it.
+question_report = declare(Rule("RATELIMIT_REPORT_PER_USER", person, "question-report"))
 # Per process: the hot path, where a shared count buys nothing (see the module's docstring).
 answer_save = declare(Rule("RATELIMIT_SAVE_PER_ATTEMPT", attempt, "save", "PUT", per_process=True))
 

@@ -34,6 +34,7 @@ RATE_LIMITS = {
     "RATELIMIT_RESET_PER_IP": "20 per minute;200 per hour",
     "RATELIMIT_START_PER_USER": "10 per minute",
     "RATELIMIT_SAVE_PER_ATTEMPT": "120 per minute",
+    "RATELIMIT_REPORT_PER_USER": "10 per minute;50 per day",
 }
 
 

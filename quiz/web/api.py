@@ -21,7 +21,15 @@ from quiz.web.account import send_reset_link
 from quiz.web.actor import actor, client_ip
 from quiz.web.api_csrf import check_csrf
 from quiz.web.fingerprint import client_marks
-from quiz.web.payloads import attempt_json, contest_json, place_json, result_json, unit_json, user_json
+from quiz.web.payloads import (
+    attempt_json,
+    contest_json,
+    place_json,
+    report_json,
+    result_json,
+    unit_json,
+    user_json,
+)
 from quiz.web.sessions import end_stale_session
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
@@ -381,3 +389,28 @@ def ranking_versions(slug: str):
                               "by": f.frozen_by, "reason": f.reason, "rows": f.rows, "current": f.current}
                              for n, f in enumerate(ranking.versions(db.session, contest.id, rnd.id if rnd else None),
                                                    start=1)])
+
+
+@bp.post("/attempts/<attempt_id>/reports")
+@limits.question_report
+def report_question(attempt_id: str):
+    """The attempt's owner reports a problem with one of its questions (quiz.contest.reports): 201."""
+    from quiz.contest import reports
+
+    user = _current_user()
+    data = _json_body()
+    report = reports.create_report(db.session, _int_id(attempt_id, "lượt thi"), user.id, data.get("question_id"),
+                                   data.get("message"), actor(user))
+    return jsonify(report={"id": report.id, "status": report.status}), 201
+
+
+@bp.get("/question-reports")
+def question_reports():
+    """The queue of question reports for organizers and admins, their organization's contests only."""
+    from quiz.contest import reports
+
+    user = _current_user()
+    if user.role not in roles.MANAGE_CONTESTS:
+        raise DomainError("forbidden", "Chỉ ban tổ chức được xem các báo lỗi câu hỏi.")
+    rows = reports.list_reports(db.session, user, request.args.get("status", "open"))
+    return jsonify(reports=[report_json(r) for r in rows])

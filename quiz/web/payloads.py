@@ -17,6 +17,13 @@ def unit_json(unit) -> dict:
     return {"code": unit.code, "name": unit.name}
 
 
+def report_json(row) -> dict:
+    """A question report in the queue (a quiz.contest.reports.ReportRow)."""
+    r = row.report
+    return {"id": r.id, "question_code": row.question_code, "message": r.message, "status": r.status,
+            "created_at": iso(r.created_at)}
+
+
 def user_json(u: User) -> dict:
     return {"id": u.id, "full_name": u.full_name, "email": u.email, "role": u.role}
 

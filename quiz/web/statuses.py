@@ -11,7 +11,7 @@ STATUSES = {
     "not_found": 404, "round_not_found": 404,
     "attempt_closed": 409, "busy": 409, "email_taken": 409, "slug_taken": 409, "round_taken": 409,
     "not_open": 409, "contest_has_attempts": 409, "bank_too_small": 409,
-    "enrollment_required": 409, "enrollment_locked": 409,
+    "enrollment_required": 409, "enrollment_locked": 409, "report_resolved": 409,
     "invalid_fields": 422, "invalid_option": 422, "invalid_token": 422,
     "too_many_attempts": 429,
 }

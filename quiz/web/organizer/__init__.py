@@ -11,4 +11,4 @@ bp = Blueprint("organizer", __name__, url_prefix="/organizer")
 # The suspicious-pattern report shares the /organizer/contests prefix but not these roles (quiz.web.suspicious).
 restrict(bp, roles.MANAGE_CONTESTS)
 
-from quiz.web.organizer import bank, contests, units  # noqa: E402,F401  (their views register on bp)
+from quiz.web.organizer import bank, contests, reports, units  # noqa: E402,F401  (their views register on bp)

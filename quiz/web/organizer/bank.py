@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_login import current_user
 
 from quiz.bank.moodle_formats import parse_aiken, parse_gift
 from quiz.bank.question_files import (
@@ -16,6 +17,7 @@ from quiz.bank.question_files import (
     questions_bytes,
 )
 from quiz.bank.questions import ExportRow, edit_question, get_question, import_questions, search_bank, set_active
+from quiz.contest.reports import NOTE_MAX, list_reports
 from quiz.infra import audit
 from quiz.infra.extensions import db
 from quiz.messages import Problem, texts
@@ -84,8 +86,9 @@ def edit(code: str):
             report = edit_question(db.session, parsed, actor())
             flash("Đã lưu phiên bản mới của câu hỏi." if report.updated else "Không có thay đổi nào.", "success")
             return redirect(url_for("organizer.questions", q=code))
-    return render_template("organizer/edit.html", form=form, question=question, version=version), \
-        422 if request.method == "POST" else 200
+    return render_template("organizer/edit.html", form=form, question=question, version=version,
+                           reports=list_reports(db.session, current_user, "open", question_code=code),
+                           action_form=ActionForm(), note_max=NOTE_MAX), 422 if request.method == "POST" else 200
 
 
 @bp.post("/questions/<code>/active")
