@@ -75,6 +75,8 @@ PAGES = [
     ("organizer.units_list", "organizer", "/organizer/units", 200),
     ("organizer.units_list", "admin", "/organizer/units?org=lien-minh&q=htx", 200),
     ("organizer.unit_edit", "organizer", "/organizer/units/edit/HTX-TP?org=lien-minh", 200),
+    ("organizer.reports_list", "organizer", "/organizer/reports", 200),
+    ("organizer.reports_list", "organizer", "/organizer/reports?status=resolved", 200),
     ("suspicious.show", "organizer", "/organizer/contests/{slug}/suspicious", 200),
     ("suspicious.attempt", "judge", "/organizer/contests/{slug}/attempts/{finished_attempt}", 200),
     ("dashboard.index", "judge", "/results/", 200),
