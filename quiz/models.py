@@ -68,6 +68,11 @@ class Organization(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
 
+# Indexes a migration creates only where the database allows it, so the models do not declare them: on
+# PostgreSQL with pg_trgm, a trigram index on unit.search_text for the unit search (migration 4f8b2c6d1e90).
+OPTIONAL_INDEXES = frozenset({"ix_unit_search_trgm"})
+
+
 class Unit(db.Model):
     """One unit (a cooperative, a commune's office...) in an organization's directory: participants of the
     organization's contests pick theirs once per contest (Enrollment), so two spellings never split a unit."""
