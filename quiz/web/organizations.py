@@ -58,9 +58,9 @@ def organization_new():
     return redirect(url_for("organizations.organizations_list"))
 
 
-@bp.route("/<slug>/edit", methods=["GET", "POST"])
-def organization_edit(slug: str):
-    org = organizations.get_organization(db.session, slug)
+@bp.route("/<org_slug>/edit", methods=["GET", "POST"])
+def organization_edit(org_slug: str):
+    org = organizations.get_organization(db.session, org_slug)
     form = OrganizationForm(data={"slug": org.slug, "name": org.name, "contact": org.contact})
     if not form.validate_on_submit():
         return _show(form, org)
