@@ -74,6 +74,7 @@ def register_blueprints(app: Flask) -> None:
     from quiz.web.certificates import bp as certificates_bp  # also adds its routes to the API's blueprint
     from quiz.web.dashboard import bp as dashboard_bp
     from quiz.web.ops import bp as ops_bp
+    from quiz.web.organizations import bp as organizations_bp
     from quiz.web.organizer import bp as organizer_bp
     from quiz.web.pages import bp as pages_bp
     from quiz.web.preferences import bp as preferences_bp
@@ -88,6 +89,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizer_bp)
     app.register_blueprint(dashboard_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(organizations_bp)
     app.register_blueprint(suspicious_bp)
     app.register_blueprint(judges_bp)
     app.register_blueprint(ops_bp)

@@ -481,7 +481,8 @@ orgs_cli = AppGroup("orgs", help="Organizations that run contests.")
 @click.option("--slug", required=True)
 @click.option("--name", required=True)
 @click.option("--contact", default="", help="address, phone, email: shown on its contests' pages")
-@click.option("--logo", "logo_file", default=None, type=click.Path(dir_okay=False), help="a PNG image (at most 1 MB)")
+@click.option("--logo", "logo_file", default=None, type=click.Path(dir_okay=False),
+              help="a PNG or JPEG image (at most 1 MB)")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
 @by_option
 def orgs_create(slug, name, contact, logo_file, if_missing, by):

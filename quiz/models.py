@@ -61,11 +61,16 @@ class Organization(db.Model):
     slug: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     contact: Mapped[str] = mapped_column(Text, default="", server_default="")
-    # The logo as PNG bytes (checked at creation), loaded only when served; logo_hash (None: no logo) names its
-    # version in the logo's URL, so browsers may keep it.
+    # The logo as PNG or JPEG bytes (checked when uploaded), loaded only when served; logo_hash (None: no logo)
+    # names its version in the logo's URL, so browsers may keep it.
     logo: Mapped[bytes | None] = deferred(mapped_column(LargeBinary))
     logo_hash: Mapped[str | None] = mapped_column(String(16))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+# Indexes a migration creates only where the database allows it, so the models do not declare them: on
+# PostgreSQL with pg_trgm, a trigram index on unit.search_text for the unit search (migration 4f8b2c6d1e90).
+OPTIONAL_INDEXES = frozenset({"ix_unit_search_trgm"})
 
 
 class Unit(db.Model):

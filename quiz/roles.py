@@ -39,6 +39,12 @@ READ_SUSPICIOUS = (ORGANIZER, JUDGE, ADMIN)
 # Read and export the audit log (/admin).
 READ_AUDIT = (ADMIN,)
 
+# Create and edit organizations, their names, contacts and logos (/admin/organizations, ``flask orgs create``).
+# Admins only: an organization is a tenant of the platform whose staff see only its contests, so making one is
+# the platform's decision, not an organizer's. Platform organizers (no organization) run contests for every
+# organization but do not make organizations; staff of an organization never reach these pages (403).
+MANAGE_ORGANIZATIONS = (ADMIN,)
+
 # Freeze a closed ranking again from the attempts as they are now (``flask ranking freeze --by``).
 REFREEZE_RANKING = (ADMIN,)
 

@@ -46,7 +46,7 @@ def world(client_app, session, bank, contest_factory, user_factory):
             + ["Đặng Văn Làm", "dang-lam@example.vn", "0922 555 666", "203.0.113.99"]}
 
 
-SAMPLES = {"slug": "thi-thu", "code": "T-000", "filename": "app.css", "token": "khong-hop-le"}
+SAMPLES = {"slug": "thi-thu", "code": "T-000", "filename": "app.css", "token": "khong-hop-le", "org_slug": "hai-phong"}
 
 
 def every_get_path(app, other_attempt: int, question_id: str) -> list[str]:

@@ -48,8 +48,9 @@ def test_the_policy():
     assert set(roles.READ_RESULTS) == set(roles.READ_SUSPICIOUS) == set(roles.STAFF)  # judges too
     assert set(roles.READ_AUDIT) == set(roles.REFREEZE_RANKING) == {"admin"}
     assert set(roles.ORGANIZATION_STAFF) == {"organizer", "judge"}  # staff who may belong to one organization
+    assert set(roles.MANAGE_ORGANIZATIONS) == {"admin"}  # not platform organizers: making a tenant is the admins'
     groups = [roles.STAFF, roles.MANAGE_CONTESTS, roles.READ_RESULTS, roles.READ_SUSPICIOUS, roles.READ_AUDIT,
-              roles.REFREEZE_RANKING]
+              roles.REFREEZE_RANKING, roles.MANAGE_ORGANIZATIONS]
     assert all(set(group) <= set(roles.ALL) and roles.PARTICIPANT not in group for group in groups)
 
 
@@ -109,7 +110,8 @@ GROUPS = {"organizer": roles.MANAGE_CONTESTS, "suspicious": roles.READ_SUSPICIOU
           "admin": roles.READ_AUDIT, "api.stats": roles.READ_RESULTS, "api.winners": roles.READ_RESULTS,
           "judges": roles.JUDGE_VERDICTS, "api.set_verdict": roles.JUDGE_VERDICTS,
           "api.ranking_versions": roles.READ_RESULTS, "api.certificates_zip": roles.READ_RESULTS,
-          "api.ceremony_report": roles.READ_RESULTS, "api.question_reports": roles.MANAGE_CONTESTS}
+          "api.ceremony_report": roles.READ_RESULTS, "api.question_reports": roles.MANAGE_CONTESTS,
+          "organizations": roles.MANAGE_ORGANIZATIONS}
 
 
 def staff_routes(app):

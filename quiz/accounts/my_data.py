@@ -1,4 +1,5 @@
-"""A participant's own data as one JSON document: the profile and every attempt as it was shown.
+"""A participant's own data as one JSON document: the profile, the units they enrolled in (one per contest of an
+organization with a unit directory) and every attempt as it was shown.
 
 The right answers (with explanations) are included only where the contest's review policy shows them at
 this moment, exactly as the result page would (quiz.contest.review.review_allowed): never for an attempt still
@@ -16,7 +17,7 @@ from quiz.contest.answer_sheets import answer_sheets
 from quiz.contest.review import review_allowed
 from quiz.errors import DomainError
 from quiz.infra.database import reading
-from quiz.models import Attempt, Contest, Round, User, utcnow
+from quiz.models import Attempt, Contest, Enrollment, Round, Unit, User, utcnow
 from quiz.timeutil import iso
 
 KEY_FIELDS = ("correct_answer", "explanation", "article")
@@ -33,6 +34,7 @@ def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
                          .outerjoin(Round, Round.id == Attempt.round_id).where(Attempt.user_id == user_id)
                          .order_by(Attempt.started_at, Attempt.id)).all()
         papers = answer_sheets(s, [a.id for a, _c, _r in rows])
+        enrollments = _enrollments(s, user_id)
     attempts = []
     for a, c, round_number in rows:
         shown = review_allowed(a, c, now)
@@ -50,8 +52,18 @@ def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
                     "locality": u.locality, "locality_code": u.locality_code, "role": u.role,
                     "created_at": iso(u.created_at),
                     "registered_ip": u.registered_ip, "registered_device": u.registered_device},
+        "enrollments": enrollments,
         "attempts": attempts,
     }
+
+
+def _enrollments(s: Session, user_id: int) -> list[dict]:
+    """Each contest's unit the person enrolled in (or was moved to by staff), with when, oldest first."""
+    rows = s.execute(select(Contest.slug, Contest.title, Unit.code, Unit.name, Enrollment.enrolled_at)
+                     .join(Contest, Contest.id == Enrollment.contest_id).join(Unit, Unit.id == Enrollment.unit_id)
+                     .where(Enrollment.user_id == user_id).order_by(Enrollment.enrolled_at, Contest.id)).all()
+    return [{"contest": {"slug": slug, "title": title}, "unit": {"code": code, "name": name},
+             "enrolled_at": iso(at)} for slug, title, code, name, at in rows]
 
 
 def my_attempts(s: Session, user_id: int) -> list:

@@ -73,6 +73,7 @@ AUDIT_EXPORT = "audit.export"
 VERDICT_SET = "verdict.set"  # a judge's verdict on a person (verified, disqualified, pending again)
 PRIVACY_ERASE = "privacy.erase"  # a person's data erased, on request or by the retention purge (by account id)
 ORG_CREATE = "org.create"
+ORG_EDIT = "org.edit"  # an organization's name, contact or logo (its slug never changes)
 CERTIFICATES_ISSUE = "certificates.issue"  # a batch of certificates issued (flask certificates, the judges' zip)
 UNITS_IMPORT = "units.import"  # an organization's unit directory from a file (command line or organizer page)
 UNIT_EDIT = "unit.edit"
@@ -92,6 +93,7 @@ LABELS = {
     PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
     ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
     ORG_CREATE: "Tạo tổ chức",
+    ORG_EDIT: "Sửa tổ chức",
     CERTIFICATES_ISSUE: "Cấp giấy chứng nhận",
     VERDICT_SET: "Quyết định của ban giám khảo",
     UNITS_IMPORT: "Nhập danh mục đơn vị",

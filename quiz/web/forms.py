@@ -1,4 +1,5 @@
 """Page forms (Flask-WTF: CSRF included). Field rules come from quiz.accounts.users.validate_profile."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -113,6 +114,16 @@ class UnitForm(FlaskForm):
     name = StringField("Tên đơn vị")
     locality_code = StringField("Mã phường, xã (5 chữ số, có thể để trống)")
     headcount = StringField("Số thành viên, người lao động (có thể để trống)")
+
+
+class OrganizationForm(FlaskForm):
+    """An organization's page form; the domain (quiz.contest.organizations) checks every value."""
+    slug = StringField(_l("Mã tổ chức (chữ thường không dấu, số, dấu “-”; không đổi được sau khi tạo)"))
+    name = StringField(_l("Tên tổ chức"))
+    contact = TextAreaField(_l("Liên hệ (địa chỉ, điện thoại, email: hiện trên trang các cuộc thi)"))
+    logo = FileField(_l("Biểu trưng (ảnh PNG hoặc JPEG, tối đa 1 MB)"),
+                     validators=[FileAllowed(["png", "jpg", "jpeg"], _l("Chỉ nhận ảnh .png, .jpg, .jpeg."))])
+    remove_logo = BooleanField(_l("Bỏ biểu trưng hiện có"))
 
 
 class MoveForm(FlaskForm):

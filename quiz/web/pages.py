@@ -92,11 +92,12 @@ def rules(slug: str):
 
 @bp.get("/orgs/<slug>/logo.png")
 def logo(slug: str):
-    """An organization's logo (checked as PNG when it was stored); its URL names its version (?v=hash)."""
-    from quiz.contest.organizations import logo_of
+    """An organization's logo (checked as PNG or JPEG when it was stored; the path says .png for every kind, the
+    media type is the image's own); its URL names its version (?v=hash)."""
+    from quiz.contest.organizations import logo_mimetype, logo_of
 
     data, digest = logo_of(db.session, slug)
-    response = current_app.response_class(data, mimetype="image/png")
+    response = current_app.response_class(data, mimetype=logo_mimetype(data))
     response.headers["Cache-Control"] = "public, max-age=86400"
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.set_etag(digest)
