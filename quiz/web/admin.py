@@ -67,9 +67,3 @@ def audit_csv():
     response.headers["Content-Disposition"] = 'attachment; filename="nhat-ky-thao-tac.csv"'
     return response
 
-
-@bp.app_template_filter("vn_time_s")
-def vn_time_s(value) -> str:
-    from flask_babel import format_datetime
-
-    return format_datetime(value, "HH:mm:ss dd/MM/yyyy") if value else ""

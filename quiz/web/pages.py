@@ -155,19 +155,3 @@ def attempt(attempt_id: int):
     return render_template("quiz.html", contest=c, attempt_id=a.id)
 
 
-@bp.app_template_filter("vn_time")
-def vn_time(value) -> str:
-    """Show a time as Vietnamese readers expect: 08:00 01/12/2026 in Viet Nam's time zone."""
-    from flask_babel import format_datetime
-
-    return format_datetime(value, "HH:mm dd/MM/yyyy") if value else ""
-
-
-@bp.app_template_filter("duration")
-def duration(ms) -> str:
-    """Show milliseconds as '12 phút 05 giây'."""
-    if ms is None:
-        return "–"
-    seconds = round(ms / 1000)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes} phút {seconds:02d} giây" if minutes else f"{seconds} giây"

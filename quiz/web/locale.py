@@ -1,0 +1,119 @@
+"""The request's language: ``?lang=vi|en`` chosen and remembered (the session and a year-long cookie, so the
+choice outlives a logout), else the remembered choice, else the best match of ``Accept-Language``, else
+Vietnamese. Domain texts (``DomainError`` messages and field messages, Vietnamese msgids marked with
+``quiz.i18n.N_``) are translated here, at the web boundary; numbers and dates are formatted per language."""
+from __future__ import annotations
+
+from flask import Flask, g, request, session
+from flask_babel import format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import gettext as _
+
+from quiz.errors import DomainError
+from quiz.i18n import DEFAULT, LANGUAGES
+
+COOKIE = "lang"
+COOKIE_AGE_S = 365 * 24 * 3600
+
+
+def select() -> str:
+    """Flask-Babel's locale selector."""
+    chosen = request.args.get("lang")
+    if chosen in LANGUAGES:
+        if session.get("lang") != chosen:
+            session["lang"] = chosen
+        g.lang_chosen = chosen
+        return chosen
+    remembered = session.get("lang") or request.cookies.get(COOKIE)
+    if remembered in LANGUAGES:
+        return remembered
+    return request.accept_languages.best_match(LANGUAGES, default=DEFAULT)
+
+
+def current() -> str:
+    """The request's language code ('vi' or 'en')."""
+    return str(get_locale() or DEFAULT)
+
+
+def _remember(response):
+    chosen = g.get("lang_chosen")
+    if chosen is None and request.args.get("lang") in LANGUAGES:
+        chosen = select()
+    if chosen and request.cookies.get(COOKIE) != chosen:
+        response.set_cookie(COOKIE, chosen, max_age=COOKIE_AGE_S, samesite="Lax", httponly=True)
+    return response
+
+
+def text(message: str, values: dict | None = None) -> str:
+    """A Vietnamese msgid in the request's language, its ``%(name)s`` filled from ``values``."""
+    return _(message, **values) if values else _(message)
+
+
+def _field_text(value):
+    return text(value) if isinstance(value, str) else value
+
+
+def error_json(exc: DomainError) -> dict:
+    """The API's error object in the request's language; the code never changes."""
+    body = {"code": exc.code, "message": error_message(exc)}
+    if exc.fields:
+        body["fields"] = {name: _field_text(v) for name, v in exc.fields.items()}
+    return {"error": body}
+
+
+def error_message(exc: DomainError) -> str:
+    return text(exc.template, exc.values)
+
+
+def field_errors(exc: DomainError) -> dict:
+    return {name: _field_text(v) for name, v in (exc.fields or {}).items()}
+
+
+def number(value) -> str:
+    """1234567 -> '1.234.567' (vi) or '1,234,567' (en); 3.5 -> '3,50' / '3.50'; None -> '–'."""
+    if value is None:
+        return "–"
+    if isinstance(value, int):
+        return format_decimal(value)
+    return format_decimal(value, format="#,##0.00")
+
+
+def percent(share) -> str:
+    """0.159 -> '15,90%' (vi) or '15.90%' (en)."""
+    return "–" if share is None else format_percent(share, format="#,##0.00%")
+
+
+def minutes(seconds) -> str:
+    """A time limit in minutes: 1200 -> '20', 90 -> '1,5' (vi) or '1.5' (en)."""
+    return format_decimal(round(seconds / 60, 1), format="#,##0.#")
+
+
+DATETIME_FORMATS = {"vi": ("HH:mm dd/MM/yyyy", "HH:mm:ss dd/MM/yyyy"),
+                    "en": ("d MMM yyyy, HH:mm", "d MMM yyyy, HH:mm:ss")}
+
+
+def when(value, seconds: bool = False) -> str:
+    """A time in Viet Nam's time zone, as the language writes it: 08:00 01/12/2026 or 1 Dec 2026, 08:00."""
+    if not value:
+        return ""
+    return format_datetime(value, DATETIME_FORMATS.get(current(), DATETIME_FORMATS[DEFAULT])[seconds])
+
+
+def duration(ms) -> str:
+    """Milliseconds as '12 phút 05 giây' / '12 min 05 s'."""
+    if ms is None:
+        return "–"
+    minutes_, seconds = divmod(round(ms / 1000), 60)
+    if minutes_:
+        return _("%(m)s phút %(s)s giây", m=minutes_, s=f"{seconds:02d}")
+    return _("%(s)s giây", s=seconds)
+
+
+def init_app(app: Flask) -> None:
+    app.after_request(_remember)
+    app.add_template_filter(number, "number")
+    app.add_template_filter(percent, "percent")
+    app.add_template_filter(minutes, "minutes")
+    app.add_template_filter(duration, "duration")
+    app.add_template_filter(when, "vn_time")
+    app.add_template_filter(lambda value: when(value, seconds=True), "vn_time_s")
+    app.jinja_env.globals["current_language"] = current
