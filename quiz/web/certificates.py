@@ -13,6 +13,7 @@ from quiz.contest.ranking import mask_name
 from quiz.contest.rounds import get_round
 from quiz.errors import DomainError, invalid
 from quiz.files import certificates as pdfs
+from quiz.i18n import N_
 from quiz.infra.extensions import db
 from quiz.timeutil import iso
 from quiz.web.actor import actor
@@ -90,7 +91,7 @@ def _register(api) -> None:
         user = _current_user()
         cert, contest, rnd = certificates.owned(db.session, code)
         if cert.user_id != user.id and (user.role not in roles.READ_RESULTS or not scope.can_manage(user, contest)):
-            raise DomainError("forbidden", "Bạn chỉ tải được giấy chứng nhận của mình.")
+            raise DomainError("forbidden", N_("Bạn chỉ tải được giấy chứng nhận của mình."))
         data = renderer_for(contest, rnd).render(cert.kind, pdfs.stamp_of(cert, base_url()))
         response = current_app.response_class(data, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{pdfs.file_name(cert)}"'
@@ -104,7 +105,7 @@ def _register(api) -> None:
 
         contest = contests.get_contest(db.session, slug)
         if _current_user().role not in roles.READ_RESULTS:
-            raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được tải giấy chứng nhận.")
+            raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được tải giấy chứng nhận."))
         scope.require(_current_user(), contest)  # an organization's staff: only its own contests
         rnd = get_round(db.session, contest, request.args.get("round"))
         kinds = kinds_of(request.args.get("kind", "all"))
@@ -123,7 +124,7 @@ def _register(api) -> None:
 
         contest = contests.get_contest(db.session, slug)
         if _current_user().role not in roles.READ_RESULTS:
-            raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được tải báo cáo.")
+            raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được tải báo cáo."))
         scope.require(_current_user(), contest)  # an organization's staff: only its own contests
         rnd = get_round(db.session, contest, request.args.get("round"))
         response = current_app.response_class(build(db.session, contest, rnd, org_name(contest)),
@@ -137,7 +138,7 @@ def kinds_of(text: str) -> tuple:
     if text == "all":
         return certificates.KINDS
     if text not in certificates.KINDS:
-        raise invalid({"kind": "prize, participation or all"}, "Loại giấy chứng nhận không hợp lệ.")
+        raise invalid({"kind": "prize, participation or all"}, N_("Loại giấy chứng nhận không hợp lệ."))
     return (text,)
 
 

@@ -4,6 +4,8 @@ Vietnamese. Domain texts (``DomainError`` messages and field messages, Vietnames
 ``quiz.i18n.N_``) are translated here, at the web boundary; numbers and dates are formatted per language."""
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Flask, g, request, session
 from flask_babel import format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
@@ -108,6 +110,13 @@ def duration(ms) -> str:
     return _("%(s)s giây", s=seconds)
 
 
+def language_url(lang: str) -> str:
+    """This page in ``lang``: its path and query with ``lang`` set (a page answering a POST links to its GET)."""
+    args = request.args.to_dict(flat=False)
+    args["lang"] = [lang]
+    return request.path + "?" + urlencode(args, doseq=True)
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_remember)
     app.add_template_filter(number, "number")
@@ -116,4 +125,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(duration, "duration")
     app.add_template_filter(when, "vn_time")
     app.add_template_filter(lambda value: when(value, seconds=True), "vn_time_s")
-    app.jinja_env.globals["current_language"] = current
+    app.jinja_env.globals.update(current_language=current, language_url=language_url)
