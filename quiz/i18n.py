@@ -17,3 +17,17 @@ def language_or_default(value: str | None) -> str:
     """A supported language code from ``value`` ('en', 'EN', 'en-GB'), else the default."""
     code = (value or "").strip().lower()[:2]
     return code if code in LANGUAGES else DEFAULT
+
+
+class Text(str):
+    """A Vietnamese text made from a msgid and values (``Text(N_("từ %(n)s ký tự"), n=5)``): a plain ``str`` for
+    whoever reads it as it is (the command line, the logs), which keeps its msgid and values so the web layer
+    can say it in another language."""
+
+    template: str
+    values: dict
+
+    def __new__(cls, template: str, **values):
+        text = super().__new__(cls, template % values if values else template)
+        text.template, text.values = template, values
+        return text

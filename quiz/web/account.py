@@ -5,6 +5,7 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -12,6 +13,7 @@ from quiz.accounts import privacy, reset, users
 from quiz.errors import DomainError
 from quiz.infra import limits, mail
 from quiz.infra.extensions import db
+from quiz.web import locale
 from quiz.web.actor import actor, client_ip
 from quiz.web.fingerprint import client_marks
 from quiz.web.forms import (
@@ -115,15 +117,17 @@ def send_reset_link(email) -> None:
     answer is the same, and as quick, whether or not the email is registered (quiz.accounts.reset)."""
     address = reset.check_email(email)
     base = current_app.config["PUBLIC_URL"] or request.host_url
-    mail.later(current_app._get_current_object(), _mail_link, address, base)
+    mail.later(current_app._get_current_object(), _mail_link, address, base, locale.current())
 
 
-def _mail_link(address: str, base: str) -> None:
-    """Background job, in the app's context."""
+def _mail_link(address: str, base: str, lang: str) -> None:
+    """Background job, in the app's context; the mail in the language of the page that asked for it."""
     config = current_app.config
     message = reset.link_mail(db.session, address, current_app.secret_key, base, config["PASSWORD_RESET_MAX_AGE_S"])
     if message is not None:
-        mail.send(config, *message, current_app.logger)
+        to, subject, body = message
+        with force_locale(lang):
+            mail.send(config, to, locale.text(subject), locale.text(body), current_app.logger)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])

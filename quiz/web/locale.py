@@ -6,19 +6,21 @@ from __future__ import annotations
 
 from urllib.parse import urlencode
 
-from flask import Flask, g, request, session
+from flask import Flask, g, has_request_context, request, session
 from flask_babel import format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 
 from quiz.errors import DomainError
-from quiz.i18n import DEFAULT, LANGUAGES
+from quiz.i18n import DEFAULT, LANGUAGES, Text
 
 COOKIE = "lang"
 COOKIE_AGE_S = 365 * 24 * 3600
 
 
 def select() -> str:
-    """Flask-Babel's locale selector."""
+    """Flask-Babel's locale selector (outside a request, e.g. a command: Vietnamese)."""
+    if not has_request_context():
+        return DEFAULT
     chosen = request.args.get("lang")
     if chosen in LANGUAGES:
         if session.get("lang") != chosen:
@@ -46,7 +48,10 @@ def _remember(response):
 
 
 def text(message: str, values: dict | None = None) -> str:
-    """A Vietnamese msgid in the request's language, its ``%(name)s`` filled from ``values``."""
+    """A Vietnamese msgid in the request's language, its ``%(name)s`` filled from ``values`` (or from the
+    message's own, for a ``quiz.i18n.Text``)."""
+    if values is None and isinstance(message, Text):
+        message, values = message.template, message.values
     return _(message, **values) if values else _(message)
 
 
@@ -63,7 +68,7 @@ def error_json(exc: DomainError) -> dict:
 
 
 def error_message(exc: DomainError) -> str:
-    return text(exc.template, exc.values)
+    return text(exc.message)
 
 
 def field_errors(exc: DomainError) -> dict:
