@@ -650,14 +650,25 @@ def privacy_purge(closed_before: str, keep_winners: bool, by: str | None):
     click.echo(f"{report.erased:,} people erased (contests closed before {when.isoformat()}){kept}")
 
 
+lang_option = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+                           help="the language of the PDFs")
+
+
+def _wording(lang: str):
+    from quiz.web.locale import wording
+
+    return wording(lang)
+
+
 @click.command("certificates")
 @click.argument("slug")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="FILE.zip")
 @click.option("--round", "round_", default=None)
 @click.option("--kind", type=click.Choice(["prize", "participation", "all"]), default="all", show_default=True)
 @click.option("--base-url", default=None, help="where /verify is served (default: PUBLIC_URL)")
+@lang_option
 @by_option
-def certificates_command(slug, out, round_, kind, base_url, by):
+def certificates_command(slug, out, round_, kind, base_url, lang, by):
     """One PDF certificate per person in a zip, issuing those not yet issued."""
     from flask import current_app
 
@@ -674,8 +685,9 @@ def certificates_command(slug, out, round_, kind, base_url, by):
     rnd = _round_or_fail(contest, round_)
     kinds = certificates.KINDS if kind == "all" else (kind,)
     certs = certificates.issue(db.session, contest, rnd, kinds, actor)
-    org = current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG
-    renderer = pdfs.Renderer(org, contest.title, certificates.round_title(rnd))
+    words = _wording(lang)
+    org = current_app.config.get("PLATFORM_NAME") or words.tr(pdfs.DEFAULT_ORG)
+    renderer = pdfs.Renderer(org, contest.title, certificates.round_title(rnd, words.tr), tr=words.tr)
     partial = Path(out).with_name(Path(out).name + ".partial")
     with partial.open("wb") as f, click.progressbar(length=len(certs), label="certificates",
                                                     file=sys.stderr) as bar:
@@ -688,7 +700,8 @@ def certificates_command(slug, out, round_, kind, base_url, by):
 @click.argument("slug")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="FILE.pdf")
 @click.option("--round", "round_", default=None)
-def report_command(slug, out, round_):
+@lang_option
+def report_command(slug, out, round_, lang):
     """The ceremony report as a PDF."""
     from flask import current_app
 
@@ -699,7 +712,9 @@ def report_command(slug, out, round_):
         fail("error: --out must end in .pdf")
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
-    data = ceremony_report(db.session, contest, rnd, current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG)
+    words = _wording(lang)
+    org = current_app.config.get("PLATFORM_NAME") or words.tr(pdfs.DEFAULT_ORG)
+    data = ceremony_report(db.session, contest, rnd, org, words)
     Path(out).write_bytes(data)
     click.echo(f"report written to {out}")
 

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from quiz.contest.prizes import prize_for, prize_places
 from quiz.contest.ranking import current_freeze
 from quiz.errors import DomainError, not_found
-from quiz.i18n import N_
+from quiz.i18n import N_, vietnamese
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
@@ -50,10 +50,10 @@ def tiers_of(contest: Contest, rnd: Round | None) -> list | None:
     return rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
 
 
-def round_title(rnd: Round | None) -> str | None:
+def round_title(rnd: Round | None, tr=vietnamese) -> str | None:
     if rnd is None:
         return None
-    return rnd.title or f"Vòng {rnd.number}"
+    return rnd.title or tr(N_("Vòng %(n)s"), n=rnd.number)
 
 
 def due(s: Session, contest: Contest, rnd: Round | None, kind: str, user_id: int | None = None) -> tuple[list, str]:

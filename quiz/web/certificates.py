@@ -16,6 +16,7 @@ from quiz.files import certificates as pdfs
 from quiz.i18n import N_
 from quiz.infra.extensions import db
 from quiz.timeutil import iso
+from quiz.web import locale
 from quiz.web.actor import actor
 
 bp = Blueprint("certificates", __name__)
@@ -28,19 +29,21 @@ def base_url() -> str:
 
 def org_name(contest) -> str:
     org = getattr(contest, "organization", None)
-    return getattr(org, "name", None) or current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG
+    return getattr(org, "name", None) or current_app.config.get("PLATFORM_NAME") or locale.text(pdfs.DEFAULT_ORG)
 
 
 def renderer_for(contest, rnd) -> pdfs.Renderer:
     """A renderer for the contest's or round's page, kept per worker: the template is made once (about 50 ms,
     half a second for the very first, which cuts the font), each certificate then takes a few ms."""
-    org = getattr(contest, "organization", None)
-    return _renderer(org_name(contest), contest.title, certificates.round_title(rnd), getattr(org, "logo", None))
+    org, words = getattr(contest, "organization", None), locale.wording()
+    return _renderer(org_name(contest), contest.title, certificates.round_title(rnd, words.tr),
+                     getattr(org, "logo", None), words.code)
 
 
 @lru_cache(maxsize=32)
-def _renderer(org: str, title: str, round_title: str | None, logo: bytes | None) -> pdfs.Renderer:
-    return pdfs.Renderer(org, title, round_title, logo)
+def _renderer(org: str, title: str, round_title: str | None, logo: bytes | None,
+              lang: str) -> pdfs.Renderer:
+    return pdfs.Renderer(org, title, round_title, logo, locale.translator(lang))
 
 
 def checked_json(c: certificates.Checked) -> dict:
@@ -68,7 +71,7 @@ def verify(code: str):
             raise
         return render_template("verify.html", checked=None, code=code[:40]), 404
     return render_template("verify.html", checked=checked, body=checked_json(checked),
-                           round_title=certificates.round_title(checked.round))
+                           round_title=certificates.round_title(checked.round, locale.translator(locale.current())))
 
 
 def _register(api) -> None:
@@ -127,7 +130,7 @@ def _register(api) -> None:
             raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được tải báo cáo."))
         scope.require(_current_user(), contest)  # an organization's staff: only its own contests
         rnd = get_round(db.session, contest, request.args.get("round"))
-        response = current_app.response_class(build(db.session, contest, rnd, org_name(contest)),
+        response = current_app.response_class(build(db.session, contest, rnd, org_name(contest), locale.wording()),
                                               mimetype="application/pdf")
         name = f"bao-cao-{contest.slug}" + (f"-vong-{rnd.number}" if rnd else "") + ".pdf"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'

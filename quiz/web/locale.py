@@ -7,11 +7,11 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from flask import Flask, g, has_request_context, request, session
-from flask_babel import format_datetime, format_decimal, format_percent, get_locale
+from flask_babel import force_locale, format_datetime, format_decimal, format_percent, get_locale
 from flask_babel import gettext as _
 
 from quiz.errors import DomainError
-from quiz.i18n import DEFAULT, LANGUAGES, Text
+from quiz.i18n import DEFAULT, LANGUAGES, Text, Wording
 
 COOKIE = "lang"
 COOKIE_AGE_S = 365 * 24 * 3600
@@ -111,7 +111,7 @@ def duration(ms) -> str:
         return "–"
     minutes_, seconds = divmod(round(ms / 1000), 60)
     if minutes_:
-        return _("%(m)s phút %(s)s giây", m=minutes_, s=f"{seconds:02d}")
+        return _("%(m)s phút %(s)s giây", m=minutes_, s=str(seconds).zfill(2))
     return _("%(s)s giây", s=seconds)
 
 
@@ -120,6 +120,20 @@ def language_url(lang: str) -> str:
     args = request.args.to_dict(flat=False)
     args["lang"] = [lang]
     return request.path + "?" + urlencode(args, doseq=True)
+
+
+def translator(lang: str):
+    """``gettext`` in ``lang`` whatever the request's language (quiz.i18n.vietnamese's shape)."""
+    def tr(message: str, **values) -> str:
+        with force_locale(lang):
+            return _(message, **values)
+    return tr
+
+
+def wording(lang: str | None = None) -> Wording:
+    """The request's language (or ``lang``) for files made in the domain: PDFs, mails."""
+    lang = lang or current()
+    return Wording(lang, translator(lang))
 
 
 def init_app(app: Flask) -> None:
