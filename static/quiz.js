@@ -3,6 +3,7 @@
 // clock and submits at zero. Unsaved choices survive a reload in localStorage.
 (function () {
   "use strict";
+  var t = window.quizText;
   var root = document.getElementById("quiz");
   if (!root) return;
   var attemptId = root.dataset.attemptId;
@@ -59,9 +60,9 @@
     if (!box) return;
     box.hidden = !down;
     if (down) {
-      box.textContent = "Máy chủ đang tạm gián đoạn kết nối tới cơ sở dữ liệu. Các câu trả lời chưa lưu vẫn được " +
-        "giữ trên máy này và sẽ được lưu tự động khi máy chủ hoạt động lại (thử lại sau " +
-        Math.round(waitMs / 1000) + " giây). Bạn không cần tải lại trang.";
+      box.textContent = t("Máy chủ đang tạm gián đoạn kết nối tới cơ sở dữ liệu. Các câu trả lời chưa lưu vẫn được " +
+        "giữ trên máy này và sẽ được lưu tự động khi máy chủ hoạt động lại (thử lại sau %(n)s giây). Bạn không " +
+        "cần tải lại trang.", {n: Math.round(waitMs / 1000)});
     }
   }
 
@@ -69,12 +70,12 @@
     var n = Object.keys(pending).length;
     var box = el("save-state");
     if (!attempt) return;
-    if (n === 0) { box.textContent = "✓ Đã lưu tất cả câu trả lời"; box.className = "save-state saved"; }
-    else if (serverDown) { box.textContent = "Máy chủ tạm gián đoạn – " + n + " câu chưa lưu, đã giữ trên máy này, sẽ tự lưu lại"; box.className = "save-state offline"; }
-    else if (navigator.onLine === false) { box.textContent = "Mất kết nối – " + n + " câu chưa lưu, sẽ tự lưu lại"; box.className = "save-state offline"; }
-    else { box.textContent = "Đang lưu " + n + " câu…"; box.className = "save-state saving"; }
+    if (n === 0) { box.textContent = t("✓ Đã lưu tất cả câu trả lời"); box.className = "save-state saved"; }
+    else if (serverDown) { box.textContent = t("Máy chủ tạm gián đoạn – %(n)s câu chưa lưu, đã giữ trên máy này, sẽ tự lưu lại", {n: n}); box.className = "save-state offline"; }
+    else if (navigator.onLine === false) { box.textContent = t("Mất kết nối – %(n)s câu chưa lưu, sẽ tự lưu lại", {n: n}); box.className = "save-state offline"; }
+    else { box.textContent = t("Đang lưu %(n)s câu…", {n: n}); box.className = "save-state saving"; }
     var unanswered = attempt.questions.filter(function (q) { return !answers[q.id]; }).length;
-    el("unanswered").textContent = unanswered ? "Bạn còn " + unanswered + " câu chưa trả lời." : "Bạn đã trả lời tất cả các câu.";
+    el("unanswered").textContent = unanswered ? t("Bạn còn %(n)s câu chưa trả lời.", {n: unanswered}) : t("Bạn đã trả lời tất cả các câu.");
     attempt.questions.forEach(function (q, i) {
       var b = el("nav-" + q.id);
       if (!b) return;
@@ -82,7 +83,7 @@
       b.classList.toggle("unsaved", !!pending[q.id]);
       b.classList.toggle("current", i === current && !showAll());
       var mark = el("mark-" + q.id);
-      if (mark) mark.textContent = pending[q.id] ? "đang lưu…" : (answers[q.id] ? "đã lưu" : "");
+      if (mark) mark.textContent = pending[q.id] ? t("đang lưu…") : (answers[q.id] ? t("đã lưu") : "");
     });
   }
 
@@ -102,9 +103,9 @@
         finish();
       } else if (res.status === 422 || res.status === 400) {
         delete pending[qid]; writePending(); saveState();
-        showError((res.data && res.data.error && res.data.error.message) || "Câu trả lời không hợp lệ.");
+        showError((res.data && res.data.error && res.data.error.message) || t("Câu trả lời không hợp lệ."));
       } else if (res.status === 401) {
-        showError("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại; các câu trả lời chưa lưu vẫn được giữ trên máy này.");
+        showError(t("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại; các câu trả lời chưa lưu vẫn được giữ trên máy này."));
       } else if (res.status === 503) {
         var wait = retryAfterMs(res);
         setServerDown(true, wait); saveState();
@@ -134,14 +135,14 @@
     attempt.questions.forEach(function (q, i) {
       var b = document.createElement("button");
       b.type = "button"; b.id = "nav-" + q.id; b.textContent = String(i + 1);
-      b.setAttribute("aria-label", "Câu " + (i + 1));
+      b.setAttribute("aria-label", t("Câu %(n)s", {n: i + 1}));
       b.addEventListener("click", function () { go(i); });
       nav.appendChild(b);
 
       var fs = document.createElement("fieldset");
       fs.className = "question card"; fs.id = "q-" + q.id; fs.dataset.index = i;
       var lg = document.createElement("legend");
-      lg.textContent = "Câu " + (i + 1) + "/" + attempt.questions.length;
+      lg.textContent = t("Câu %(n)s/%(total)s", {n: i + 1, total: attempt.questions.length});
       var mark = document.createElement("span"); mark.className = "mark"; mark.id = "mark-" + q.id;
       lg.appendChild(mark);
       fs.appendChild(lg);
@@ -201,12 +202,12 @@
     if (!pred.ok && !auto) return;
     if (!auto) {
       var left = attempt.questions.filter(function (q) { return !answers[q.id]; }).length;
-      var msg = left ? "Bạn còn " + left + " câu chưa trả lời. Vẫn nộp bài?" : "Nộp bài và kết thúc lượt thi?";
+      var msg = left ? t("Bạn còn %(n)s câu chưa trả lời. Vẫn nộp bài?", {n: left}) : t("Nộp bài và kết thúc lượt thi?");
       if (!window.confirm(msg)) return;
     }
     submitting = true;
     el("submit").disabled = true;
-    el("save-state").textContent = auto ? "Hết giờ – đang nộp bài…" : "Đang nộp bài…";
+    el("save-state").textContent = auto ? t("Hết giờ – đang nộp bài…") : t("Đang nộp bài…");
     var body = { answers: answers };
     if (pred.ok && pred.value !== undefined) body.prediction = pred.value;
     var attemptSubmit = function (delay) {
@@ -215,15 +216,15 @@
         else if (res.status === 503) {
           var wait = retryAfterMs(res);
           setServerDown(true, wait);
-          el("save-state").textContent = "Máy chủ tạm gián đoạn – bài làm được giữ trên máy này, sẽ tự nộp lại";
+          el("save-state").textContent = t("Máy chủ tạm gián đoạn – bài làm được giữ trên máy này, sẽ tự nộp lại");
           setTimeout(function () { attemptSubmit(delay); }, wait);
         }
         else if (res.status === 422 && !auto) {
           submitting = false; el("submit").disabled = false;
-          showError((res.data && res.data.error && res.data.error.message) || "Không nộp được bài.");
+          showError((res.data && res.data.error && res.data.error.message) || t("Không nộp được bài."));
         } else { setTimeout(function () { attemptSubmit(Math.min(10000, delay * 2)); }, delay); }
       }, function () {
-        el("save-state").textContent = "Mất kết nối – đang thử nộp lại…";
+        el("save-state").textContent = t("Mất kết nối – đang thử nộp lại…");
         setTimeout(function () { attemptSubmit(Math.min(10000, delay * 2)); }, delay);
       });
     };
@@ -258,7 +259,7 @@
       if (res.status !== 200) {
         if (res.status === 503) { setServerDown(true, retryAfterMs(res)); setTimeout(function () { load(delay); }, retryAfterMs(res)); return; }
         if (res.status >= 500) { setTimeout(function () { load(Math.min(10000, delay * 2)); }, delay); return; }
-        showError((res.data && res.data.error && res.data.error.message) || "Không tải được bài thi.");
+        showError((res.data && res.data.error && res.data.error.message) || t("Không tải được bài thi."));
         return;
       }
       attempt = res.data.attempt;
@@ -281,7 +282,7 @@
       tick();
       timer = setInterval(tick, 250);
     }, function () {
-      el("save-state").textContent = "Mất kết nối – đang thử tải lại…";
+      el("save-state").textContent = t("Mất kết nối – đang thử tải lại…");
       setTimeout(function () { load(Math.min(10000, delay * 2)); }, delay);
     });
   }

@@ -11,8 +11,42 @@ from flask_babel import force_locale, format_datetime, format_decimal, format_pe
 from flask_babel import gettext as _
 
 from quiz.errors import DomainError
-from quiz.i18n import DEFAULT, LANGUAGES, Text, Wording
+from quiz.i18n import DEFAULT, LANGUAGES, N_, Text, Wording
 
+# The texts of the pages' scripts (static/*.js, through static/texts.js's quizText), keyed by themselves.
+SCRIPT_TEXTS = (
+    N_("Máy chủ đang tạm gián đoạn kết nối tới cơ sở dữ liệu. Các câu trả lời chưa lưu vẫn được giữ trên máy này "
+       "và sẽ được lưu tự động khi máy chủ hoạt động lại (thử lại sau %(n)s giây). Bạn không cần tải lại trang."),
+    N_("✓ Đã lưu tất cả câu trả lời"),
+    N_("Máy chủ tạm gián đoạn – %(n)s câu chưa lưu, đã giữ trên máy này, sẽ tự lưu lại"),
+    N_("Mất kết nối – %(n)s câu chưa lưu, sẽ tự lưu lại"),
+    N_("Đang lưu %(n)s câu…"),
+    N_("Bạn còn %(n)s câu chưa trả lời."),
+    N_("Bạn đã trả lời tất cả các câu."),
+    N_("đang lưu…"),
+    N_("đã lưu"),
+    N_("Câu trả lời không hợp lệ."),
+    N_("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại; các câu trả lời chưa lưu vẫn được giữ trên máy này."),
+    N_("Câu %(n)s"),
+    N_("Câu %(n)s/%(total)s"),
+    N_("Bạn còn %(n)s câu chưa trả lời. Vẫn nộp bài?"),
+    N_("Nộp bài và kết thúc lượt thi?"),
+    N_("Hết giờ – đang nộp bài…"),
+    N_("Đang nộp bài…"),
+    N_("Máy chủ tạm gián đoạn – bài làm được giữ trên máy này, sẽ tự nộp lại"),
+    N_("Không nộp được bài."),
+    N_("Mất kết nối – đang thử nộp lại…"),
+    N_("Không tải được bài thi."),
+    N_("Mất kết nối – đang thử tải lại…"),
+    N_("Đang tải danh sách xã, phường…"),
+    N_("— Chọn tỉnh trước —"),
+    N_("— Chọn xã, phường —"),
+    N_("Đã có %(n)s xã, phường, đặc khu của %(province)s."),
+    N_("Không tải được danh sách xã, phường. Hãy bấm nút «Hiện danh sách xã, phường» bên dưới ô tỉnh."),
+    N_("· cập nhật lúc %(time)s"),
+    N_("Tổng: %(n)s câu (khác số câu hỏi %(want)s)"),
+    N_("Tổng: %(n)s câu"),
+)
 COOKIE = "lang"
 COOKIE_AGE_S = 365 * 24 * 3600
 
@@ -136,6 +170,11 @@ def wording(lang: str | None = None) -> Wording:
     return Wording(lang, translator(lang))
 
 
+def script_texts() -> dict:
+    """The scripts' texts in the request's language (none in Vietnamese: the scripts' own)."""
+    return {} if current() == DEFAULT else {t: _(t) for t in SCRIPT_TEXTS}
+
+
 def init_app(app: Flask) -> None:
     app.after_request(_remember)
     app.add_template_filter(number, "number")
@@ -144,4 +183,4 @@ def init_app(app: Flask) -> None:
     app.add_template_filter(duration, "duration")
     app.add_template_filter(when, "vn_time")
     app.add_template_filter(lambda value: when(value, seconds=True), "vn_time_s")
-    app.jinja_env.globals.update(current_language=current, language_url=language_url)
+    app.jinja_env.globals.update(current_language=current, language_url=language_url, script_texts=script_texts)
