@@ -63,7 +63,7 @@ def update(lang: str) -> list[str]:
     catalog.fuzzy = False
     path.parent.mkdir(parents=True, exist_ok=True)
     with path.open("wb") as f:
-        write_po(f, catalog, width=120, include_lineno=False)
+        write_po(f, catalog, width=120, include_lineno=False, ignore_obsolete=True)
     compile_catalog(lang, force=True)
     return missing(lang, template)
 
