@@ -15,7 +15,7 @@ from babel.messages.pofile import read_po, write_po
 ROOT = Path(__file__).resolve().parent.parent.parent
 DIRECTORY = ROOT / "translations"
 METHODS = [("quiz/**.py", "python"), ("templates/**.html", "jinja2")]
-KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
+KEYWORDS = {**DEFAULT_KEYWORDS, "N_": None, "_l": None, "lazy_gettext": None, "lazy_ngettext": (1, 2)}
 TARGETS = ("en",)
 
 
@@ -78,6 +78,7 @@ def compile_catalog(lang: str, force: bool = False) -> bool:
     fd, tmp = tempfile.mkstemp(dir=po.parent, suffix=".mo.tmp")
     with os.fdopen(fd, "wb") as f:
         write_mo(f, catalog)
+    os.chmod(tmp, 0o644)
     os.replace(tmp, mo)
     return True
 

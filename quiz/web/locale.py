@@ -86,7 +86,9 @@ def text(message: str, values: dict | None = None) -> str:
     message's own, for a ``quiz.i18n.Text``)."""
     if values is None and isinstance(message, Text):
         message, values = message.template, message.values
-    return _(message, **values) if values else _(message)
+    if not values:
+        return _(message)
+    return _(message, **{name: text(v) if isinstance(v, Text) else v for name, v in values.items()})
 
 
 def _field_text(value):
@@ -177,6 +179,7 @@ def script_texts() -> dict:
 
 def init_app(app: Flask) -> None:
     app.after_request(_remember)
+    app.add_template_filter(text, "domain_text")  # a domain's Vietnamese text (N_, Text) in the page's language
     app.add_template_filter(number, "number")
     app.add_template_filter(percent, "percent")
     app.add_template_filter(minutes, "minutes")

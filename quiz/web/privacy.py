@@ -12,7 +12,7 @@ from quiz.infra import limits
 from quiz.infra.extensions import db
 from quiz.web.actor import actor
 from quiz.web.forms import ConsentForm, DeleteAccountForm
-from quiz.web.locale import error_message, field_errors
+from quiz.web.locale import error_message, field_errors, text
 
 bp = Blueprint("privacy", __name__)
 
@@ -24,7 +24,7 @@ def _notice_version() -> dict:
 
 @bp.get("/privacy")
 def notice():
-    return render_template("privacy/notice.html", contact=current_app.config["PRIVACY_CONTACT"])
+    return render_template("privacy/notice.html", contact=text(current_app.config["PRIVACY_CONTACT"]))
 
 
 def safe_next(default: str) -> str:
