@@ -719,9 +719,25 @@ def report_command(slug, out, round_, lang):
     click.echo(f"report written to {out}")
 
 
+translations_cli = AppGroup("translations", help="The English catalog (translations/en/LC_MESSAGES/messages.po).")
+
+
+@translations_cli.command("update")
+def translations_update():
+    """Extract every msgid, bring the catalog up to date, compile it, and list what is left to translate."""
+    from quiz.infra import catalogs
+
+    missing = catalogs.update("en")
+    click.echo(f"{catalogs.po_path('en')}: {len(missing)} msgids to translate")
+    for msgid in missing:
+        click.echo("  " + msgid.replace("\n", "\\n"))
+    if missing:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
-                  privacy_cli, orgs_cli, units_cli):
+                  privacy_cli, orgs_cli, units_cli, translations_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_cli)

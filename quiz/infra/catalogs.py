@@ -59,6 +59,7 @@ def update(lang: str) -> list[str]:
     template = extract()
     path = po_path(lang)
     catalog = read(lang) if path.exists() else Catalog(locale=lang, project="quiz")
+    template.creation_date = catalog.creation_date  # no header change when nothing else changed (fewer conflicts)
     catalog.update(template, no_fuzzy_matching=True)
     catalog.fuzzy = False
     path.parent.mkdir(parents=True, exist_ok=True)
