@@ -176,3 +176,20 @@ def test_the_reset_mail_in_the_language_it_was_asked_in(client_app, mailbox, eng
     sent = mailbox.wait(1)[0]
     assert sent["message"]["Subject"] == "Reset your password"
     assert sent["body"].startswith("Hello Test Participant,") and "valid for 1 hours" in sent["body"]
+
+
+@pytest.mark.browser
+def test_the_quiz_page_s_script_speaks_english(page, live_server, english_site):
+    from tests.helpers import browser_login
+
+    base = live_server.url
+    browser_login(page, base, "participant@example.com")
+    page.goto(base + "/contests/law-quiz?lang=en")
+    page.click("text=Start attempt 2")
+    page.wait_for_selector("fieldset.question:not([hidden])")
+    assert page.inner_text("fieldset.question:not([hidden]) legend").startswith("Question 1/20")
+    assert page.get_attribute("#navigator button:nth-child(2)", "aria-label") == "Question 2"
+    page.locator("fieldset.question:not([hidden]) input").first.check()
+    page.wait_for_selector("text=All answers saved")
+    assert page.inner_text("#unanswered") == "You have 19 unanswered questions."
+    assert not untranslated(page.content())
