@@ -45,7 +45,7 @@ def register_extensions(app: Flask) -> None:
     from quiz.infra import catalogs
     from quiz.web import locale
 
-    catalogs.compile_all()  # a fresh clone has the .po files only
+    catalogs.compile_all(app.logger)  # a fresh clone has the .po files only
     babel.init_app(app, locale_selector=locale.select, default_translation_directories=str(catalogs.DIRECTORY))
     locale.init_app(app)
     login_manager.init_app(app)

@@ -84,6 +84,12 @@ def compile_catalog(lang: str, force: bool = False) -> bool:
     return True
 
 
-def compile_all() -> None:
+def compile_all(logger=None) -> None:
+    """Compile what is stale; a read-only checkout keeps the .mo it has (and says so)."""
     for lang in TARGETS:
-        compile_catalog(lang)
+        try:
+            compile_catalog(lang)
+        except OSError as exc:
+            if logger:
+                logger.warning("could not compile the %s catalog (%s): run `pybabel compile -d translations`",
+                               lang, exc)
