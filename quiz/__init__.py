@@ -39,10 +39,19 @@ def register_extensions(app: Flask) -> None:
     metrics.init_app(app)
     migrate.init_app(app, db, directory=str(Path(app.root_path).parent / "migrations"))
     csrf.init_app(app)
-    babel.init_app(app, locale_selector=_locale)
+    from flask_babel import gettext
+
+    from quiz.i18n import N_
+    from quiz.infra import catalogs
+    from quiz.web import locale
+
+    catalogs.compile_all(app.logger)  # a fresh clone has the .po files only
+    babel.init_app(app, locale_selector=locale.select, default_translation_directories=str(catalogs.DIRECTORY))
+    locale.init_app(app)
     login_manager.init_app(app)
     login_manager.login_view = "account.login"
-    login_manager.login_message = "Vui lòng đăng nhập để tiếp tục."
+    login_manager.login_message = N_("Vui lòng đăng nhập để tiếp tục.")
+    login_manager.localize_callback = gettext
 
     @login_manager.user_loader
     def load_user(login_id: str):
@@ -55,14 +64,6 @@ def register_extensions(app: Flask) -> None:
             end_stale_session()
         return user
 
-
-def _locale():
-    from flask import request, session
-
-    lang = request.args.get("lang")
-    if lang in ("vi", "en"):
-        session["lang"] = lang
-    return session.get("lang", "vi")
 
 
 def register_blueprints(app: Flask) -> None:

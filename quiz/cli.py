@@ -651,14 +651,25 @@ def privacy_purge(closed_before: str, keep_winners: bool, by: str | None):
     click.echo(f"{report.erased:,} people erased (contests closed before {when.isoformat()}){kept}")
 
 
+lang_option = click.option("--lang", type=click.Choice(["vi", "en"]), default="vi", show_default=True,
+                           help="the language of the PDFs")
+
+
+def _wording(lang: str):
+    from quiz.web.locale import wording
+
+    return wording(lang)
+
+
 @click.command("certificates")
 @click.argument("slug")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="FILE.zip")
 @click.option("--round", "round_", default=None)
 @click.option("--kind", type=click.Choice(["prize", "participation", "all"]), default="all", show_default=True)
 @click.option("--base-url", default=None, help="where /verify is served (default: PUBLIC_URL)")
+@lang_option
 @by_option
-def certificates_command(slug, out, round_, kind, base_url, by):
+def certificates_command(slug, out, round_, kind, base_url, lang, by):
     """One PDF certificate per person in a zip, issuing those not yet issued."""
     from flask import current_app
 
@@ -675,8 +686,9 @@ def certificates_command(slug, out, round_, kind, base_url, by):
     rnd = _round_or_fail(contest, round_)
     kinds = certificates.KINDS if kind == "all" else (kind,)
     certs = certificates.issue(db.session, contest, rnd, kinds, actor)
-    org = current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG
-    renderer = pdfs.Renderer(org, contest.title, certificates.round_title(rnd))
+    words = _wording(lang)
+    org = current_app.config.get("PLATFORM_NAME") or words.tr(pdfs.DEFAULT_ORG)
+    renderer = pdfs.Renderer(org, contest.title, certificates.round_title(rnd, words.tr), tr=words.tr)
     partial = Path(out).with_name(Path(out).name + ".partial")
     with partial.open("wb") as f, click.progressbar(length=len(certs), label="certificates",
                                                     file=sys.stderr) as bar:
@@ -689,7 +701,8 @@ def certificates_command(slug, out, round_, kind, base_url, by):
 @click.argument("slug")
 @click.option("--out", "out", required=True, type=click.Path(dir_okay=False, writable=True), help="FILE.pdf")
 @click.option("--round", "round_", default=None)
-def report_command(slug, out, round_):
+@lang_option
+def report_command(slug, out, round_, lang):
     """The ceremony report as a PDF."""
     from flask import current_app
 
@@ -700,14 +713,32 @@ def report_command(slug, out, round_):
         fail("error: --out must end in .pdf")
     contest = _contest_or_fail(slug)
     rnd = _round_or_fail(contest, round_)
-    data = ceremony_report(db.session, contest, rnd, current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG)
+    words = _wording(lang)
+    org = current_app.config.get("PLATFORM_NAME") or words.tr(pdfs.DEFAULT_ORG)
+    data = ceremony_report(db.session, contest, rnd, org, words)
     Path(out).write_bytes(data)
     click.echo(f"report written to {out}")
 
 
+translations_cli = AppGroup("translations", help="The English catalog (translations/en/LC_MESSAGES/messages.po).")
+
+
+@translations_cli.command("update")
+def translations_update():
+    """Extract every msgid, bring the catalog up to date, compile it, and list what is left to translate."""
+    from quiz.infra import catalogs
+
+    missing = catalogs.update("en")
+    click.echo(f"{catalogs.po_path('en')}: {len(missing)} msgids to translate")
+    for msgid in missing:
+        click.echo("  " + msgid.replace("\n", "\\n"))
+    if missing:
+        sys.exit(1)
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
-                  privacy_cli, orgs_cli, units_cli):
+                  privacy_cli, orgs_cli, units_cli, translations_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_cli)

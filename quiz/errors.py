@@ -1,6 +1,10 @@
-"""Domain errors: a code, a Vietnamese message, the fields at fault and parameters, shown as-is by the API and
-the pages. What HTTP status a code answers with is the web layer's business (quiz.web.statuses)."""
+"""Domain errors: a code, a Vietnamese message, the fields at fault and parameters. What HTTP status a code
+answers with is the web layer's business (quiz.web.statuses), and so is the language: messages (and field
+messages) are Vietnamese msgids marked with ``quiz.i18n.N_``, or ``quiz.i18n.Text`` for those with values, which
+the web layer says in the request's language (quiz.web.locale)."""
 from __future__ import annotations
+
+from quiz.i18n import N_
 
 
 class DomainError(Exception):
@@ -18,9 +22,9 @@ class DomainError(Exception):
         return {"error": body}
 
 
-def not_found(what: str = "Không tìm thấy.") -> DomainError:
+def not_found(what: str = N_("Không tìm thấy.")) -> DomainError:
     return DomainError("not_found", what)
 
 
-def invalid(fields: dict, message: str = "Dữ liệu không hợp lệ.", params: dict | None = None) -> DomainError:
+def invalid(fields: dict, message: str = N_("Dữ liệu không hợp lệ."), params: dict | None = None) -> DomainError:
     return DomainError("invalid_fields", message, fields, params)

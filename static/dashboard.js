@@ -10,7 +10,7 @@
     }).then(function (html) {
       box.innerHTML = html;
       var stamp = document.getElementById("refreshed");
-      if (stamp) stamp.textContent = "· cập nhật lúc " + new Date().toLocaleTimeString("vi-VN");
+      if (stamp) stamp.textContent = window.quizText("· cập nhật lúc %(time)s", {time: new Date().toLocaleTimeString(document.documentElement.lang)});
     }).catch(function () { /* keep the last figures; try again next time */ });
   }
   setInterval(refresh, (Number(box.dataset.interval) || 15) * 1000);

@@ -2,6 +2,7 @@
 // from GET /api/v1/localities?province=P. Without this script the form's "show" button asks the server.
 (function () {
   "use strict";
+  var t = window.quizText;
   function option(value, text) {
     var o = document.createElement("option");
     o.value = value;
@@ -21,7 +22,7 @@
     province.addEventListener("change", function () {
       var code = province.value;
       var mine = ++asked;
-      ward.replaceChildren(option("", code ? "Đang tải danh sách xã, phường…" : "— Chọn tỉnh trước —"));
+      ward.replaceChildren(option("", code ? t("Đang tải danh sách xã, phường…") : t("— Chọn tỉnh trước —")));
       status.textContent = "";
       if (!code) return;
       ward.disabled = true;
@@ -29,18 +30,18 @@
         .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
         .then(function (body) {
           if (mine !== asked) return;
-          var items = [option("", "— Chọn xã, phường —")];
+          var items = [option("", t("— Chọn xã, phường —"))];
           body.wards.forEach(function (w) { items.push(option(w.code, w.name)); });
           ward.replaceChildren.apply(ward, items);
           ward.disabled = false;
-          status.textContent = "Đã có " + body.wards.length + " xã, phường, đặc khu của "
-            + province.options[province.selectedIndex].text + ".";
+          status.textContent = t("Đã có %(n)s xã, phường, đặc khu của %(province)s.",
+            {n: body.wards.length, province: province.options[province.selectedIndex].text});
         })
         .catch(function () {
           if (mine !== asked) return;
           ward.disabled = false;
-          ward.replaceChildren(option("", "— Chọn tỉnh trước —"));
-          status.textContent = "Không tải được danh sách xã, phường. Hãy bấm nút «Hiện danh sách xã, phường» bên dưới ô tỉnh.";
+          ward.replaceChildren(option("", t("— Chọn tỉnh trước —")));
+          status.textContent = t("Không tải được danh sách xã, phường. Hãy bấm nút «Hiện danh sách xã, phường» bên dưới ô tỉnh.");
           if (button && !button.isConnected) parent.insertBefore(button, next);
         });
     });

@@ -5,6 +5,7 @@
 // Its texts come translated from the page (data-strings): none are written here.
 (function () {
   "use strict";
+  var t = window.quizText;
   var root = document.getElementById("quiz");
   if (!root) return;
   var attemptId = root.dataset.attemptId;
@@ -82,9 +83,9 @@
     if (!box) return;
     box.hidden = !down;
     if (down) {
-      box.textContent = "Máy chủ đang tạm gián đoạn kết nối tới cơ sở dữ liệu. Các câu trả lời chưa lưu vẫn được " +
-        "giữ trên máy này và sẽ được lưu tự động khi máy chủ hoạt động lại (thử lại sau " +
-        Math.round(waitMs / 1000) + " giây). Bạn không cần tải lại trang.";
+      box.textContent = t("Máy chủ đang tạm gián đoạn kết nối tới cơ sở dữ liệu. Các câu trả lời chưa lưu vẫn được " +
+        "giữ trên máy này và sẽ được lưu tự động khi máy chủ hoạt động lại (thử lại sau %(n)s giây). Bạn không " +
+        "cần tải lại trang.", {n: Math.round(waitMs / 1000)});
     }
   }
 
@@ -92,12 +93,12 @@
     var n = Object.keys(pending).length;
     var box = el("save-state");
     if (!attempt) return;
-    if (n === 0) { box.textContent = "✓ Đã lưu tất cả câu trả lời"; box.className = "save-state saved"; }
-    else if (serverDown) { box.textContent = "Máy chủ tạm gián đoạn – " + n + " câu chưa lưu, đã giữ trên máy này, sẽ tự lưu lại"; box.className = "save-state offline"; }
-    else if (navigator.onLine === false) { box.textContent = "Mất kết nối – " + n + " câu chưa lưu, sẽ tự lưu lại"; box.className = "save-state offline"; }
-    else { box.textContent = "Đang lưu " + n + " câu…"; box.className = "save-state saving"; }
+    if (n === 0) { box.textContent = t("✓ Đã lưu tất cả câu trả lời"); box.className = "save-state saved"; }
+    else if (serverDown) { box.textContent = t("Máy chủ tạm gián đoạn – %(n)s câu chưa lưu, đã giữ trên máy này, sẽ tự lưu lại", {n: n}); box.className = "save-state offline"; }
+    else if (navigator.onLine === false) { box.textContent = t("Mất kết nối – %(n)s câu chưa lưu, sẽ tự lưu lại", {n: n}); box.className = "save-state offline"; }
+    else { box.textContent = t("Đang lưu %(n)s câu…", {n: n}); box.className = "save-state saving"; }
     var unanswered = attempt.questions.filter(function (q) { return !answers[q.id]; }).length;
-    el("unanswered").textContent = unanswered ? "Bạn còn " + unanswered + " câu chưa trả lời." : "Bạn đã trả lời tất cả các câu.";
+    el("unanswered").textContent = unanswered ? t("Bạn còn %(n)s câu chưa trả lời.", {n: unanswered}) : t("Bạn đã trả lời tất cả các câu.");
     attempt.questions.forEach(function (q, i) {
       var b = el("nav-" + q.id);
       if (!b) return;
@@ -113,7 +114,7 @@
       var toggle = el("flag-" + q.id);
       if (toggle) toggle.setAttribute("aria-pressed", flags[q.id] ? "true" : "false");
       var mark = el("mark-" + q.id);
-      if (mark) mark.textContent = pending[q.id] ? "đang lưu…" : (answers[q.id] ? "đã lưu" : "");
+      if (mark) mark.textContent = pending[q.id] ? t("đang lưu…") : (answers[q.id] ? t("đã lưu") : "");
     });
   }
 
@@ -133,9 +134,9 @@
         finish();
       } else if (res.status === 422 || res.status === 400) {
         delete pending[qid]; writePending(); saveState();
-        showError((res.data && res.data.error && res.data.error.message) || "Câu trả lời không hợp lệ.");
+        showError((res.data && res.data.error && res.data.error.message) || t("Câu trả lời không hợp lệ."));
       } else if (res.status === 401) {
-        showError("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại; các câu trả lời chưa lưu vẫn được giữ trên máy này.");
+        showError(t("Phiên đăng nhập đã hết. Vui lòng đăng nhập lại; các câu trả lời chưa lưu vẫn được giữ trên máy này."));
       } else if (res.status === 503) {
         var wait = retryAfterMs(res);
         setServerDown(true, wait); saveState();
@@ -189,7 +190,7 @@
       var fs = document.createElement("fieldset");
       fs.className = "question card"; fs.id = "q-" + q.id; fs.dataset.index = i; fs.tabIndex = -1;
       var lg = document.createElement("legend");
-      lg.textContent = "Câu " + (i + 1) + "/" + attempt.questions.length;
+      lg.textContent = t("Câu %(n)s/%(total)s", {n: i + 1, total: attempt.questions.length});
       var mark = document.createElement("span"); mark.className = "mark"; mark.id = "mark-" + q.id;
       lg.appendChild(mark);
       fs.appendChild(lg);
@@ -305,7 +306,7 @@
     if (el("submit-dialog").open) el("submit-dialog").close();
     submitting = true;
     el("submit").disabled = true;
-    el("save-state").textContent = auto ? "Hết giờ – đang nộp bài…" : "Đang nộp bài…";
+    el("save-state").textContent = auto ? t("Hết giờ – đang nộp bài…") : t("Đang nộp bài…");
     var body = { answers: answers };
     if (pred.ok && pred.value !== undefined) body.prediction = pred.value;
     var attemptSubmit = function (delay) {
@@ -314,15 +315,15 @@
         else if (res.status === 503) {
           var wait = retryAfterMs(res);
           setServerDown(true, wait);
-          el("save-state").textContent = "Máy chủ tạm gián đoạn – bài làm được giữ trên máy này, sẽ tự nộp lại";
+          el("save-state").textContent = t("Máy chủ tạm gián đoạn – bài làm được giữ trên máy này, sẽ tự nộp lại");
           setTimeout(function () { attemptSubmit(delay); }, wait);
         }
         else if (res.status === 422 && !auto) {
           submitting = false; el("submit").disabled = false;
-          showError((res.data && res.data.error && res.data.error.message) || "Không nộp được bài.");
+          showError((res.data && res.data.error && res.data.error.message) || t("Không nộp được bài."));
         } else { setTimeout(function () { attemptSubmit(Math.min(10000, delay * 2)); }, delay); }
       }, function () {
-        el("save-state").textContent = "Mất kết nối – đang thử nộp lại…";
+        el("save-state").textContent = t("Mất kết nối – đang thử nộp lại…");
         setTimeout(function () { attemptSubmit(Math.min(10000, delay * 2)); }, delay);
       });
     };
@@ -369,7 +370,7 @@
       if (res.status !== 200) {
         if (res.status === 503) { setServerDown(true, retryAfterMs(res)); setTimeout(function () { load(delay); }, retryAfterMs(res)); return; }
         if (res.status >= 500) { setTimeout(function () { load(Math.min(10000, delay * 2)); }, delay); return; }
-        showError((res.data && res.data.error && res.data.error.message) || "Không tải được bài thi.");
+        showError((res.data && res.data.error && res.data.error.message) || t("Không tải được bài thi."));
         return;
       }
       attempt = res.data.attempt;
@@ -396,7 +397,7 @@
       tick();
       timer = setInterval(tick, 250);
     }, function () {
-      el("save-state").textContent = "Mất kết nối – đang thử tải lại…";
+      el("save-state").textContent = t("Mất kết nối – đang thử tải lại…");
       setTimeout(function () { load(Math.min(10000, delay * 2)); }, delay);
     });
   }

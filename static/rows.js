@@ -13,9 +13,9 @@
         var n = parseInt(input.value, 10);
         if (n > 0) sum += n;
       });
-      var text = "Tổng: " + sum + " câu";
       var want = asked && parseInt(asked.value, 10);
-      if (want > 0 && want !== sum) text += " (khác số câu hỏi " + want + ")";
+      var text = want > 0 && want !== sum ? window.quizText("Tổng: %(n)s câu (khác số câu hỏi %(want)s)", {n: sum, want: want})
+        : window.quizText("Tổng: %(n)s câu", {n: sum});
       total.textContent = text;
     };
     counts.forEach(function (input) {

@@ -56,17 +56,22 @@ def migrate(url: str) -> None:
 
 # --- Test data ---------------------------------------------------------------------------------------------
 
-def make_questions(n: int = 30, prefix: str = "T") -> list:
+VIETNAMESE_WORDS = ("Phương án sai", "Phương án đúng", "Điều", "Câu hỏi thử số", "Giải thích")
+ASCII_WORDS = ("Wrong option", "Right option", "Article", "Test question", "Explanation")  # pages in English
+
+
+def make_questions(n: int = 30, prefix: str = "T", words: tuple = VIETNAMESE_WORDS) -> list:
     """Synthetic questions; option 'đúng' is always the right one (index varies)."""
     from quiz.bank.question_files import ParsedQuestion
 
+    wrong, right, article, question, explanation = words
     out = []
     for i in range(n):
         correct = i % 4
-        options = [f"Phương án sai {i}-{k}" for k in range(4)]
-        options[correct] = f"Phương án đúng {i}"
-        out.append(ParsedQuestion(f"{prefix}-{i:03d}", 1 + i % 12, f"Điều {1 + i % 100}", f"Câu hỏi thử số {i}?",
-                                  options, correct, f"Giải thích {i}.", ""))
+        options = [f"{wrong} {i}-{k}" for k in range(4)]
+        options[correct] = f"{right} {i}"
+        out.append(ParsedQuestion(f"{prefix}-{i:03d}", 1 + i % 12, f"{article} {1 + i % 100}", f"{question} {i}?",
+                                  options, correct, f"{explanation} {i}.", ""))
     return out
 
 

@@ -19,6 +19,7 @@ from sqlalchemy import bindparam, delete, select, text, update
 from sqlalchemy.orm import Session
 
 from quiz.errors import DomainError
+from quiz.i18n import N_, Text
 from quiz.models import LoginFailure, UTCDateTime, utcnow
 
 FREE_FAILURES = 4
@@ -39,8 +40,8 @@ class LockedOut(DomainError):
 
     def __init__(self, seconds: int):
         minutes = max(1, -(-seconds // 60))
-        super().__init__("too_many_attempts", f"Bạn đã đăng nhập sai nhiều lần. Vui lòng thử lại sau {minutes} phút "
-                                              "hoặc dùng chức năng “Quên mật khẩu?”.",
+        super().__init__("too_many_attempts", Text(N_("Bạn đã đăng nhập sai nhiều lần. Vui lòng thử lại sau %(n)s "
+                                                   "phút hoặc dùng chức năng “Quên mật khẩu?”."), n=minutes),
                          params={"retry_after_s": seconds})
 
 

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from quiz.contest.answer_sheets import answer_sheets
 from quiz.contest.review import review_allowed
 from quiz.errors import DomainError
+from quiz.i18n import N_
 from quiz.infra.database import reading
 from quiz.models import Attempt, Contest, Enrollment, Round, Unit, User, utcnow
 from quiz.timeutil import iso
@@ -29,7 +30,7 @@ def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
     with reading(s):
         u = s.get(User, user_id)
         if u is None:  # the session names an account that is gone
-            raise DomainError("not_logged_in", "Vui lòng đăng nhập.")
+            raise DomainError("not_logged_in", N_("Vui lòng đăng nhập."))
         rows = s.execute(select(Attempt, Contest, Round.number).join(Contest, Contest.id == Attempt.contest_id)
                          .outerjoin(Round, Round.id == Attempt.round_id).where(Attempt.user_id == user_id)
                          .order_by(Attempt.started_at, Attempt.id)).all()

@@ -9,15 +9,16 @@ import re
 from functools import lru_cache
 from pathlib import Path
 
+from quiz.i18n import N_, Text
 from quiz.search import fold
 
 MIN_LENGTH, MAX_LENGTH = 8, 200
 COMMON_FILE = Path(__file__).resolve().parent / "data" / "common_passwords.txt"
 
-TOO_SHORT = f"Mật khẩu cần từ {MIN_LENGTH} đến {MAX_LENGTH} ký tự."
-TOO_COMMON = "Mật khẩu này quá phổ biến, rất dễ bị đoán. Hãy chọn mật khẩu khác."
-HAS_EMAIL = "Mật khẩu không được chứa tên trong địa chỉ email của bạn."
-HAS_NAME = "Mật khẩu không được chứa họ tên của bạn."
+TOO_SHORT = Text(N_("Mật khẩu cần từ %(min)s đến %(max)s ký tự."), min=MIN_LENGTH, max=MAX_LENGTH)
+TOO_COMMON = N_("Mật khẩu này quá phổ biến, rất dễ bị đoán. Hãy chọn mật khẩu khác.")
+HAS_EMAIL = N_("Mật khẩu không được chứa tên trong địa chỉ email của bạn.")
+HAS_NAME = N_("Mật khẩu không được chứa họ tên của bạn.")
 
 
 @lru_cache(maxsize=1)

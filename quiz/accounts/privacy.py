@@ -27,6 +27,7 @@ from quiz.accounts import lockout
 from quiz.accounts.session_version import bump
 from quiz.contest.prizes import prize_places
 from quiz.errors import DomainError, invalid
+from quiz.i18n import N_
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.models import Attempt, Certificate, Contest, RankingEntry, RankingFreeze, Round, User, utcnow
@@ -34,8 +35,8 @@ from quiz.models import Attempt, Certificate, Contest, RankingEntry, RankingFree
 # The version of the notice at /privacy (templates/privacy.html). Change it with the notice's text: accounts keep
 # the version they agreed to.
 NOTICE_VERSION = "2026-01-01"
-ERASED_NAME = "Người dùng đã xoá"
-CONSENT_NEEDED = "Bạn cần đồng ý với Thông báo xử lý dữ liệu cá nhân để tiếp tục."
+ERASED_NAME = N_("Người dùng đã xoá")
+CONSENT_NEEDED = N_("Bạn cần đồng ý với Thông báo xử lý dữ liệu cá nhân để tiếp tục.")
 REQUEST, RETENTION = "request", "retention"  # why a person's data were erased
 
 
@@ -56,7 +57,7 @@ def give_consent(s: Session, user: User, consent) -> User:
 
 
 def consent_required() -> DomainError:
-    return DomainError("consent_required", "Bạn cần đồng ý với Thông báo xử lý dữ liệu cá nhân trước khi dự thi.")
+    return DomainError("consent_required", N_("Bạn cần đồng ý với Thông báo xử lý dữ liệu cá nhân trước khi dự thi."))
 
 
 def require_consent(s: Session, user_id: int) -> None:
@@ -69,8 +70,8 @@ def erase(s: Session, user: User, actor: Actor | None, reason: str = REQUEST, no
     """Erase the person's identity everywhere (see the module's note); the caller commits. Returns what was
     changed, as logged. Staff accounts are refused: their actions must stay attributable."""
     if user.role in roles.STAFF:
-        raise DomainError("forbidden", "Tài khoản của ban tổ chức, ban giám khảo hoặc quản trị không thể xoá "
-                                       "theo cách này.")
+        raise DomainError("forbidden", N_("Tài khoản của ban tổ chức, ban giám khảo hoặc quản trị không thể xoá "
+                                       "theo cách này."))
     if user.deleted_at is not None:
         return {"already": True}
     now = now or utcnow()
@@ -110,7 +111,7 @@ def erase_on_request(s: Session, user: User, password, actor: Actor) -> dict:
     except DomainError as exc:
         if exc.code == "too_many_attempts":
             raise
-        raise invalid({"password": "Mật khẩu không đúng."}, "Mật khẩu không đúng.") from None
+        raise invalid({"password": N_("Mật khẩu không đúng.")}, N_("Mật khẩu không đúng.")) from None
     user = s.get(User, user.id)
     done = erase(s, user, actor, REQUEST)
     s.commit()

@@ -23,15 +23,16 @@ from sqlalchemy.orm import Session
 from quiz.accounts.passwords import password_problem
 from quiz.accounts.users import EMAIL_RE, normalise_email, set_password
 from quiz.errors import DomainError, invalid
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.models import User, utcnow
 
 SALT = "password-reset"
 RESEND_AFTER = timedelta(minutes=1)
-SENT = ("Nếu email đã đăng ký, chúng tôi đã gửi liên kết đặt lại mật khẩu tới hộp thư đó. "
-        "Liên kết có hiệu lực trong 1 giờ và chỉ dùng được một lần.")
-BAD_LINK = ("Liên kết đặt lại mật khẩu không hợp lệ, đã hết hạn hoặc đã được dùng. "
-            "Vui lòng yêu cầu một liên kết mới.")
+SENT = (N_("Nếu email đã đăng ký, chúng tôi đã gửi liên kết đặt lại mật khẩu tới hộp thư đó. "
+        "Liên kết có hiệu lực trong 1 giờ và chỉ dùng được một lần."))
+BAD_LINK = (N_("Liên kết đặt lại mật khẩu không hợp lệ, đã hết hạn hoặc đã được dùng. "
+            "Vui lòng yêu cầu một liên kết mới."))
 
 
 def _serializer(secret: str) -> URLSafeTimedSerializer:
@@ -50,7 +51,7 @@ def make_token(secret: str, user: User) -> str:
 
 def user_for_token(s: Session, secret: str, token, max_age_s: int) -> User:
     """The account a token is for; 422 ``invalid_token`` when it is forged, expired or used."""
-    error = DomainError("invalid_token", BAD_LINK, {"token": "Liên kết không hợp lệ hoặc đã hết hạn."})
+    error = DomainError("invalid_token", BAD_LINK, {"token": N_("Liên kết không hợp lệ hoặc đã hết hạn.")})
     if not isinstance(token, str) or len(token) > 500:
         raise error
     try:
@@ -67,7 +68,7 @@ def user_for_token(s: Session, secret: str, token, max_age_s: int) -> User:
 def check_email(email) -> str:
     """The normalised email, or 422 when it is not an email address at all."""
     if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(normalise_email(email)):
-        raise invalid({"email": "Địa chỉ email không hợp lệ."})
+        raise invalid({"email": N_("Địa chỉ email không hợp lệ.")})
     return normalise_email(email)
 
 
@@ -86,14 +87,14 @@ def link_mail(s: Session, email: str, secret: str, base_url: str, max_age_s: int
     user = s.execute(select(User).where(User.email == email)).scalar_one()
     s.commit()
     link = f"{base_url.rstrip('/')}/reset-password/{make_token(secret, user)}"
-    hours = max_age_s / 3600
-    body = (f"Xin chào {user.full_name},\n\n"
-            "Chúng tôi nhận được yêu cầu đặt lại mật khẩu cho tài khoản của bạn tại Cuộc thi tìm hiểu "
-            "Luật Hợp tác xã 2023. Hãy mở liên kết sau để đặt mật khẩu mới:\n\n"
-            f"{link}\n\n"
-            f"Liên kết có hiệu lực trong {hours:g} giờ và chỉ dùng được một lần. Nếu bạn không yêu cầu, "
-            "hãy bỏ qua thư này: mật khẩu của bạn không thay đổi.\n")
-    return user.email, "Đặt lại mật khẩu", body
+    body = Text(N_("Xin chào %(name)s,\n\n"
+                   "Chúng tôi nhận được yêu cầu đặt lại mật khẩu cho tài khoản của bạn tại Cuộc thi tìm hiểu "
+                   "Luật Hợp tác xã 2023. Hãy mở liên kết sau để đặt mật khẩu mới:\n\n"
+                   "%(link)s\n\n"
+                   "Liên kết có hiệu lực trong %(hours)s giờ và chỉ dùng được một lần. Nếu bạn không yêu cầu, "
+                   "hãy bỏ qua thư này: mật khẩu của bạn không thay đổi.\n"),
+                name=user.full_name, link=link, hours=f"{max_age_s / 3600:g}")
+    return user.email, N_("Đặt lại mật khẩu"), body
 
 
 def confirm_reset(s: Session, secret: str, token, password, max_age_s: int, ip: str | None = None) -> User:

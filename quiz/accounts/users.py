@@ -11,6 +11,7 @@ from quiz import places, roles
 from quiz.accounts import lockout, privacy
 from quiz.accounts.passwords import password_problem
 from quiz.errors import DomainError, invalid
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict, reading
@@ -31,21 +32,21 @@ def validate_profile(full_name, email, password, phone="", unit="", locality="",
     """Return {field: problem} for registration fields (empty when all are fine)."""
     fields = locality_problem(locality_code)
     if not isinstance(full_name, str) or not 2 <= len(full_name.strip()) <= 120:
-        fields["full_name"] = "Họ và tên từ 2 đến 120 ký tự."
+        fields["full_name"] = N_("Họ và tên từ 2 đến 120 ký tự.")
     if not isinstance(email, str) or len(email) > 254 or not EMAIL_RE.match(normalise_email(email)):
-        fields["email"] = "Địa chỉ email không hợp lệ."
+        fields["email"] = N_("Địa chỉ email không hợp lệ.")
     if need_password and (problem := password_problem(password, email if isinstance(email, str) else "",
                                                       full_name if isinstance(full_name, str) else "")):
         fields["password"] = problem
     if not isinstance(phone, str) or (phone.strip() and not PHONE_RE.match(phone.strip())):
-        fields["phone"] = "Số điện thoại không hợp lệ."
+        fields["phone"] = N_("Số điện thoại không hợp lệ.")
     for name, value, limit in (("unit", unit, 200), ("locality", locality, 120)):
         if not isinstance(value, str) or len(value.strip()) > limit:
-            fields[name] = f"Tối đa {limit} ký tự."
+            fields[name] = Text(N_("Tối đa %(n)s ký tự."), n=limit)
     return fields
 
 
-UNKNOWN_WARD = "Không có xã, phường hay đặc khu nào mang mã này trong danh sách sau sắp xếp năm 2025."
+UNKNOWN_WARD = N_("Không có xã, phường hay đặc khu nào mang mã này trong danh sách sau sắp xếp năm 2025.")
 
 
 def locality_problem(locality_code) -> dict:
@@ -80,9 +81,9 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
     fields = validate_profile(full_name, email, password, phone or "", unit or "", locality or "",
                               need_password=password is not None, locality_code=locality_code)
     if role not in roles.ALL:
-        fields["role"] = "Một trong: " + ", ".join(roles.ALL)
+        fields["role"] = Text(N_("Một trong: %(list)s"), list=", ".join(roles.ALL))
     elif organization_id is not None and role not in roles.ORGANIZATION_STAFF:
-        fields["role"] = "Chỉ ban tổ chức và ban giám khảo thuộc về một tổ chức."
+        fields["role"] = N_("Chỉ ban tổ chức và ban giám khảo thuộc về một tổ chức.")
     if consent is not None and consent is not True:
         fields["consent"] = privacy.CONSENT_NEEDED
     if fields:
@@ -102,12 +103,12 @@ def create_user(s: Session, *, full_name: str, email: str, password: str | None,
     with audit.recording(s, actor, audit.USER_CREATE, "user", lambda: audit.account_ref(user),
                          after=lambda: audit.state(user, logged)):
         s.add(user)
-        commit_or_conflict(s, DomainError("email_taken", "Email này đã được đăng ký.",
-                                          {"email": "Email đã được dùng."}))
+        commit_or_conflict(s, DomainError("email_taken", N_("Email này đã được đăng ký."),
+                                          {"email": N_("Email đã được dùng.")}))
     return user
 
 
-WRONG = "Email hoặc mật khẩu không đúng."
+WRONG = N_("Email hoặc mật khẩu không đúng.")
 
 
 def authenticate(s: Session, email, password) -> User:
@@ -157,7 +158,7 @@ def change_password(s: Session, user: User, current, new, actor: Actor) -> User:
     except DomainError as exc:
         if exc.code == "too_many_attempts":
             raise
-        raise invalid({"current_password": "Mật khẩu hiện tại không đúng."}) from None
+        raise invalid({"current_password": N_("Mật khẩu hiện tại không đúng.")}) from None
     problem = password_problem(new, user.email, user.full_name)
     if problem:
         raise invalid({"new_password": problem})
@@ -181,7 +182,7 @@ def change_profile(s: Session, user: User, unit, locality, locality_code, actor:
     fields = {**locality_problem(locality_code)}
     for name, value, limit in (("unit", unit, 200), ("locality", locality, 120)):
         if not isinstance(value, str) or len(value.strip()) > limit:
-            fields[name] = f"Tối đa {limit} ký tự."
+            fields[name] = Text(N_("Tối đa %(n)s ký tự."), n=limit)
     if fields:
         raise invalid(fields)
     new_locality, new_code = locality_of(locality, locality_code)

@@ -7,6 +7,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.bank.question_files import ParsedQuestion, QuestionFileError
+from quiz.i18n import N_
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.messages import Problem
@@ -122,7 +123,7 @@ def get_question(s: Session, code: str) -> tuple[Question, QuestionVersion]:
                     .join(QuestionVersion, QuestionVersion.id == Question.current_version_id)
                     .where(Question.code == code)).one_or_none()
     if row is None:
-        raise not_found("Không tìm thấy câu hỏi.")
+        raise not_found(N_("Không tìm thấy câu hỏi."))
     return row
 
 

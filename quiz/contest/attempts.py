@@ -22,10 +22,11 @@ from quiz.contest.tallies import count_closed
 from quiz.contest.units import require_enrollment
 from quiz.contest.upsert import UPSERT_ANSWER, upsert_answers
 from quiz.errors import DomainError, invalid, not_found
+from quiz.i18n import N_, Text
 from quiz.infra.database import current, note, reading
 from quiz.models import OPEN, Attempt, AttemptQuestion, Contest, UTCDateTime, utcnow
 
-ATTEMPT_NOT_FOUND = "Không tìm thấy lượt thi."
+ATTEMPT_NOT_FOUND = N_("Không tìm thấy lượt thi.")
 
 # The answer save's one check, as fixed SQL (no compilation per request). On
 # PostgreSQL it share-locks the attempt row, so a submit waits for saves in flight.
@@ -40,7 +41,7 @@ _SAVE_CHECK = {dialect: text(sql).columns(status=String, deadline=UTCDateTime, o
 
 
 def _closed_error() -> DomainError:
-    return DomainError("attempt_closed", "Lượt thi đã kết thúc, không thể lưu thêm câu trả lời.")
+    return DomainError("attempt_closed", N_("Lượt thi đã kết thúc, không thể lưu thêm câu trả lời."))
 
 
 def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | None = None,
@@ -93,7 +94,7 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
             return attempt, True
         except IntegrityError:
             s.rollback()  # another request started one first: loop and find it
-    raise DomainError("busy", "Hệ thống đang bận, vui lòng thử lại.")
+    raise DomainError("busy", N_("Hệ thống đang bận, vui lòng thử lại."))
 
 
 def attempts_left(s: Session, user_id: int, contest: Contest, now: datetime | None = None) -> int:
@@ -120,8 +121,8 @@ def _round_and_limit(s: Session, contest: Contest, now: datetime):
         return None, contest.max_attempts
     rnd = round_at(s, contest.id, now)
     if rnd is None:
-        raise DomainError("contest_not_open", "Hiện không có vòng thi nào đang mở. Vui lòng quay lại khi vòng "
-                                              "tiếp theo bắt đầu.")
+        raise DomainError("contest_not_open", N_("Hiện không có vòng thi nào đang mở. Vui lòng quay lại khi vòng "
+                                              "tiếp theo bắt đầu."))
     return rnd, rnd.max_attempts or contest.max_attempts
 
 
@@ -129,11 +130,11 @@ def _check_can_start(contest: Contest, now: datetime, used: int, limit: int) -> 
     """Raise why a new attempt cannot start (window, attempt limit), if it cannot."""
     status = contest.status_at(now)
     if status == "upcoming":
-        raise DomainError("contest_not_open", "Cuộc thi chưa mở.")
+        raise DomainError("contest_not_open", N_("Cuộc thi chưa mở."))
     if status == "closed":
-        raise DomainError("contest_closed", "Cuộc thi đã kết thúc.")
+        raise DomainError("contest_closed", N_("Cuộc thi đã kết thúc."))
     if used >= limit:
-        raise DomainError("attempt_limit_reached", f"Bạn đã dùng hết {limit} lượt thi.")
+        raise DomainError("attempt_limit_reached", Text(N_("Bạn đã dùng hết %(n)s lượt thi."), n=limit))
 
 
 def load_attempt(s: Session, attempt_id: int, user_id: int, *, lock: bool = False) -> Attempt:
@@ -214,9 +215,9 @@ def _save_problem(row, option_id: str, now: datetime, grace_s: float):
     if now > deadline + timedelta(seconds=grace_s):
         return "late"
     if options is None:
-        return not_found("Câu hỏi không thuộc lượt thi này.")
+        return not_found(N_("Câu hỏi không thuộc lượt thi này."))
     if _option_index(options, option_id) is None:
-        return DomainError("invalid_option", "Phương án không thuộc câu hỏi này.", {"option_id": "unknown option"})
+        return DomainError("invalid_option", N_("Phương án không thuộc câu hỏi này."), {"option_id": "unknown option"})
     return None
 
 
@@ -243,7 +244,7 @@ def submit(s: Session, attempt_id: int, user_id: int, answers: dict[int, str] | 
                                "option_index": index, "saved_at": now})
         if bad:
             s.rollback()
-            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.", bad)
+            raise DomainError("invalid_option", N_("Có câu trả lời không thuộc lượt thi này."), bad)
         upsert_answers(s, values)
     _close(s, attempt, now, late, None if late else prediction)  # nothing counts after the grace
     return attempt
@@ -337,5 +338,5 @@ def validate_prediction(value) -> int | None:
         value = int(value)
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**9:
         raise invalid({"prediction": "must be a whole number from 0 to 1000000000"},
-                      "Dự đoán phải là một số nguyên không âm.")
+                      N_("Dự đoán phải là một số nguyên không âm."))
     return value

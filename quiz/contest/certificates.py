@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from quiz.contest.prizes import prize_for, prize_places
 from quiz.contest.ranking import current_freeze
 from quiz.errors import DomainError, not_found
+from quiz.i18n import N_, vietnamese
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
@@ -49,17 +50,17 @@ def tiers_of(contest: Contest, rnd: Round | None) -> list | None:
     return rnd.prize_tiers if rnd and rnd.prize_tiers is not None else contest.prize_tiers
 
 
-def round_title(rnd: Round | None) -> str | None:
+def round_title(rnd: Round | None, tr=vietnamese) -> str | None:
     if rnd is None:
         return None
-    return rnd.title or f"Vòng {rnd.number}"
+    return rnd.title or tr(N_("Vòng %(n)s"), n=rnd.number)
 
 
 def due(s: Session, contest: Contest, rnd: Round | None, kind: str, user_id: int | None = None) -> tuple[list, str]:
     """The certificates of ``kind`` due now in a contest or round (one person's with ``user_id``), in rank order
     (participation without a freeze: by name), and the current freeze's digest ('' when not frozen)."""
     if kind not in KINDS:
-        raise DomainError("invalid_fields", "Loại giấy chứng nhận phải là prize, participation hoặc all.",
+        raise DomainError("invalid_fields", N_("Loại giấy chứng nhận phải là prize, participation hoặc all."),
                           {"kind": "prize, participation or all"})
     round_id = rnd.id if rnd else None
     freeze = current_freeze(s, contest.id, round_id)
@@ -162,11 +163,11 @@ def check(s: Session, code: str) -> Checked:
     """A certificate by its code, with its validity now; 404 for an unknown code. A read."""
     code = (code or "").strip().upper()
     if not code.isalnum() or len(code) > 32:
-        raise not_found("Không tìm thấy giấy chứng nhận với mã này.")
+        raise not_found(N_("Không tìm thấy giấy chứng nhận với mã này."))
     with reading(s):
         cert = s.execute(select(Certificate).where(Certificate.code == code)).scalar_one_or_none()
         if cert is None:
-            raise not_found("Không tìm thấy giấy chứng nhận với mã này.")
+            raise not_found(N_("Không tìm thấy giấy chứng nhận với mã này."))
         contest = s.get(Contest, cert.contest_id)
         rnd = s.get(Round, cert.round_id) if cert.round_id else None
         return Checked(cert, contest, rnd, is_valid(s, cert, contest, rnd), cert.digest)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 from quiz.errors import DomainError, invalid
+from quiz.i18n import N_, Text
 
 # The law's chapter groups for the default plan, with their number of articles.
 GROUPS: list[tuple[tuple[int, ...], int]] = [((1,), 16), ((2,), 13), ((3,), 8), ((4,), 18), ((5,), 17), ((6,), 19),
@@ -32,24 +33,25 @@ def parse_plan(text: str) -> Plan:
         part = item.split(":", 1)[0].strip()
         m = _ITEM.match(item)
         if not m:
-            problems.append((part, item.strip(), "không đúng dạng chương:số câu (ví dụ 4:3 hoặc 8-12:2)"))
+            problems.append((part, item.strip(), N_("không đúng dạng chương:số câu (ví dụ 4:3 hoặc 8-12:2)")))
             continue
         first, last, count = int(m.group(1)), int(m.group(2) or m.group(1)), int(m.group(3))
         chapters = tuple(range(first, last + 1))
         if not 1 <= first <= last <= 12:
-            problems.append((part, item.strip(), "chương phải từ 1 đến 12"))
+            problems.append((part, item.strip(), N_("chương phải từ 1 đến 12")))
         elif used & set(chapters):
-            problems.append((part, item.strip(), f"chương {sorted(used & set(chapters))[0]} đã có ở phần trước"))
+            repeated = sorted(used & set(chapters))[0]
+            problems.append((part, item.strip(), Text(N_("chương %(n)s đã có ở phần trước"), n=repeated)))
         elif count > 0:
             plan.append((chapters, count))
         used |= set(chapters)
     if problems:
         text = "; ".join(f"'{item}': {p}" for _part, item, p in problems)
-        raise invalid({"blueprint": text}, "Cơ cấu đề (blueprint) không hợp lệ.",
+        raise invalid({"blueprint": text}, N_("Cơ cấu đề (blueprint) không hợp lệ."),
                       {"blueprint_parts": {part: p for part, _item, p in problems}})
     if not plan:
-        raise invalid({"blueprint": "cần ít nhất một chương với số câu lớn hơn 0"},
-                      "Cơ cấu đề (blueprint) không hợp lệ.")
+        raise invalid({"blueprint": N_("cần ít nhất một chương với số câu lớn hơn 0")},
+                      N_("Cơ cấu đề (blueprint) không hợp lệ."))
     return plan
 
 
@@ -91,11 +93,13 @@ def check_fillable(plan: Plan, chapter_sizes: dict[int, int]) -> None:
         have = sum(chapter_sizes.get(c, 0) for c in chapters)
         if have < n:
             label = f"chương {chapters[0]}" if len(chapters) == 1 else f"chương {chapters[0]}–{chapters[-1]}"
-            short[part_label(chapters)] = f"cần {n} câu nhưng ngân hàng chỉ có {have} câu đang dùng"
+            short[part_label(chapters)] = Text(N_("cần %(n)s câu nhưng ngân hàng chỉ có %(have)s câu đang dùng"),
+                                               n=n, have=have)
             named.append(f"{label} {short[part_label(chapters)]}")
     if short:
         text = "; ".join(named)
-        raise DomainError("bank_too_small", "Ngân hàng câu hỏi không đủ cho cơ cấu đề: " + text + ".",
+        message = Text(N_("Ngân hàng câu hỏi không đủ cho cơ cấu đề: %(parts)s."), parts=text)
+        raise DomainError("bank_too_small", message,
                           {"blueprint": text}, {"blueprint_parts": short})
 
 

@@ -12,6 +12,7 @@ from quiz.contest.chapter_plan import check_fillable, default_plan, parse_plan, 
 from quiz.contest.prizes import tiers_or_problems
 from quiz.contest.rules import RULES_MAX_CHARS
 from quiz.errors import DomainError, invalid, not_found
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict
@@ -34,28 +35,28 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
     closes_at = closes_at or opens_at + timedelta(days=30)
     fields = {}
     if not SLUG_RE.match(slug or ""):
-        fields["slug"] = "chữ thường không dấu, số và dấu '-', tối đa 64 ký tự"
+        fields["slug"] = N_("chữ thường không dấu, số và dấu '-', tối đa 64 ký tự")
     if not (title or "").strip():
-        fields["title"] = "không được để trống"
+        fields["title"] = N_("không được để trống")
     if not 1 <= question_count <= 200:
-        fields["question_count"] = "từ 1 đến 200"
+        fields["question_count"] = N_("từ 1 đến 200")
     if not 10 <= time_limit_s <= 24 * 3600:
-        fields["time_limit_s"] = "từ 10 giây đến 24 giờ"
+        fields["time_limit_s"] = N_("từ 10 giây đến 24 giờ")
     if not 1 <= max_attempts <= 1000:
-        fields["max_attempts"] = "từ 1 đến 1000"
+        fields["max_attempts"] = N_("từ 1 đến 1000")
     if closes_at <= opens_at:
-        fields["closes_at"] = "phải sau thời điểm mở"
+        fields["closes_at"] = N_("phải sau thời điểm mở")
     if not isinstance(rules, str) or len(rules) > RULES_MAX_CHARS:
-        fields["rules"] = f"tối đa {RULES_MAX_CHARS:,} ký tự".replace(",", ".")
+        fields["rules"] = Text(N_("tối đa %(n)s ký tự"), n=f"{RULES_MAX_CHARS:,}".replace(",", "."))
     if review_policy not in REVIEW_POLICIES:
-        fields["review_policy"] = "một trong " + ", ".join(REVIEW_POLICIES)
+        fields["review_policy"] = Text(N_("một trong %(list)s"), list=", ".join(REVIEW_POLICIES))
     params = {}
     tiers = tiers_or_problems(prize_tiers, fields, params)
     if plan and sum(n for _c, n in plan) != question_count:
-        fields["blueprint"] = (f"tổng số câu của cơ cấu đề là {sum(n for _c, n in plan)}, "
-                               f"khác số câu hỏi {question_count}")
+        fields["blueprint"] = Text(N_("tổng số câu của cơ cấu đề là %(total)s, khác số câu hỏi %(count)s"),
+                                    total=sum(n for _c, n in plan), count=question_count)
     if fields:
-        raise invalid(fields, "Thông tin cuộc thi không hợp lệ.", params)
+        raise invalid(fields, N_("Thông tin cuộc thi không hợp lệ."), params)
     check_fillable(plan or default_plan(question_count), chapter_sizes(s))
     return dict(slug=slug, title=title.strip(), description=description, question_count=question_count,
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
@@ -71,8 +72,8 @@ def create_contest(s: Session, *, actor: Actor | None = None, organization_id: i
     contest = Contest(organization_id=organization_id, **contest_values(s, **settings))
     with audit.recording(s, actor, audit.CONTEST_CREATE, "contest", contest.slug, after=lambda: audit.state(contest)):
         s.add(contest)
-        commit_or_conflict(s, DomainError("slug_taken", f"Đã có cuộc thi với mã {contest.slug}.",
-                                          {"slug": "đã được dùng"}))
+        commit_or_conflict(s, DomainError("slug_taken", Text(N_("Đã có cuộc thi với mã %(slug)s."), slug=contest.slug),
+                                          {"slug": N_("đã được dùng")}))
     return contest
 
 
@@ -90,9 +91,9 @@ def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, 
         values["organization_id"] = organization_id
     if values["question_count"] != contest.question_count and s.execute(
             select(func.count()).select_from(Attempt).where(Attempt.contest_id == contest.id)).scalar_one():
-        raise DomainError("contest_has_attempts", "Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
-                          "các lượt sẽ không còn so sánh được với nhau.",
-                          {"question_count": "không đổi được khi đã có lượt thi"})
+        raise DomainError("contest_has_attempts", N_("Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
+                          "các lượt sẽ không còn so sánh được với nhau."),
+                          {"question_count": N_("không đổi được khi đã có lượt thi")})
     with audit.recording(s, actor, audit.CONTEST_EDIT, "contest", contest.slug, before=before,
                          after=lambda: audit.state(contest)):
         for name, value in values.items():
@@ -111,7 +112,7 @@ def close_now(s: Session, contest: Contest, now: datetime | None = None, *,
 
     now = now or utcnow()
     if contest.status_at(now) != "open":
-        raise DomainError("not_open", "Chỉ đóng sớm được cuộc thi đang mở.")
+        raise DomainError("not_open", N_("Chỉ đóng sớm được cuộc thi đang mở."))
     before = audit.window_state(s, contest)
     contest.closes_at = now
     cut = []
@@ -140,7 +141,7 @@ def get_contest(s: Session, slug: str) -> Contest:
     """Return the contest or raise 404."""
     c = s.execute(select(Contest).where(Contest.slug == slug)).scalar_one_or_none()
     if c is None:
-        raise not_found("Không tìm thấy cuộc thi.")
+        raise not_found(N_("Không tìm thấy cuộc thi."))
     return c
 
 

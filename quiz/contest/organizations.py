@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from quiz.contest.contests import SLUG_RE
 from quiz.errors import DomainError, invalid, not_found
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict
@@ -30,11 +31,11 @@ def logo_problem(data: bytes) -> str | None:
     """Why ``data`` is not an image we can serve as a logo (None when it is one): a PNG or JPEG file of at most
     1 MB, at most 4096 pixels a side, that decodes completely (Pillow), not merely one with the right first bytes."""
     if not data:
-        return "tệp rỗng"
+        return N_("tệp rỗng")
     if len(data) > LOGO_MAX_BYTES:
-        return "tệp lớn hơn 1 MB"
+        return N_("tệp lớn hơn 1 MB")
     if not data.startswith((PNG_SIGNATURE, JPEG_SIGNATURE)):
-        return "không phải ảnh PNG hoặc JPEG"
+        return N_("không phải ảnh PNG hoặc JPEG")
     from PIL import Image
 
     kind = "PNG" if data.startswith(PNG_SIGNATURE) else "JPEG"
@@ -42,13 +43,13 @@ def logo_problem(data: bytes) -> str | None:
     try:
         with Image.open(io.BytesIO(data)) as image:
             if image.format != kind:
-                return f"ảnh {kind} bị hỏng (phần đầu không hợp lệ)"
+                return Text(N_("ảnh %(kind)s bị hỏng (phần đầu không hợp lệ)"), kind=kind)
             width, height = image.size
             if not (0 < width <= LOGO_MAX_SIDE and 0 < height <= LOGO_MAX_SIDE):
-                return "kích thước ảnh phải từ 1 đến 4096 điểm ảnh mỗi chiều"
+                return N_("kích thước ảnh phải từ 1 đến 4096 điểm ảnh mỗi chiều")
             image.load()  # every pixel: a truncated or corrupt file fails here
     except (OSError, SyntaxError, ValueError, Image.DecompressionBombError):
-        return f"ảnh {kind} bị hỏng hoặc bị cắt cụt"
+        return Text(N_("ảnh %(kind)s bị hỏng hoặc bị cắt cụt"), kind=kind)
     return None
 
 
@@ -60,9 +61,9 @@ def _checked(name: str, contact: str, logo: bytes | None, fields: dict) -> tuple
     """The name and contact as stored; every bad field (name, contact, logo) added to ``fields``."""
     name, contact = (name or "").strip(), (contact or "").strip()
     if not 2 <= len(name) <= 200:
-        fields["name"] = "từ 2 đến 200 ký tự"
+        fields["name"] = N_("từ 2 đến 200 ký tự")
     if len(contact) > 2000:
-        fields["contact"] = "tối đa 2000 ký tự"
+        fields["contact"] = N_("tối đa 2000 ký tự")
     if logo is not None and (problem := logo_problem(logo)):
         fields["logo"] = problem
     return name, contact
@@ -79,15 +80,16 @@ def create_organization(s: Session, *, slug: str, name: str, contact: str = "", 
     slug = (slug or "").strip()
     fields = {}
     if not SLUG_RE.match(slug):
-        fields["slug"] = "chữ thường không dấu, số và dấu '-', tối đa 64 ký tự"
+        fields["slug"] = N_("chữ thường không dấu, số và dấu '-', tối đa 64 ký tự")
     name, contact = _checked(name, contact, logo, fields)
     if fields:
-        raise invalid(fields, "Thông tin tổ chức không hợp lệ.")
+        raise invalid(fields, N_("Thông tin tổ chức không hợp lệ."))
     org = Organization(slug=slug, name=name, contact=contact)
     _set_logo(org, logo)
     with audit.recording(s, actor, audit.ORG_CREATE, "organization", slug, after=lambda: _state(org)):
         s.add(org)
-        commit_or_conflict(s, DomainError("slug_taken", f"Đã có tổ chức với mã {slug}.", {"slug": "đã được dùng"}))
+        commit_or_conflict(s, DomainError("slug_taken", Text(N_("Đã có tổ chức với mã %(slug)s."), slug=slug),
+                                          {"slug": N_("đã được dùng")}))
     return org
 
 
@@ -99,7 +101,7 @@ def edit_organization(s: Session, org: Organization, *, name: str, contact: str,
     fields: dict = {}
     name, contact = _checked(name, contact, logo, fields)
     if fields:
-        raise invalid(fields, "Thông tin tổ chức không hợp lệ.")
+        raise invalid(fields, N_("Thông tin tổ chức không hợp lệ."))
     with audit.recording(s, actor, audit.ORG_EDIT, "organization", org.slug, before=_state(org),
                          after=lambda: _state(org)):
         org.name, org.contact = name, contact
@@ -113,7 +115,7 @@ def get_organization(s: Session, slug: str) -> Organization:
     """Return the organization or raise 404."""
     org = s.execute(select(Organization).where(Organization.slug == slug)).scalar_one_or_none()
     if org is None:
-        raise not_found(f"Không tìm thấy tổ chức {slug}.")
+        raise not_found(Text(N_("Không tìm thấy tổ chức %(slug)s."), slug=slug))
     return org
 
 
@@ -125,5 +127,5 @@ def logo_of(s: Session, slug: str) -> tuple[bytes, str]:
     """The organization's logo (PNG or JPEG bytes) and its hash; 404 when it has none."""
     row = s.execute(select(Organization.logo, Organization.logo_hash).where(Organization.slug == slug)).one_or_none()
     if row is None or row.logo is None:
-        raise not_found("Tổ chức này không có biểu trưng.")
+        raise not_found(N_("Tổ chức này không có biểu trưng."))
     return row.logo, row.logo_hash

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from quiz.errors import DomainError, invalid
+from quiz.i18n import N_
 
 _ITEM = re.compile(r"^\s*(\d{1,5})\s*:\s*(.{1,80}?)\s*$")
 _COUNT = re.compile(r"^\s*\d{1,5}\s*$")
@@ -24,7 +25,7 @@ def parse_tiers(text: str) -> list[list] | None:
         problems[i] = _tier_problem(item)
         named.append(f"'{item.strip()}': {problems[i]}")
     if problems:
-        raise invalid({"prize_tiers": "; ".join(named)}, "Cơ cấu giải thưởng không hợp lệ.",
+        raise invalid({"prize_tiers": "; ".join(named)}, N_("Cơ cấu giải thưởng không hợp lệ."),
                       {"prize_tier_items": problems})
     return tiers
 
@@ -32,12 +33,12 @@ def parse_tiers(text: str) -> list[list] | None:
 def _tier_problem(item: str) -> str:
     count, colon, name = item.partition(":")
     if not colon:
-        return "không đúng dạng số giải:tên giải (ví dụ 1:Giải Nhất)"
+        return N_("không đúng dạng số giải:tên giải (ví dụ 1:Giải Nhất)")
     if not _COUNT.match(count) or int(count) < 1:
-        return "số người nhận giải phải là số nguyên từ 1 đến 99999"
+        return N_("số người nhận giải phải là số nguyên từ 1 đến 99999")
     if not name.strip():
-        return "thiếu tên giải"
-    return "tên giải chỉ một dòng, tối đa 80 ký tự"
+        return N_("thiếu tên giải")
+    return N_("tên giải chỉ một dòng, tối đa 80 ký tự")
 
 
 def format_tiers(tiers: list | None) -> str:

@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from quiz.contest.prizes import tiers_or_problems
 from quiz.errors import DomainError, invalid
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict
@@ -21,26 +22,27 @@ def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetim
     round.create."""
     fields = {}
     if not 1 <= number <= 1000:
-        fields["number"] = "từ 1 đến 1000"
+        fields["number"] = N_("từ 1 đến 1000")
     if closes_at <= opens_at:
-        fields["closes_at"] = "phải sau thời điểm mở"
+        fields["closes_at"] = N_("phải sau thời điểm mở")
     elif opens_at < contest.opens_at or closes_at > contest.closes_at:
-        fields["opens_at"] = "vòng thi phải nằm trong thời gian của cuộc thi"
+        fields["opens_at"] = N_("vòng thi phải nằm trong thời gian của cuộc thi")
     if max_attempts is not None and not 1 <= max_attempts <= 1000:
-        fields["max_attempts"] = "từ 1 đến 1000"
+        fields["max_attempts"] = N_("từ 1 đến 1000")
     params = {}
     tiers = tiers_or_problems(prize_tiers, fields, params)
     for other in rounds_of(s, contest.id):
         if other.number != number and opens_at < other.closes_at and other.opens_at < closes_at:
-            fields["opens_at"] = f"trùng thời gian với vòng {other.number}"
+            fields["opens_at"] = Text(N_("trùng thời gian với vòng %(n)s"), n=other.number)
     if fields:
-        raise invalid(fields, "Thông tin vòng thi không hợp lệ.", params)
+        raise invalid(fields, N_("Thông tin vòng thi không hợp lệ."), params)
     r = Round(contest_id=contest.id, number=number, title=title or f"Vòng {number}", opens_at=opens_at,
               closes_at=closes_at, max_attempts=max_attempts, prize_tiers=tiers)
     with audit.recording(s, actor, audit.ROUND_CREATE, "round", f"{contest.slug}/{number}",
                          after=lambda: audit.state(r)):
         s.add(r)
-        commit_or_conflict(s, DomainError("round_taken", f"Cuộc thi đã có vòng {number}.", {"number": "đã có"}))
+        commit_or_conflict(s, DomainError("round_taken", Text(N_("Cuộc thi đã có vòng %(n)s."), n=number),
+                                          {"number": N_("đã có")}))
     return r
 
 
@@ -64,5 +66,5 @@ def get_round(s: Session, contest: Contest, number: str | int | None) -> Round |
         r = s.execute(select(Round).where(Round.contest_id == contest.id,
                                           Round.number == int(text))).scalar_one_or_none()
     if r is None:
-        raise DomainError("round_not_found", f"Cuộc thi không có vòng {text[:20]}.")
+        raise DomainError("round_not_found", Text(N_("Cuộc thi không có vòng %(n)s."), n=text[:20]))
     return r

@@ -15,6 +15,7 @@ from sqlalchemy import Select
 
 from quiz import roles
 from quiz.errors import DomainError
+from quiz.i18n import N_
 from quiz.models import Contest
 
 
@@ -35,7 +36,7 @@ def require(user, contest: Contest) -> Contest:
     """``contest`` when ``user`` may manage it; else 403 ``forbidden`` (the contest itself is public, so
     saying it exists tells nothing; its data stays hidden)."""
     if not can_manage(user, contest):
-        raise DomainError("forbidden", "Cuộc thi này do tổ chức khác quản lý: bạn không xem hay sửa được.")
+        raise DomainError("forbidden", N_("Cuộc thi này do tổ chức khác quản lý: bạn không xem hay sửa được."))
     return contest
 
 
@@ -52,5 +53,5 @@ def assign_organization(user, organization_id: int | None) -> int | None:
     if org is None:
         return organization_id
     if organization_id not in (None, org):
-        raise DomainError("forbidden", "Bạn chỉ tạo được cuộc thi và tài khoản của tổ chức mình.")
+        raise DomainError("forbidden", N_("Bạn chỉ tạo được cuộc thi và tài khoản của tổ chức mình."))
     return org

@@ -24,17 +24,18 @@ from sqlalchemy import distinct, exists, func, select
 from sqlalchemy.orm import Session
 
 from quiz.contest.similar_sheets import similar_clusters
+from quiz.i18n import N_, Text
 from quiz.infra.database import reading
 from quiz.models import Attempt, AttemptQuestion, Contest, Round, User, utcnow
 from quiz.timeutil import iso
 
 KINDS = {
-    "registrations_ip": "Nhiều tài khoản đăng ký từ cùng một địa chỉ IP",
-    "registrations_device": "Nhiều tài khoản đăng ký từ cùng một thiết bị",
-    "starts_ip": "Nhiều người bắt đầu làm bài từ cùng một địa chỉ IP",
-    "starts_device": "Nhiều người bắt đầu làm bài từ cùng một thiết bị",
-    "fast": "Làm bài nhanh hơn tốc độ đọc",
-    "similar": "Bài làm giống nhau",
+    "registrations_ip": N_("Nhiều tài khoản đăng ký từ cùng một địa chỉ IP"),
+    "registrations_device": N_("Nhiều tài khoản đăng ký từ cùng một thiết bị"),
+    "starts_ip": N_("Nhiều người bắt đầu làm bài từ cùng một địa chỉ IP"),
+    "starts_device": N_("Nhiều người bắt đầu làm bài từ cùng một thiết bị"),
+    "fast": N_("Làm bài nhanh hơn tốc độ đọc"),
+    "similar": N_("Bài làm giống nhau"),
 }
 
 
@@ -75,18 +76,22 @@ class Rules:
         minutes = _number(self.window_s / 60)
         example = _number(self.min_s_per_question * 20)
         return {
-            "same_source": f"Từ {self.same_source_people} người trở lên đăng ký tài khoản, hoặc bắt đầu làm bài, "
-                           f"từ cùng một địa chỉ IP hoặc cùng một thiết bị trong vòng {minutes} phút. Thiết bị được "
-                           "nhận ra qua trình duyệt (loại, phiên bản, ngôn ngữ), nên nhiều điện thoại cùng loại có "
-                           "thể trông như một thiết bị; một cơ quan, hội trường hay mạng di động cũng cho nhiều người "
-                           "chung một địa chỉ IP. Nên xem cả hai dấu hiệu cùng lúc trước khi kết luận.",
-            "fast": f"Bài nộp với thời gian làm bài dưới {_number(self.min_s_per_question)} giây cho mỗi câu hỏi "
-                    f"(ví dụ dưới {example} giây cho 20 câu) mà vẫn đúng từ {_percent(self.fast_min_share)} số câu "
-                    "trở lên. Không tính bài hết giờ và kết quả nhập từ nơi khác.",
-            "similar": f"Hai người khác nhau có ít nhất {self.similar_min_shared} câu hỏi chung đã trả lời, chọn "
-                       f"giống nhau ở ít nhất {_percent(self.similar_min_share)} số câu chung, và trong đó có ít nhất "
-                       f"{self.similar_min_wrong} câu cùng chọn một phương án sai. Cùng trả lời đúng là điều bình "
-                       "thường, nên chỉ những lựa chọn sai giống nhau mới được coi là dấu hiệu.",
+            "same_source": Text(N_(
+                "Từ %(people)s người trở lên đăng ký tài khoản, hoặc bắt đầu làm bài, từ cùng một địa chỉ IP hoặc "
+                "cùng một thiết bị trong vòng %(minutes)s phút. Thiết bị được nhận ra qua trình duyệt (loại, phiên "
+                "bản, ngôn ngữ), nên nhiều điện thoại cùng loại có thể trông như một thiết bị; một cơ quan, hội "
+                "trường hay mạng di động cũng cho nhiều người chung một địa chỉ IP. Nên xem cả hai dấu hiệu cùng "
+                "lúc trước khi kết luận."), people=self.same_source_people, minutes=minutes),
+            "fast": Text(N_(
+                "Bài nộp với thời gian làm bài dưới %(seconds)s giây cho mỗi câu hỏi (ví dụ dưới %(example)s giây "
+                "cho 20 câu) mà vẫn đúng từ %(share)s số câu trở lên. Không tính bài hết giờ và kết quả nhập từ nơi "
+                "khác."), seconds=_number(self.min_s_per_question), example=example,
+                share=_percent(self.fast_min_share)),
+            "similar": Text(N_(
+                "Hai người khác nhau có ít nhất %(shared)s câu hỏi chung đã trả lời, chọn giống nhau ở ít nhất "
+                "%(share)s số câu chung, và trong đó có ít nhất %(wrong)s câu cùng chọn một phương án sai. Cùng trả "
+                "lời đúng là điều bình thường, nên chỉ những lựa chọn sai giống nhau mới được coi là dấu hiệu."),
+                shared=self.similar_min_shared, share=_percent(self.similar_min_share), wrong=self.similar_min_wrong),
         }
 
 
@@ -149,18 +154,26 @@ def _source_flags(rows, kind: str, rules: Rules, zone: ZoneInfo) -> list[Flag]:
         lo, hi = found
         run = events[lo:hi + 1]
         people = list(dict.fromkeys(p for _w, p, _a in run))
-        by_ip = kind.endswith("_ip")
-        what = "địa chỉ IP " + key if by_ip else "một thiết bị (mã " + key + ")"
-        verb = "đăng ký tài khoản" if kind.startswith("registrations") else "bắt đầu làm bài"
         minutes = (run[-1][0] - run[0][0]).total_seconds() / 60
-        span = "chưa đến 1 phút" if minutes < 1 else f"{_number(round(minutes))} phút"
-        reason = (f"{len(people)} người {verb} từ {what} trong {span}, từ {_vn_time(run[0][0], zone)} đến "
-                  f"{_vn_time(run[-1][0], zone)}; cả cuộc thi có {total} người từ "
-                  f"{'địa chỉ' if by_ip else 'thiết bị'} này.")
+        span = Text(N_("chưa đến 1 phút")) if minutes < 1 else Text(N_("%(n)s phút"), n=_number(round(minutes)))
+        reason = Text(SAME_SOURCE[kind.startswith("registrations"), kind.endswith("_ip")], n=len(people), key=key,
+                      span=span, start=_vn_time(run[0][0], zone), end=_vn_time(run[-1][0], zone), total=total)
         flags.append(Flag(kind, reason, people, [(p, a) for _w, p, a in run if a is not None],
                           {"key": key, "from": iso(run[0][0]), "to": iso(run[-1][0]), "people": len(people),
                            "people_from_here": total}))
     return flags
+
+
+SAME_SOURCE = {  # (registrations?, by address?): the reason of a same-source flag
+    (True, True): N_("%(n)s người đăng ký tài khoản từ địa chỉ IP %(key)s trong %(span)s, từ %(start)s đến "
+                     "%(end)s; cả cuộc thi có %(total)s người từ địa chỉ này."),
+    (True, False): N_("%(n)s người đăng ký tài khoản từ một thiết bị (mã %(key)s) trong %(span)s, từ %(start)s "
+                      "đến %(end)s; cả cuộc thi có %(total)s người từ thiết bị này."),
+    (False, True): N_("%(n)s người bắt đầu làm bài từ địa chỉ IP %(key)s trong %(span)s, từ %(start)s đến "
+                      "%(end)s; cả cuộc thi có %(total)s người từ địa chỉ này."),
+    (False, False): N_("%(n)s người bắt đầu làm bài từ một thiết bị (mã %(key)s) trong %(span)s, từ %(start)s "
+                       "đến %(end)s; cả cuộc thi có %(total)s người từ thiết bị này."),
+}
 
 
 def _vn_time(when: datetime, zone: ZoneInfo) -> str:
@@ -215,9 +228,10 @@ def fast_flags(s: Session, contest_id: int, round_id: int | None, rules: Rules) 
          .order_by(Attempt.duration_ms, Attempt.id))
     flags = []
     for attempt_id, user_id, score, total, ms in s.execute(q).all():
-        seconds = "chưa đến 0,1" if ms < 100 else _number(round(ms / 1000, 1))
-        reason = (f"Nộp bài sau {seconds} giây cho {total} câu hỏi (chưa đến {_number(rules.min_s_per_question)} "
-                  f"giây mỗi câu) mà đúng {score}/{total} câu.")
+        seconds = Text(N_("chưa đến 0,1")) if ms < 100 else _number(round(ms / 1000, 1))
+        reason = Text(N_("Nộp bài sau %(seconds)s giây cho %(total)s câu hỏi (chưa đến %(limit)s giây mỗi câu) mà "
+                         "đúng %(score)s/%(total)s câu."), seconds=seconds, total=total,
+                      limit=_number(rules.min_s_per_question), score=score)
         flags.append(Flag("fast", reason, [user_id], [(user_id, attempt_id)],
                           {"duration_ms": ms, "score": score, "total": total}))
     return flags
@@ -231,23 +245,29 @@ def similar_flags(s: Session, contest_id: int, round_id: int | None, rules: Rule
     clusters = similar_clusters(s, contest_id, round_id, rules.similar_min_shared, rules.similar_min_share,
                                 rules.similar_min_wrong, rules.similar_bucket_cap, rules.similar_max_checks, stats)
     if notes is not None and stats["skipped_buckets"]:
-        notes.append(f"{stats['skipped_buckets']} cặp lỗi sai phổ biến (hơn {rules.similar_bucket_cap} bài cùng "
-                     "mắc) không được dùng để ghép các bài giống nhau.")
+        notes.append(Text(N_("%(n)s cặp lỗi sai phổ biến (hơn %(cap)s bài cùng mắc) không được dùng để ghép các "
+                             "bài giống nhau."), n=stats["skipped_buckets"], cap=rules.similar_bucket_cap))
     if notes is not None and stats["overlapping_pairs"] > rules.similar_max_checks:
-        notes.append(f"Có {stats['overlapping_pairs']} cặp bài có chung từ {rules.similar_min_shared} câu và chung "
-                     f"lỗi sai; chỉ {rules.similar_max_checks} cặp chung nhiều lỗi sai nhất được so sánh. Đề của "
-                     "mọi người trùng nhau nhiều (ngân hàng câu hỏi nhỏ): có thể tăng số câu sai giống nhau "
-                     "cần có (SUSPICIOUS_SIMILAR_MIN_WRONG).")
+        notes.append(Text(N_("Có %(n)s cặp bài có chung từ %(shared)s câu và chung lỗi sai; chỉ %(checks)s cặp "
+                             "chung nhiều lỗi sai nhất được so sánh. Đề của mọi người trùng nhau nhiều (ngân hàng "
+                             "câu hỏi nhỏ): có thể tăng số câu sai giống nhau cần có "
+                             "(SUSPICIOUS_SIMILAR_MIN_WRONG)."), n=stats["overlapping_pairs"],
+                          shared=rules.similar_min_shared, checks=rules.similar_max_checks))
     for cluster in clusters:
         best = cluster.best
         share = _percent(best.same / best.shared)
-        who = "Hai người" if len(cluster.user_ids) == 2 else f"{len(cluster.user_ids)} người"
-        closest = "" if len(cluster.user_ids) == 2 else "; cặp giống nhất"
-        reason = (f"{who} có bài làm giống nhau{closest}: chọn giống nhau {best.same}/{best.shared} câu chung "
-                  f"({share}), trong đó {best.same_wrong} câu cùng chọn một phương án sai.")
+        template = SIMILAR_PAIR if len(cluster.user_ids) == 2 else SIMILAR_GROUP
+        reason = Text(template, n=len(cluster.user_ids), same=best.same, shared=best.shared, share=share,
+                      wrong=best.same_wrong)
         flags.append(Flag("similar", reason, cluster.user_ids, cluster.attempts,
                           {"pairs": [asdict(p) for p in cluster.pairs[:50]], "pair_count": len(cluster.pairs)}))
     return flags
+
+
+SIMILAR_PAIR = N_("Hai người có bài làm giống nhau: chọn giống nhau %(same)s/%(shared)s câu chung (%(share)s), "
+                  "trong đó %(wrong)s câu cùng chọn một phương án sai.")
+SIMILAR_GROUP = N_("%(n)s người có bài làm giống nhau; cặp giống nhất: chọn giống nhau %(same)s/%(shared)s câu "
+                   "chung (%(share)s), trong đó %(wrong)s câu cùng chọn một phương án sai.")
 
 
 def _people(s: Session, ids: set[int]) -> dict[int, dict]:

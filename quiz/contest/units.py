@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 from quiz import places
 from quiz.contest import tallies
 from quiz.errors import DomainError, invalid, not_found
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
@@ -220,7 +221,7 @@ def edit_unit(s: Session, unit: Unit, *, name: str, locality_code: str, headcoun
             field = {"unit_name_length": "name", "ward_unknown": "locality_code",
                      "headcount_invalid": "headcount"}.get(code, "code")
             fields[field] = TEMPLATES["vi"][code].format(**params)
-        raise invalid(fields, "Thông tin đơn vị không hợp lệ.")
+        raise invalid(fields, N_("Thông tin đơn vị không hợp lệ."))
     org = s.get(Organization, unit.organization_id)
     with audit.recording(s, actor, audit.UNIT_EDIT, "unit", f"{org.slug}/{unit.code}", before=_state(unit),
                          after=lambda: _state(unit)):
@@ -243,11 +244,12 @@ def needs_enrollment(s: Session, user_id: int, contest: Contest) -> bool:
 
 def require_enrollment(s: Session, user_id: int, contest: Contest) -> None:
     if needs_enrollment(s, user_id, contest):
-        raise DomainError("enrollment_required", "Vui lòng chọn đơn vị của bạn trong danh mục trước khi bắt đầu thi.")
+        raise DomainError("enrollment_required",
+                          N_("Vui lòng chọn đơn vị của bạn trong danh mục trước khi bắt đầu thi."))
 
 
 def _unknown_code() -> DomainError:
-    return invalid({"unit_code": "không có trong danh mục đơn vị của tổ chức"}, "Mã đơn vị không hợp lệ.")
+    return invalid({"unit_code": N_("không có trong danh mục đơn vị của tổ chức")}, N_("Mã đơn vị không hợp lệ."))
 
 
 def _has_attempt(s: Session, user_id: int, contest_id: int) -> bool:
@@ -266,14 +268,14 @@ def enroll(s: Session, user_id: int, contest: Contest, unit_code: str) -> tuple[
     if current is not None and current.unit_id == unit.id:
         return unit, False
     if current is not None and _has_attempt(s, user_id, contest.id):
-        raise DomainError("enrollment_locked", "Bạn đã thi nên không đổi được đơn vị. Hãy liên hệ ban tổ chức.")
+        raise DomainError("enrollment_locked", N_("Bạn đã thi nên không đổi được đơn vị. Hãy liên hệ ban tổ chức."))
     if current is None:
         s.add(Enrollment(user_id=user_id, contest_id=contest.id, unit_id=unit.id))
     else:
         current.unit_id = unit.id
     from quiz.infra.database import commit_or_conflict
 
-    commit_or_conflict(s, DomainError("busy", "Hệ thống đang bận, vui lòng thử lại."))
+    commit_or_conflict(s, DomainError("busy", N_("Hệ thống đang bận, vui lòng thử lại.")))
     return unit, True
 
 
@@ -313,7 +315,7 @@ def names_of(s: Session, organization_id: int | None, codes) -> dict[str, str]:
 def require_unit(s: Session, organization_id: int, code: str) -> Unit:
     unit = get_unit(s, organization_id, code)
     if unit is None:
-        raise not_found(f"Không tìm thấy đơn vị {code}.")
+        raise not_found(Text(N_("Không tìm thấy đơn vị %(code)s."), code=code))
     return unit
 
 

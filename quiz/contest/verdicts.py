@@ -20,6 +20,7 @@ from quiz.accounts.users import normalise_email
 from quiz.contest import ranking as ranking_mod
 from quiz.contest.prizes import prize_places
 from quiz.errors import DomainError, invalid
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
@@ -28,7 +29,7 @@ from quiz.models import VERDICTS, Contest, Round, User, Verdict, utcnow
 PENDING = "pending"
 DISQUALIFIED = "disqualified"
 VERIFIED = "verified"
-LABELS = {VERIFIED: "Đã xác minh", DISQUALIFIED: "Bị loại", PENDING: "Chờ xem xét"}
+LABELS = {VERIFIED: N_("Đã xác minh"), DISQUALIFIED: N_("Bị loại"), PENDING: N_("Chờ xem xét")}
 REASON_MAX = 500
 
 
@@ -44,22 +45,22 @@ def set_verdict(s: Session, contest: Contest, rnd: Round | None, email, verdict,
     (the new version's when the ranking is frozen, else None). 403 for a role that does not judge, 422 for an
     unknown email, an unknown verdict or a disqualification without a reason; nothing changes then."""
     if actor_role not in roles.JUDGE_VERDICTS:
-        raise DomainError("forbidden", "Chỉ ban giám khảo và quản trị viên được quyết định kết quả.")
+        raise DomainError("forbidden", N_("Chỉ ban giám khảo và quản trị viên được quyết định kết quả."))
     fields = {}
     if verdict not in VERDICTS:
-        fields["verdict"] = "verified, disqualified hoặc pending"
+        fields["verdict"] = N_("verified, disqualified hoặc pending")
     reason = reason.strip() if isinstance(reason, str) else ""
     if len(reason) > REASON_MAX:
-        fields["reason"] = f"tối đa {REASON_MAX} ký tự"
+        fields["reason"] = Text(N_("tối đa %(n)s ký tự"), n=REASON_MAX)
     elif verdict == DISQUALIFIED and not reason:
-        fields["reason"] = "cần ghi lý do loại"
+        fields["reason"] = N_("cần ghi lý do loại")
     user = None
     if isinstance(email, str) and email.strip():
         user = s.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
     if user is None:
-        fields["email"] = "không có tài khoản với email này"
+        fields["email"] = N_("không có tài khoản với email này")
     if fields:
-        raise invalid(fields, "Quyết định không hợp lệ.")
+        raise invalid(fields, N_("Quyết định không hợp lệ."))
     scope = rnd.id if rnd else 0
     row = s.execute(select(Verdict).where(Verdict.contest_id == contest.id, Verdict.scope == scope,
                                           Verdict.user_id == user.id)).scalar_one_or_none()

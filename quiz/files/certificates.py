@@ -23,13 +23,15 @@ import segno
 from fpdf import FPDF
 from fpdf.enums import TextMode
 
+from quiz.i18n import N_, vietnamese
+
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
 FONT_LICENCE = FONT_DIR / "LICENSE_DEJAVU"
 W, H = 595.28, 841.89  # A4 in points
 _VIET = ("ÀÁÂÃÈÉÊÌÍÒÓÔÕÙÚÝàáâãèéêìíòóôõùúýĂăĐđĨĩŨũƠơƯưẠạẢảẤấẦầẨẩẪẫẬậẮắ"
          "ẰằẲẳẴẵẶặẸẹẺẻẼẽẾếỀềỂểỄễỆệỈỉỊịỌọỎỏỐốỒồỔổỖỗỘộỚớỜờỞởỠỡỢợỤụỦủỨứỪừỬửỮữỰựỲỳỴỵỶỷỸỹ")
 CHARS = "".join(chr(c) for c in range(32, 127)) + _VIET + "–—“”‘’…·•«»°ÄÖÜäöüßÇçÑñ"
-DEFAULT_ORG = "Ban tổ chức cuộc thi"
+DEFAULT_ORG = N_("Ban tổ chức cuộc thi")
 
 
 def nfc(text: str) -> str:
@@ -95,13 +97,13 @@ class Template:
     """The page shared by a batch (same organization, contest, round and kind), rendered once."""
 
     def __init__(self, org: str, contest: str, round_title: str | None, kind: str, logo: bytes | None = None,
-                 extra: str = ""):
-        self.kind = kind
+                 extra: str = "", tr=vietnamese):
+        self.kind, self.tr = kind, tr
         # Letters of this page beyond ASCII and Vietnamese: into the font subset too.
         self.extra = "".join(sorted(set(nfc(extra + org + contest + (round_title or ""))) - set(CHARS)))
         pdf = FPDF("P", "pt", "A4")
-        pdf.set_title("Giấy chứng nhận")
-        pdf.set_creator("Cuộc thi tìm hiểu Luật Hợp tác xã 2023")
+        pdf.set_title(tr(N_("Giấy chứng nhận")))
+        pdf.set_creator(tr(N_("Cuộc thi tìm hiểu Luật Hợp tác xã 2023")))
         pdf.add_page()
         pdf.add_font("dv", "", _font_file("DejaVuSans.ttf", self.extra))
         pdf.add_font("dv", "B", _font_file("DejaVuSans-Bold.ttf", self.extra))
@@ -120,11 +122,11 @@ class Template:
             self._center(line, y, 13, True)
             y += 18
         pdf.set_text_color(0, 0, 0)
-        self._center("GIẤY CHỨNG NHẬN", 215, 32, True)
-        self._center("Ban tổ chức trân trọng chứng nhận", 262, 14)
+        self._center(tr(N_("GIẤY CHỨNG NHẬN")), 215, 32, True)
+        self._center(tr(N_("Ban tổ chức trân trọng chứng nhận")), 262, 14)
         self.name_y = 318
         y = 400 if kind == "prize" else 362
-        self._center("đã đạt" if kind == "prize" else "đã tham gia và hoàn thành bài thi", 362, 14)
+        self._center(tr(N_("đã đạt")) if kind == "prize" else tr(N_("đã tham gia và hoàn thành bài thi")), 362, 14)
         y = 440 if kind == "prize" else 402
         for line in _wrap(nfc(contest), W - 140, lambda t: self.width(t, 16, True)):
             self._center(line, y, 16, True)
@@ -188,16 +190,16 @@ class Template:
         ops = ["q 0 0 0 rg\n", "0.62 0.11 0.14 rg\n", self._text(stamp.name, self.name_y, 26, True), "0 0 0 rg\n"]
         if self.kind == "prize":
             ops.append("0.62 0.11 0.14 rg\n" + self._text(stamp.prize, 400, 24, True) + "0 0 0 rg\n")
-        details = []
+        tr, details = self.tr, []
         if stamp.rank is not None and self.kind == "prize":
-            details.append(f"Xếp hạng: {stamp.rank}")
+            details.append(tr(N_("Xếp hạng: %(rank)s"), rank=stamp.rank))
         if stamp.score is not None:
-            details.append(f"Điểm: {stamp.score}/{stamp.total}")
+            details.append(tr(N_("Điểm: %(score)s/%(total)s"), score=stamp.score, total=stamp.total))
         if details:
             ops.append(self._text(" · ".join(details), self.detail_y, 13))
-        ops.append(self._text(f"Ngày cấp: {stamp.date}", self.detail_y + 22, 12))
-        ops.append(self._text(f"Mã xác thực: {stamp.code}", 700, 11, True, x=180))
-        ops.append(self._text("Quét mã QR hoặc mở địa chỉ dưới đây để kiểm tra:", 720, 9, x=180))
+        ops.append(self._text(tr(N_("Ngày cấp: %(date)s"), date=stamp.date), self.detail_y + 22, 12))
+        ops.append(self._text(tr(N_("Mã xác thực: %(code)s"), code=stamp.code), 700, 11, True, x=180))
+        ops.append(self._text(tr(N_("Quét mã QR hoặc mở địa chỉ dưới đây để kiểm tra:")), 720, 9, x=180))
         ops.append(self._text(stamp.url, 736, 8, x=180))
         ops.append(f"q 110 0 0 110 60 {H - 760:.2f} cm /QR Do Q\nQ\n")
         content = zlib.compress("".join(ops).encode("latin-1"))
@@ -240,18 +242,20 @@ def _qr_image(url: str, scale: int = 4) -> tuple[int, bytes]:
 class Renderer:
     """Certificates of one batch; templates made on first use (one per kind, one more per unusual name)."""
 
-    def __init__(self, org: str, contest: str, round_title: str | None, logo: bytes | None = None):
-        self.args = (nfc(org) or DEFAULT_ORG, contest, round_title)
-        self.logo = logo
+    def __init__(self, org: str, contest: str, round_title: str | None, logo: bytes | None = None,
+                 tr=vietnamese):
+        """``tr``: the translator of the certificates' language (quiz.i18n.vietnamese by default)."""
+        self.args = (nfc(org) or tr(DEFAULT_ORG), contest, round_title)
+        self.logo, self.tr = logo, tr
         self.templates: dict[str, Template] = {}
 
     def render(self, kind: str, stamp: Stamp) -> bytes:
         template = self.templates.get(kind)
         if template is None:
-            template = self.templates[kind] = Template(*self.args, kind, self.logo)
+            template = self.templates[kind] = Template(*self.args, kind, self.logo, tr=self.tr)
         text = nfc(stamp.name + stamp.prize + stamp.url + stamp.code)
         if not template.covers(text):
-            template = Template(*self.args, kind, self.logo, extra=text)
+            template = Template(*self.args, kind, self.logo, extra=text, tr=self.tr)
         return template.render(stamp)
 
 

@@ -12,16 +12,7 @@ from io import BytesIO
 from fpdf import FPDF
 
 from quiz.files.certificates import FONT_DIR, nfc
-
-
-def number(n: int) -> str:
-    """15.900 (Vietnamese thousands)."""
-    return f"{n:,}".replace(",", ".")
-
-
-def share(x: float) -> str:
-    """0.159 -> 15,90%."""
-    return f"{x * 100:.2f}%".replace(".", ",")
+from quiz.i18n import N_, Wording
 
 
 @dataclass
@@ -35,9 +26,10 @@ class ReportData:
     frozen: bool
     digest: str
     made_at: str  # HH:MM dd/mm/yyyy, Viet Nam
+    words: Wording = Wording()  # the report's language
 
 
-def _chart(kind: str, stats: dict) -> bytes:
+def _chart(kind: str, stats: dict, tr) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -48,15 +40,15 @@ def _chart(kind: str, stats: dict) -> bytes:
     if kind == "histogram":
         scores = list(stats["histogram"])
         ax.bar([int(s) for s in scores], [stats["histogram"][s] for s in scores], color="#9e1c23")
-        ax.set_xlabel("Điểm")
-        ax.set_ylabel("Số lượt thi")
+        ax.set_xlabel(tr(N_("Điểm")))
+        ax.set_ylabel(tr(N_("Số lượt thi")))
     else:
         days = stats["attempts_per_day"]
         ax.plot(range(len(days)), [d["attempts"] for d in days], color="#9e1c23", marker="o", markersize=3)
         step = max(1, len(days) // 8)
         ax.set_xticks(range(0, len(days), step))
         ax.set_xticklabels([f'{d["date"][8:10]}/{d["date"][5:7]}' for d in days[::step]], fontsize=8)
-        ax.set_ylabel("Số lượt thi")
+        ax.set_ylabel(tr(N_("Số lượt thi")))
     ax.spines[["top", "right"]].set_visible(False)
     fig.tight_layout()
     out = BytesIO()
@@ -65,15 +57,20 @@ def _chart(kind: str, stats: dict) -> bytes:
 
 
 class _Pdf(FPDF):
+    tr = staticmethod(Wording().tr)
+
     def footer(self):
         self.set_y(-28)
         self.set_font("dv", "", 8)
-        self.cell(0, 10, f"Trang {self.page_no()}/{{nb}}", align="C")
+        self.cell(0, 10, self.tr(N_("Trang %(page)s/%(pages)s"), page=self.page_no(), pages="{nb}"), align="C")
 
 
 def render(d: ReportData) -> bytes:
+    w = d.words
+    tr, number = w.tr, w.number
     pdf = _Pdf("P", "pt", "A4")
-    pdf.set_title("Báo cáo tổng kết cuộc thi")
+    pdf.tr = tr
+    pdf.set_title(tr(N_("Báo cáo tổng kết cuộc thi")))
     pdf.add_font("dv", "", FONT_DIR / "DejaVuSans.ttf")
     pdf.add_font("dv", "B", FONT_DIR / "DejaVuSans-Bold.ttf")
     pdf.set_margins(48, 48, 48)
@@ -110,77 +107,85 @@ def render(d: ReportData) -> bytes:
     mc(15, nfc(d.org).upper(), align="C")
     pdf.ln(6)
     pdf.set_font("dv", "B", 18)
-    mc(24, "BÁO CÁO TỔNG KẾT CUỘC THI", align="C")
+    mc(24, tr(N_("BÁO CÁO TỔNG KẾT CUỘC THI")), align="C")
     pdf.set_font("dv", "B", 13)
     mc(18, nfc(d.contest) + (f" – {nfc(d.round_title)}" if d.round_title else ""), align="C")
     pdf.set_font("dv", "", 9)
-    mc(13, f"Lập lúc {d.made_at} (giờ Việt Nam)", align="C")
+    mc(13, tr(N_("Lập lúc %(at)s (giờ Việt Nam)"), at=d.made_at), align="C")
 
-    heading("1. Số liệu chung")
-    best = s["best_attempts"]
-    lines = [
-        f"Số người dự thi: {number(s['participants'])}",
-        f"Số lượt thi: {number(s['attempts'])}",
-        f"Số lượt đạt điểm tối đa ({s['question_count']}/{s['question_count']}): "
-        f"{number(s['perfect']['count'])}, chiếm {share(s['perfect']['share'])} số lượt thi",
-        f"Số lượt đạt từ {s['at_least']['threshold']} điểm trở lên: {number(s['at_least']['count'])}, "
-        f"chiếm {share(s['at_least']['share'])} số lượt thi",
-        f"Số người đạt điểm tối đa: {number(best['perfect']['count'])}, chiếm {share(best['perfect']['share'])} "
-        f"số người dự thi",
-        f"Số người đạt từ {best['at_least']['threshold']} điểm trở lên: {number(best['at_least']['count'])}, "
-        f"chiếm {share(best['at_least']['share'])} số người dự thi",
-    ]
-    if s["mean"] is not None:
-        lines.append(f"Điểm trung bình: {s['mean']:.2f}".replace(".", ",") +
-                     f"; trung vị: {s['median']:.1f}".replace(".", ","))
-    for line in lines:
+    heading(tr(N_("1. Số liệu chung")))
+    for line in _general_figures(s, w):
         para("• " + line)
 
-    heading("2. Phân bố điểm")
-    pdf.image(BytesIO(_chart("histogram", s)), w=pdf.epw)
-    heading("3. Số lượt thi theo ngày")
+    heading(tr(N_("2. Phân bố điểm")))
+    pdf.image(BytesIO(_chart("histogram", s, tr)), w=pdf.epw)
+    heading(tr(N_("3. Số lượt thi theo ngày")))
     if s["attempts_per_day"]:
-        pdf.image(BytesIO(_chart("days", s)), w=pdf.epw)
+        pdf.image(BytesIO(_chart("days", s, tr)), w=pdf.epw)
     else:
-        para("Chưa có lượt thi nào.")
+        para(tr(N_("Chưa có lượt thi nào.")))
 
-    heading("4. Theo địa phương")
-    table(["Địa phương", "Người dự thi", "Lượt thi", "Điểm TB", "Điểm tối đa"],
-          [(r["name"] or "(không ghi)", number(r["participants"]), number(r["attempts"]),
-            f"{r['mean']:.2f}".replace(".", ","), number(r["perfect"])) for r in s["by_locality"][:40]],
+    heads = [tr(N_("Người dự thi")), tr(N_("Lượt thi")), tr(N_("Điểm TB")), tr(N_("Điểm tối đa"))]
+    unnamed = tr(N_("(không ghi)"))
+    heading(tr(N_("4. Theo địa phương")))
+    table([tr(N_("Địa phương")), *heads],
+          [(r["name"] or unnamed, number(r["participants"]), number(r["attempts"]),
+            w.decimal(r["mean"]), number(r["perfect"])) for r in s["by_locality"][:40]],
           (40, 15, 15, 15, 15))
-    heading("5. Theo đơn vị")
-    table(["Đơn vị", "Người dự thi", "Lượt thi", "Điểm TB", "Điểm tối đa"],
-          [(r["name"] or "(không ghi)", number(r["participants"]), number(r["attempts"]),
-            f"{r['mean']:.2f}".replace(".", ","), number(r["perfect"])) for r in s["by_unit"][:40]],
+    heading(tr(N_("5. Theo đơn vị")))
+    table([tr(N_("Đơn vị")), *heads],
+          [(r["name"] or unnamed, number(r["participants"]), number(r["attempts"]),
+            w.decimal(r["mean"]), number(r["perfect"])) for r in s["by_unit"][:40]],
           (40, 15, 15, 15, 15))
 
-    heading("6. Giải cá nhân")
+    heading(tr(N_("6. Giải cá nhân")))
     if not d.frozen:
-        para("Lưu ý: bảng xếp hạng chưa được chốt chính thức; danh sách dưới đây là tạm tính.")
+        para(tr(N_("Lưu ý: bảng xếp hạng chưa được chốt chính thức; danh sách dưới đây là tạm tính.")))
     if d.winners:
-        table(["Hạng", "Họ và tên", "Đơn vị", "Địa phương", "Điểm", "Giải"],
+        table([tr(N_("Hạng")), tr(N_("Họ và tên")), tr(N_("Đơn vị")), tr(N_("Địa phương")), tr(N_("Điểm")),
+               tr(N_("Giải"))],
               [(rank, name, unit, locality, f"{score}/{total}", prize)
                for rank, name, unit, locality, score, total, prize in d.winners],
               (8, 26, 26, 16, 10, 14))
     else:
-        para("Chưa có người đạt giải.")
-    heading("7. Đơn vị có nhiều người dự thi nhất (giải tập thể)")
+        para(tr(N_("Chưa có người đạt giải.")))
+    heading(tr(N_("7. Đơn vị có nhiều người dự thi nhất (giải tập thể)")))
     if d.units:
-        table(["Thứ tự", "Đơn vị", "Người dự thi", "Lượt thi"],
+        table([tr(N_("Thứ tự")), tr(N_("Đơn vị")), tr(N_("Người dự thi")), tr(N_("Lượt thi"))],
               [(i, unit, number(p), number(a)) for i, (unit, p, a, _code) in enumerate(d.units, start=1)],
               (12, 52, 18, 18))
     else:
-        para("Chưa có đơn vị nào.")
-    heading("8. Mã băm của bảng xếp hạng")
-    para(("Bảng xếp hạng đã chốt" if d.frozen else "Bảng xếp hạng tạm tính") +
-         ", mã SHA-256 (dùng để đối chiếu danh sách công bố):")
+        para(tr(N_("Chưa có đơn vị nào.")))
+    heading(tr(N_("8. Mã băm của bảng xếp hạng")))
+    para(tr(N_("Bảng xếp hạng đã chốt, mã SHA-256 (dùng để đối chiếu danh sách công bố):")) if d.frozen else
+         tr(N_("Bảng xếp hạng tạm tính, mã SHA-256 (dùng để đối chiếu danh sách công bố):")))
     pdf.set_font("dv", "", 9)
     mc(13, d.digest)
     return bytes(pdf.output())
 
 
-def ceremony_report(s, contest, rnd, org: str) -> bytes:
+def _general_figures(s: dict, w: Wording) -> list[str]:
+    tr, number, share, best = w.tr, w.number, w.share, s["best_attempts"]
+    lines = [
+        tr(N_("Số người dự thi: %(n)s"), n=number(s["participants"])),
+        tr(N_("Số lượt thi: %(n)s"), n=number(s["attempts"])),
+        tr(N_("Số lượt đạt điểm tối đa (%(total)s/%(total)s): %(n)s, chiếm %(share)s số lượt thi"),
+           total=s["question_count"], n=number(s["perfect"]["count"]), share=share(s["perfect"]["share"])),
+        tr(N_("Số lượt đạt từ %(threshold)s điểm trở lên: %(n)s, chiếm %(share)s số lượt thi"),
+           threshold=s["at_least"]["threshold"], n=number(s["at_least"]["count"]), share=share(s["at_least"]["share"])),
+        tr(N_("Số người đạt điểm tối đa: %(n)s, chiếm %(share)s số người dự thi"),
+           n=number(best["perfect"]["count"]), share=share(best["perfect"]["share"])),
+        tr(N_("Số người đạt từ %(threshold)s điểm trở lên: %(n)s, chiếm %(share)s số người dự thi"),
+           threshold=best["at_least"]["threshold"], n=number(best["at_least"]["count"]),
+           share=share(best["at_least"]["share"])),
+    ]
+    if s["mean"] is not None:
+        lines.append(tr(N_("Điểm trung bình: %(mean)s; trung vị: %(median)s"), mean=w.decimal(s["mean"]),
+                        median=w.decimal(s["median"], 1)))
+    return lines
+
+
+def ceremony_report(s, contest, rnd, org: str, words: Wording | None = None) -> bytes:
     """The report of a contest or one of its rounds (a read: nothing is written)."""
     from datetime import timedelta, timezone
 
@@ -199,5 +204,6 @@ def ceremony_report(s, contest, rnd, org: str) -> bytes:
                for r in result.rows]
     units = ranking.units_by_participants(s, contest.id, rnd.id if rnd else None, limit=10)
     made_at = utcnow().astimezone(timezone(timedelta(hours=7))).strftime("%H:%M %d/%m/%Y")
-    return render(ReportData(org, contest.title, round_title(rnd), stats, winners, units, result.frozen,
-                             result.digest, made_at))
+    words = words or Wording()
+    return render(ReportData(org, contest.title, round_title(rnd, words.tr), stats, winners, units, result.frozen,
+                             result.digest, made_at, words))

@@ -19,6 +19,7 @@ from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from quiz import roles
+from quiz.i18n import N_
 from quiz.infra.database import current
 from quiz.models import AuditEntry, utcnow
 
@@ -82,25 +83,36 @@ QUESTION_REPORT = "question.report"  # a participant reported a problem with a q
 QUESTION_REPORT_RESOLVE = "question.report_resolve"  # staff resolved such a report, with a note
 
 LABELS = {
-    QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
-    QUESTION_UPLOAD: "Tải tệp câu hỏi lên", QUESTION_IMPORT: "Nhập câu hỏi (dòng lệnh)",
-    QUESTIONS_EXPORT: "Xuất ngân hàng câu hỏi", CONTEST_CREATE: "Tạo cuộc thi", CONTEST_EDIT: "Sửa cuộc thi",
-    CONTEST_CLOSE: "Đóng cuộc thi sớm", ROUND_CREATE: "Thêm vòng thi", RANKING_FREEZE: "Chốt bảng xếp hạng",
-    RESULTS_IMPORT: "Nhập kết quả", WINNERS_EXPORT: "Xuất danh sách đoạt giải",
-    SUSPICIOUS_EXPORT: "Xuất báo cáo dấu hiệu bất thường", STATS_EXPORT: "Xuất thống kê",
-    USER_CREATE: "Tạo tài khoản", ACCOUNT_PASSWORD_CHANGE: "Đổi mật khẩu",
-    ACCOUNT_PASSWORD_RESET: "Đặt lại mật khẩu qua email", AUDIT_EXPORT: "Xuất nhật ký thao tác",
-    PRIVACY_ERASE: "Xoá dữ liệu cá nhân",
-    ACCOUNT_PROFILE_CHANGE: "Sửa đơn vị, địa phương",
-    ORG_CREATE: "Tạo tổ chức",
-    ORG_EDIT: "Sửa tổ chức",
-    CERTIFICATES_ISSUE: "Cấp giấy chứng nhận",
-    VERDICT_SET: "Quyết định của ban giám khảo",
-    UNITS_IMPORT: "Nhập danh mục đơn vị",
-    UNIT_EDIT: "Sửa đơn vị",
-    ENROLLMENT_MOVE: "Chuyển đơn vị của người dự thi",
-    QUESTION_REPORT: "Báo lỗi câu hỏi",
-    QUESTION_REPORT_RESOLVE: "Xử lý báo lỗi câu hỏi",
+    QUESTION_EDIT: N_("Sửa câu hỏi"),
+    QUESTION_DEACTIVATE: N_("Ngừng dùng câu hỏi"),
+    QUESTION_REACTIVATE: N_("Dùng lại câu hỏi"),
+    QUESTION_UPLOAD: N_("Tải tệp câu hỏi lên"),
+    QUESTION_IMPORT: N_("Nhập câu hỏi (dòng lệnh)"),
+    QUESTIONS_EXPORT: N_("Xuất ngân hàng câu hỏi"),
+    CONTEST_CREATE: N_("Tạo cuộc thi"),
+    CONTEST_EDIT: N_("Sửa cuộc thi"),
+    CONTEST_CLOSE: N_("Đóng cuộc thi sớm"),
+    ROUND_CREATE: N_("Thêm vòng thi"),
+    RANKING_FREEZE: N_("Chốt bảng xếp hạng"),
+    RESULTS_IMPORT: N_("Nhập kết quả"),
+    WINNERS_EXPORT: N_("Xuất danh sách đoạt giải"),
+    SUSPICIOUS_EXPORT: N_("Xuất báo cáo dấu hiệu bất thường"),
+    STATS_EXPORT: N_("Xuất thống kê"),
+    USER_CREATE: N_("Tạo tài khoản"),
+    ACCOUNT_PASSWORD_CHANGE: N_("Đổi mật khẩu"),
+    ACCOUNT_PASSWORD_RESET: N_("Đặt lại mật khẩu qua email"),
+    AUDIT_EXPORT: N_("Xuất nhật ký thao tác"),
+    PRIVACY_ERASE: N_("Xoá dữ liệu cá nhân"),
+    ACCOUNT_PROFILE_CHANGE: N_("Sửa đơn vị, địa phương"),
+    ORG_CREATE: N_("Tạo tổ chức"),
+    ORG_EDIT: N_("Sửa tổ chức"),
+    CERTIFICATES_ISSUE: N_("Cấp giấy chứng nhận"),
+    VERDICT_SET: N_("Quyết định của ban giám khảo"),
+    UNITS_IMPORT: N_("Nhập danh mục đơn vị"),
+    UNIT_EDIT: N_("Sửa đơn vị"),
+    ENROLLMENT_MOVE: N_("Chuyển đơn vị của người dự thi"),
+    QUESTION_REPORT: N_("Báo lỗi câu hỏi"),
+    QUESTION_REPORT_RESOLVE: N_("Xử lý báo lỗi câu hỏi"),
 }
 ACTIONS = frozenset(LABELS)
 

@@ -5,6 +5,8 @@ import os
 import secrets
 from pathlib import Path
 
+from quiz.i18n import N_
+
 
 def _instance_secret(instance: Path) -> str:
     """Return a secret key kept in instance/ so sessions survive restarts of a one-machine install."""
@@ -107,6 +109,6 @@ def from_env(instance: Path) -> dict:
         "PLATFORM_NAME": os.environ.get("PLATFORM_NAME") or None,
         "PASSWORD_RESET_MAX_AGE_S": int(os.environ.get("PASSWORD_RESET_MAX_AGE_S", "3600")),
         # Whom people ask about their personal data (shown on /privacy): the organizer's office, an address.
-        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT") or "Ban tổ chức cuộc thi (địa chỉ liên hệ ghi trong "
-                                                               "thể lệ cuộc thi)",
+        "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT") or N_("Ban tổ chức cuộc thi (địa chỉ liên hệ ghi trong "
+                                                                  "thể lệ cuộc thi)"),
     }

@@ -5,12 +5,15 @@ from __future__ import annotations
 from urllib.parse import urlparse
 
 from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import force_locale
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from quiz.accounts import privacy, reset, users
 from quiz.errors import DomainError
 from quiz.infra import limits, mail
 from quiz.infra.extensions import db
+from quiz.web import locale
 from quiz.web.actor import actor, client_ip
 from quiz.web.fingerprint import client_marks
 from quiz.web.forms import (
@@ -23,6 +26,7 @@ from quiz.web.forms import (
     ResetPasswordForm,
     offer_places,
 )
+from quiz.web.locale import error_message, field_errors
 from quiz.web.statuses import status_of
 
 bp = Blueprint("account", __name__)
@@ -57,12 +61,12 @@ def register():
                 ip, device = client_marks()
                 user = users.create_user(db.session, **data, ip=ip, device=device, consent=True)
             except DomainError as exc:
-                _add_errors(form, exc.fields or {})
+                _add_errors(form, field_errors(exc))
                 if exc.code == "email_taken":
-                    form.email.errors = ["Email này đã được đăng ký. Hãy đăng nhập hoặc dùng email khác."]
+                    form.email.errors = [_("Email này đã được đăng ký. Hãy đăng nhập hoặc dùng email khác.")]
             else:
                 login_user(user)
-                flash("Đăng ký thành công. Chào mừng bạn!", "success")
+                flash(_("Đăng ký thành công. Chào mừng bạn!"), "success")
                 return redirect(_safe_next(url_for("pages.index")))
     offer_places(form, form.province.data, form.locality_code.data)
     return render_template("register.html", form=form), 422 if form.errors else 200
@@ -83,7 +87,7 @@ def login():
         try:
             user = users.authenticate(db.session, form.email.data, form.password.data)
         except DomainError as exc:
-            form.password.errors = [exc.message]
+            form.password.errors = [error_message(exc)]
             status = status_of(exc)  # 401 wrong, 429 locked: the same for registered and unknown emails
         else:
             login_user(user, remember=form.remember.data)
@@ -97,12 +101,12 @@ def login():
 def logout():
     if ActionForm().validate_on_submit():
         logout_user()
-        flash("Bạn đã đăng xuất.", "success")
+        flash(_("Bạn đã đăng xuất."), "success")
     return redirect(url_for("pages.index"))
 
 
 def _show(form, exc: DomainError, renames: dict) -> None:
-    for name, message in (exc.fields or {}).items():
+    for name, message in field_errors(exc).items():
         field = form._fields.get(renames.get(name, name))
         if field is not None and message not in field.errors:
             field.errors = [*field.errors, message]
@@ -113,15 +117,17 @@ def send_reset_link(email) -> None:
     answer is the same, and as quick, whether or not the email is registered (quiz.accounts.reset)."""
     address = reset.check_email(email)
     base = current_app.config["PUBLIC_URL"] or request.host_url
-    mail.later(current_app._get_current_object(), _mail_link, address, base)
+    mail.later(current_app._get_current_object(), _mail_link, address, base, locale.current())
 
 
-def _mail_link(address: str, base: str) -> None:
-    """Background job, in the app's context."""
+def _mail_link(address: str, base: str, lang: str) -> None:
+    """Background job, in the app's context; the mail in the language of the page that asked for it."""
     config = current_app.config
     message = reset.link_mail(db.session, address, current_app.secret_key, base, config["PASSWORD_RESET_MAX_AGE_S"])
     if message is not None:
-        mail.send(config, *message, current_app.logger)
+        to, subject, body = message
+        with force_locale(lang):
+            mail.send(config, to, locale.text(subject), locale.text(body), current_app.logger)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -147,7 +153,7 @@ def reset_password(token: str):
         reset.user_for_token(db.session, current_app.secret_key, token, max_age)
     except DomainError as exc:
         db.session.rollback()
-        return _no_referrer(render_template("account/reset.html", form=None, problem=exc.message), 400)
+        return _no_referrer(render_template("account/reset.html", form=None, problem=error_message(exc)), 400)
     form = ResetPasswordForm()
     if form.validate_on_submit():
         try:
@@ -155,7 +161,7 @@ def reset_password(token: str):
         except DomainError as exc:
             _show(form, exc, {})
         else:
-            flash("Đã đặt mật khẩu mới. Mời bạn đăng nhập bằng mật khẩu mới.", "success")
+            flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập bằng mật khẩu mới."), "success")
             return redirect(url_for("account.login"))
     db.session.rollback()
     status = 422 if form.errors else 200
@@ -179,11 +185,11 @@ def change_password():
         except DomainError as exc:
             _show(form, exc, {})
             if exc.code == "too_many_attempts":
-                form.current_password.errors = [exc.message]
+                form.current_password.errors = [error_message(exc)]
         else:
             cookie = current_app.config.get("REMEMBER_COOKIE_NAME", "remember_token")
             login_user(user, remember=cookie in request.cookies)  # this session stays; the others end
-            flash("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã được đăng xuất.", "success")
+            flash(_("Đã đổi mật khẩu. Các phiên đăng nhập khác của tài khoản đã được đăng xuất."), "success")
             return redirect(url_for("pages.index"))
     return render_template("account/password.html", form=form), 422 if form.errors else 200
 
@@ -204,7 +210,7 @@ def profile():
             db.session.rollback()
             _show(form, exc, {})
         else:
-            flash("Đã lưu đơn vị và địa phương.", "success")
+            flash(_("Đã lưu đơn vị và địa phương."), "success")
             return redirect(url_for("pages.me"))
     if form.is_submitted():
         offer_places(form, form.province.data, form.locality_code.data)

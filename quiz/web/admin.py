@@ -6,6 +6,7 @@ from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from flask import Blueprint, current_app, render_template, request
+from flask_babel import gettext as _
 
 from quiz import roles
 from quiz.infra import audit
@@ -35,7 +36,7 @@ def _filters() -> tuple[dict, dict, list[str]]:
     shown = {"actor": request.args.get("actor", "")[:254], "action": request.args.get("action", "")[:40],
              "since": request.args.get("since", "")[:10], "until": request.args.get("until", "")[:10]}
     since, until = _day(shown["since"], zone), _day(shown["until"], zone)
-    problems = [f"Ngày “{shown[k]}” không hợp lệ (cần dạng năm-tháng-ngày)." for k, v in
+    problems = [_("Ngày “%(day)s” không hợp lệ (cần dạng năm-tháng-ngày).", day=shown[k]) for k, v in
                 (("since", since), ("until", until)) if shown[k] and v is None]
     query = {"actor": shown["actor"], "action": shown["action"], "since": since,
              "until": until + timedelta(days=1) if until else None}  # "until" includes that whole day
@@ -67,9 +68,3 @@ def audit_csv():
     response.headers["Content-Disposition"] = 'attachment; filename="nhat-ky-thao-tac.csv"'
     return response
 
-
-@bp.app_template_filter("vn_time_s")
-def vn_time_s(value) -> str:
-    from flask_babel import format_datetime
-
-    return format_datetime(value, "HH:mm:ss dd/MM/yyyy") if value else ""

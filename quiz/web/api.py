@@ -12,6 +12,7 @@ from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
 from quiz.errors import DomainError, invalid, not_found
 from quiz.files import exports
+from quiz.i18n import N_
 from quiz.infra import audit, limits
 from quiz.infra.database import reading
 from quiz.infra.extensions import db
@@ -46,12 +47,12 @@ def _json_body(required: bool = True) -> dict:
         return {}
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise DomainError("malformed_json", "Nội dung yêu cầu phải là một đối tượng JSON.")
+        raise DomainError("malformed_json", N_("Nội dung yêu cầu phải là một đối tượng JSON."))
     return data
 
 
 def _not_logged_in() -> DomainError:
-    return DomainError("not_logged_in", "Vui lòng đăng nhập.")
+    return DomainError("not_logged_in", N_("Vui lòng đăng nhập."))
 
 
 def _user_id() -> int:
@@ -77,9 +78,12 @@ def _current_user():
     return current_user._get_current_object()
 
 
+NO_ATTEMPT, NO_QUESTION = N_("Không tìm thấy lượt thi."), N_("Không tìm thấy câu hỏi.")
+
+
 def _int_id(value: str, what: str) -> int:
     if not value.isdigit() or len(value) > 18:
-        raise DomainError("not_found", f"Không tìm thấy {what}.")
+        raise DomainError("not_found", what)
     return int(value)
 
 
@@ -193,7 +197,7 @@ def localities():
     if "province" in request.args:
         wards = places.wards(request.args["province"])
         if wards is None:
-            raise not_found("Không có tỉnh, thành phố nào mang mã này.")
+            raise not_found(N_("Không có tỉnh, thành phố nào mang mã này."))
         response = jsonify(wards=[place_json(w) for w in wards])
     else:
         response = jsonify(provinces=[place_json(p) for p in places.provinces()])
@@ -255,7 +259,7 @@ def start_attempt(slug: str):
 def get_attempt(attempt_id: str):
     uid = _user_id()
     with reading(db.session):
-        attempt = attempts.load_attempt(db.session, _int_id(attempt_id, "lượt thi"), uid)
+        attempt = attempts.load_attempt(db.session, _int_id(attempt_id, NO_ATTEMPT), uid)
     attempt = attempts.touch(db.session, attempt, grace_s=_grace())
     with reading(db.session):
         contest = db.session.get(Contest, attempt.contest_id)
@@ -270,9 +274,9 @@ def save_answer(attempt_id: str, question_id: str):
     data = _json_body()
     option_id = data.get("option_id")
     if not isinstance(option_id, str) or not option_id:
-        raise invalid({"option_id": "required string"}, "Thiếu phương án trả lời.")
-    saved_at = attempts.save_answer(db.session, _int_id(attempt_id, "lượt thi"), uid,
-                                    _int_id(question_id, "câu hỏi"), option_id[:32], grace_s=_grace())
+        raise invalid({"option_id": "required string"}, N_("Thiếu phương án trả lời."))
+    saved_at = attempts.save_answer(db.session, _int_id(attempt_id, NO_ATTEMPT), uid,
+                                    _int_id(question_id, NO_QUESTION), option_id[:32], grace_s=_grace())
     return jsonify(question_id=question_id, option_id=option_id, saved_at=saved_at.isoformat(timespec="milliseconds"))
 
 
@@ -284,14 +288,14 @@ def submit(attempt_id: str):
     raw = data.get("answers")
     raw = {} if raw is None else raw
     if not isinstance(raw, dict) or not all(isinstance(v, str) for v in raw.values()):
-        raise invalid({"answers": "an object {question_id: option_id}"}, "Danh sách câu trả lời không hợp lệ.")
+        raise invalid({"answers": "an object {question_id: option_id}"}, N_("Danh sách câu trả lời không hợp lệ."))
     answers = {}
     for qid, oid in raw.items():
         if not str(qid).isdigit() or len(str(qid)) > 18:
-            raise DomainError("invalid_option", "Có câu trả lời không thuộc lượt thi này.",
+            raise DomainError("invalid_option", N_("Có câu trả lời không thuộc lượt thi này."),
                               {str(qid): "unknown question"})
         answers[int(qid)] = oid[:32]
-    attempt = attempts.submit(db.session, _int_id(attempt_id, "lượt thi"), uid, answers, prediction, grace_s=_grace())
+    attempt = attempts.submit(db.session, _int_id(attempt_id, NO_ATTEMPT), uid, answers, prediction, grace_s=_grace())
     with reading(db.session):
         contest = db.session.get(Contest, attempt.contest_id)
         body = result_json(attempt, contest, db.session)
@@ -302,7 +306,7 @@ def _require_results_reader(contest) -> None:
     """Results are for staff (quiz.roles.READ_RESULTS) who may manage this contest (quiz.contest.scope)."""
     user = _current_user()
     if user.role not in roles.READ_RESULTS:
-        raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được xem nội dung này.")
+        raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được xem nội dung này."))
     scope.require(user, contest)
 
 
@@ -317,7 +321,7 @@ def leaderboard(slug: str):
     rnd = _scope(contest)
     raw = request.args.get("limit", "100")
     if not raw.isdigit() or not 1 <= int(raw) <= 1000:
-        raise invalid({"limit": "a whole number from 1 to 1000"}, "Tham số limit không hợp lệ.")
+        raise invalid({"limit": "a whole number from 1 to 1000"}, N_("Tham số limit không hợp lệ."))
     result = ranking.ranking(db.session, contest, rnd, limit=int(raw))
     return jsonify(rows=[{"rank": r.rank, "name": ranking.mask_name(r.full_name), "unit": r.unit, "score": r.score,
                           "duration_ms": r.duration_ms, "prediction": r.prediction,
@@ -340,7 +344,7 @@ def winners(slug: str):
     rnd = _scope(contest)
     fmt = request.args.get("format", "xlsx")
     if fmt not in ("csv", "xlsx"):
-        raise invalid({"format": "csv or xlsx"}, "Định dạng phải là csv hoặc xlsx.")
+        raise invalid({"format": "csv or xlsx"}, N_("Định dạng phải là csv hoặc xlsx."))
     body, result, _tiers = exports.winner_list(db.session, contest, rnd, fmt)
     mime = "text/csv; charset=utf-8" if fmt == "csv" else \
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -364,12 +368,12 @@ def set_verdict(slug: str):
     user = _current_user()
     contest = contests.get_contest(db.session, slug)
     if user.role not in roles.JUDGE_VERDICTS:
-        raise DomainError("forbidden", "Chỉ ban giám khảo và quản trị viên được quyết định kết quả.")
+        raise DomainError("forbidden", N_("Chỉ ban giám khảo và quản trị viên được quyết định kết quả."))
     scope.require(user, contest)  # an organization's judge: only its own contests
     data = _json_body()
     raw_round = data.get("round")
     if raw_round is not None and (isinstance(raw_round, bool) or not isinstance(raw_round, (int, str))):
-        raise invalid({"round": "số vòng"}, "Số vòng không hợp lệ.")
+        raise invalid({"round": N_("số vòng")}, N_("Số vòng không hợp lệ."))
     rnd = get_round(db.session, contest, raw_round)
     row, digest = verdicts.set_verdict(db.session, contest, rnd, data.get("email"), data.get("verdict"),
                                        data.get("reason"), actor(user), user.role)

@@ -13,8 +13,10 @@ from quiz.contest.ranking import mask_name
 from quiz.contest.rounds import get_round
 from quiz.errors import DomainError, invalid
 from quiz.files import certificates as pdfs
+from quiz.i18n import N_
 from quiz.infra.extensions import db
 from quiz.timeutil import iso
+from quiz.web import locale
 from quiz.web.actor import actor
 
 bp = Blueprint("certificates", __name__)
@@ -27,19 +29,21 @@ def base_url() -> str:
 
 def org_name(contest) -> str:
     org = getattr(contest, "organization", None)
-    return getattr(org, "name", None) or current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG
+    return getattr(org, "name", None) or current_app.config.get("PLATFORM_NAME") or locale.text(pdfs.DEFAULT_ORG)
 
 
 def renderer_for(contest, rnd) -> pdfs.Renderer:
     """A renderer for the contest's or round's page, kept per worker: the template is made once (about 50 ms,
     half a second for the very first, which cuts the font), each certificate then takes a few ms."""
-    org = getattr(contest, "organization", None)
-    return _renderer(org_name(contest), contest.title, certificates.round_title(rnd), getattr(org, "logo", None))
+    org, words = getattr(contest, "organization", None), locale.wording()
+    return _renderer(org_name(contest), contest.title, certificates.round_title(rnd, words.tr),
+                     getattr(org, "logo", None), words.code)
 
 
 @lru_cache(maxsize=32)
-def _renderer(org: str, title: str, round_title: str | None, logo: bytes | None) -> pdfs.Renderer:
-    return pdfs.Renderer(org, title, round_title, logo)
+def _renderer(org: str, title: str, round_title: str | None, logo: bytes | None,
+              lang: str) -> pdfs.Renderer:
+    return pdfs.Renderer(org, title, round_title, logo, locale.translator(lang))
 
 
 def checked_json(c: certificates.Checked) -> dict:
@@ -67,7 +71,7 @@ def verify(code: str):
             raise
         return render_template("verify.html", checked=None, code=code[:40]), 404
     return render_template("verify.html", checked=checked, body=checked_json(checked),
-                           round_title=certificates.round_title(checked.round))
+                           round_title=certificates.round_title(checked.round, locale.translator(locale.current())))
 
 
 def _register(api) -> None:
@@ -90,7 +94,7 @@ def _register(api) -> None:
         user = _current_user()
         cert, contest, rnd = certificates.owned(db.session, code)
         if cert.user_id != user.id and (user.role not in roles.READ_RESULTS or not scope.can_manage(user, contest)):
-            raise DomainError("forbidden", "Bạn chỉ tải được giấy chứng nhận của mình.")
+            raise DomainError("forbidden", N_("Bạn chỉ tải được giấy chứng nhận của mình."))
         data = renderer_for(contest, rnd).render(cert.kind, pdfs.stamp_of(cert, base_url()))
         response = current_app.response_class(data, mimetype="application/pdf")
         response.headers["Content-Disposition"] = f'attachment; filename="{pdfs.file_name(cert)}"'
@@ -104,7 +108,7 @@ def _register(api) -> None:
 
         contest = contests.get_contest(db.session, slug)
         if _current_user().role not in roles.READ_RESULTS:
-            raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được tải giấy chứng nhận.")
+            raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được tải giấy chứng nhận."))
         scope.require(_current_user(), contest)  # an organization's staff: only its own contests
         rnd = get_round(db.session, contest, request.args.get("round"))
         kinds = kinds_of(request.args.get("kind", "all"))
@@ -123,10 +127,10 @@ def _register(api) -> None:
 
         contest = contests.get_contest(db.session, slug)
         if _current_user().role not in roles.READ_RESULTS:
-            raise DomainError("forbidden", "Chỉ ban tổ chức và ban giám khảo được tải báo cáo.")
+            raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được tải báo cáo."))
         scope.require(_current_user(), contest)  # an organization's staff: only its own contests
         rnd = get_round(db.session, contest, request.args.get("round"))
-        response = current_app.response_class(build(db.session, contest, rnd, org_name(contest)),
+        response = current_app.response_class(build(db.session, contest, rnd, org_name(contest), locale.wording()),
                                               mimetype="application/pdf")
         name = f"bao-cao-{contest.slug}" + (f"-vong-{rnd.number}" if rnd else "") + ".pdf"
         response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -137,7 +141,7 @@ def kinds_of(text: str) -> tuple:
     if text == "all":
         return certificates.KINDS
     if text not in certificates.KINDS:
-        raise invalid({"kind": "prize, participation or all"}, "Loại giấy chứng nhận không hợp lệ.")
+        raise invalid({"kind": "prize, participation or all"}, N_("Loại giấy chứng nhận không hợp lệ."))
     return (text,)
 
 

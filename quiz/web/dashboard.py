@@ -36,18 +36,3 @@ def show(slug: str):
     template = "dashboard/_body.html" if request.args.get("fragment") else "dashboard/show.html"
     return render_template(template, contest=contest, rnd=rnd, rounds=rounds_of(db.session, contest.id), s=stats)
 
-
-@bp.app_template_filter("vn_number")
-def vn_number(value) -> str:
-    """1234567 -> '1.234.567'; 3.5 -> '3,50' (Vietnamese separators)."""
-    if value is None:
-        return "–"
-    if isinstance(value, int):
-        return f"{value:,}".replace(",", ".")
-    return f"{value:,.2f}".replace(",", " ").replace(".", ",").replace(" ", ".")
-
-
-@bp.app_template_filter("vn_percent")
-def vn_percent(share) -> str:
-    """0.159 -> '15,90%'."""
-    return "–" if share is None else f"{share * 100:.2f}%".replace(".", ",")

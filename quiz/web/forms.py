@@ -29,8 +29,8 @@ class PlacePicker:
     of the chosen province, filled by the script from GET /api/v1/localities, or by the server when the form
     comes back with only a province (no JavaScript). Choices are set by ``offer_places``; the code is checked
     by quiz.accounts.users.locality_problem, so a stale list never gives an English "Not a valid choice"."""
-    province = SelectField("Tỉnh, thành phố", validate_choice=False)
-    locality_code = SelectField("Xã, phường, đặc khu", validate_choice=False)
+    province = SelectField(_l("Tỉnh, thành phố"), validate_choice=False)
+    locality_code = SelectField(_l("Xã, phường, đặc khu"), validate_choice=False)
 
 
 def offer_places(form, province_code: str | None = None, locality_code: str | None = None) -> None:
@@ -38,40 +38,42 @@ def offer_places(form, province_code: str | None = None, locality_code: str | No
     ward = places.ward(locality_code) if locality_code else None
     if ward is not None:
         province_code = ward.province.code
-    form.province.choices = [SelectChoice("", "— Chọn tỉnh, thành phố —")] + [
+    form.province.choices = [SelectChoice("", _l("— Chọn tỉnh, thành phố —"))] + [
         SelectChoice(p.code, p.name) for p in places.provinces()]
     wards = places.wards(province_code) or ()
-    form.locality_code.choices = [SelectChoice("", "— Chọn xã, phường —" if wards else "— Chọn tỉnh trước —")] + [
+    form.locality_code.choices = [SelectChoice("", _l("— Chọn xã, phường —")
+                                                   if wards else _l("— Chọn tỉnh trước —"))] + [
         SelectChoice(w.code, w.name) for w in wards]
     form.province.data = province_code if places.province(province_code) else ""
     form.locality_code.data = ward.code if ward else ""
 
 
 class RegisterForm(PlacePicker, FlaskForm):
-    full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên.")])
-    email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email.")])
-    password = PasswordField("Mật khẩu (ít nhất 8 ký tự)", validators=[DataRequired("Vui lòng nhập mật khẩu.")])
-    confirm = PasswordField("Nhập lại mật khẩu",
-                            validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
-    phone = TelField("Số điện thoại")
-    unit = StringField("Đơn vị (hợp tác xã, cơ quan)")
-    locality = StringField("Địa phương (xã/phường, tỉnh/thành phố)")  # the API's free text; the page picks a ward
+    full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên."))])
+    email = EmailField("Email", validators=[DataRequired(_l("Vui lòng nhập email."))])
+    password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu"),
+                            validators=[EqualTo("password", _l("Hai mật khẩu không khớp."))])
+    phone = TelField(_l("Số điện thoại"))
+    unit = StringField(_l("Đơn vị (hợp tác xã, cơ quan)"))
+    locality = StringField(_l("Địa phương (xã/phường, tỉnh/thành phố)"))  # the API's free text; the page picks a ward
     # Checked in the view (quiz.accounts.users.create_user): its message joins the other fields' at once.
-    consent = BooleanField("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân")
+    consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân"))
 
 
 class ConsentForm(FlaskForm):
-    consent = BooleanField("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân")
+    consent = BooleanField(_l("Tôi đã đọc và đồng ý với Thông báo xử lý dữ liệu cá nhân"))
 
 
 class DeleteAccountForm(FlaskForm):
-    password = PasswordField("Mật khẩu của bạn", validators=[DataRequired("Vui lòng nhập mật khẩu để xác nhận.")])
+    password = PasswordField(_l("Mật khẩu của bạn"),
+                             validators=[DataRequired(_l("Vui lòng nhập mật khẩu để xác nhận."))])
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email.")])
-    password = PasswordField("Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu.")])
-    remember = BooleanField("Ghi nhớ đăng nhập")
+    email = EmailField("Email", validators=[DataRequired(_l("Vui lòng nhập email."))])
+    password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
+    remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
 
 class ActionForm(FlaskForm):
@@ -79,41 +81,42 @@ class ActionForm(FlaskForm):
 
 
 class QuestionForm(FlaskForm):
-    chapter = IntegerField("Chương", validators=[DataRequired("Chọn chương."),
-                                                 NumberRange(1, 12, "Chương từ 1 đến 12.")])
-    article = StringField("Điều (ví dụ: khoản 2 Điều 8)", validators=[DataRequired("Nhập điều luật.")])
-    text = TextAreaField("Câu hỏi", validators=[DataRequired("Nhập nội dung câu hỏi.")])
-    option_a = StringField("Phương án A")
-    option_b = StringField("Phương án B")
-    option_c = StringField("Phương án C")
-    option_d = StringField("Phương án D")
-    option_e = StringField("Phương án E")
-    option_f = StringField("Phương án F")
-    correct = SelectField("Đáp án đúng", choices=[SelectChoice(c, c) for c in "ABCDEF"])
-    explanation = TextAreaField("Giải thích", validators=[DataRequired("Nhập giải thích.")])
-    source_quote = TextAreaField("Trích dẫn nguyên văn điều luật (source_quote)")
+    chapter = IntegerField(_l("Chương"), validators=[DataRequired(_l("Chọn chương.")),
+                                                 NumberRange(1, 12, _l("Chương từ 1 đến 12."))])
+    article = StringField(_l("Điều (ví dụ: khoản 2 Điều 8)"), validators=[DataRequired(_l("Nhập điều luật."))])
+    text = TextAreaField(_l("Câu hỏi"), validators=[DataRequired(_l("Nhập nội dung câu hỏi."))])
+    option_a = StringField(_l("Phương án A"))
+    option_b = StringField(_l("Phương án B"))
+    option_c = StringField(_l("Phương án C"))
+    option_d = StringField(_l("Phương án D"))
+    option_e = StringField(_l("Phương án E"))
+    option_f = StringField(_l("Phương án F"))
+    correct = SelectField(_l("Đáp án đúng"), choices=[SelectChoice(c, c) for c in "ABCDEF"])
+    explanation = TextAreaField(_l("Giải thích"), validators=[DataRequired(_l("Nhập giải thích."))])
+    source_quote = TextAreaField(_l("Trích dẫn nguyên văn điều luật (source_quote)"))
 
 
 class UploadForm(FlaskForm):
-    file = FileField("Tệp câu hỏi (.csv, .xlsx, GIFT .gift hoặc Aiken .txt)",
-                     validators=[FileRequired("Chọn một tệp."),
-                                 FileAllowed(["csv", "xlsx", "gift", "txt"], "Chỉ nhận .csv, .xlsx, .gift, .txt.")])
-    kind = SelectField("Định dạng tệp .txt", default="aiken",
+    file = FileField(_l("Tệp câu hỏi (.csv, .xlsx, GIFT .gift hoặc Aiken .txt)"),
+                     validators=[FileRequired(_l("Chọn một tệp.")),
+                                 FileAllowed(["csv", "xlsx", "gift", "txt"], _l("Chỉ nhận .csv, .xlsx, .gift, .txt."))])
+    kind = SelectField(_l("Định dạng tệp .txt"), default="aiken",
                        choices=[SelectChoice("aiken", "Aiken"), SelectChoice("gift", "GIFT")])
-    chapter = IntegerField("Chương (cho tệp GIFT/Aiken)",
-                           validators=[Optional(), NumberRange(1, 12, "Chương từ 1 đến 12.")])
-    article = StringField("Điều (cho tệp GIFT/Aiken)")
+    chapter = IntegerField(_l("Chương (cho tệp GIFT/Aiken)"),
+                           validators=[Optional(), NumberRange(1, 12, _l("Chương từ 1 đến 12."))])
+    article = StringField(_l("Điều (cho tệp GIFT/Aiken)"))
 
 
 class UnitsUploadForm(FlaskForm):
-    file = FileField("Tệp danh mục đơn vị (.csv hoặc .xlsx: cột code, name, locality_code, headcount)",
-                     validators=[FileRequired("Chọn một tệp."), FileAllowed(["csv", "xlsx"], "Chỉ nhận .csv, .xlsx.")])
+    file = FileField(_l("Tệp danh mục đơn vị (.csv hoặc .xlsx: cột code, name, locality_code, headcount)"),
+                     validators=[FileRequired(_l("Chọn một tệp.")),
+                                 FileAllowed(["csv", "xlsx"], _l("Chỉ nhận .csv, .xlsx."))])
 
 
 class UnitForm(FlaskForm):
-    name = StringField("Tên đơn vị")
-    locality_code = StringField("Mã phường, xã (5 chữ số, có thể để trống)")
-    headcount = StringField("Số thành viên, người lao động (có thể để trống)")
+    name = StringField(_l("Tên đơn vị"))
+    locality_code = StringField(_l("Mã phường, xã (5 chữ số, có thể để trống)"))
+    headcount = StringField(_l("Số thành viên, người lao động (có thể để trống)"))
 
 
 class OrganizationForm(FlaskForm):
@@ -127,9 +130,9 @@ class OrganizationForm(FlaskForm):
 
 
 class MoveForm(FlaskForm):
-    contest = StringField("Mã cuộc thi (slug)")
-    email = StringField("Email người dự thi")
-    unit_code = StringField("Mã đơn vị mới")
+    contest = StringField(_l("Mã cuộc thi (slug)"))
+    email = StringField(_l("Email người dự thi"))
+    unit_code = StringField(_l("Mã đơn vị mới"))
 
 
 class CountField(IntegerField):
@@ -139,28 +142,28 @@ class CountField(IntegerField):
         try:
             super().process_formdata(valuelist)
         except ValueError:
-            raise ValueError("Nhập một số nguyên.") from None
+            raise ValueError(_l("Nhập một số nguyên.")) from None
 
 
 class PlanRow(Form):
     """A row of the chapter plan table: a chapter ("3") or a group of chapters ("8-12") and how many to draw."""
     part = HiddenField()
-    count = CountField("Số câu rút", validators=[Optional(), NumberRange(0, 200, "Từ 0 đến 200.")])
+    count = CountField(_l("Số câu rút"), validators=[Optional(), NumberRange(0, 200, _l("Từ 0 đến 200."))])
 
 
 class TierRow(Form):
     """A row of the prize tiers: the prize's name and how many people win it; a blank row is skipped."""
-    name = StringField("Tên giải", filters=[lambda v: v.strip() if isinstance(v, str) else v])
-    count = CountField("Số người", validators=[Optional()])
+    name = StringField(_l("Tên giải"), filters=[lambda v: v.strip() if isinstance(v, str) else v])
+    count = CountField(_l("Số người"), validators=[Optional()])
 
     def validate(self, extra_validators=None):
         ok = super().validate(extra_validators)
         if self.name.data and "," in self.name.data:
-            self.name.errors = [*self.name.errors, "Tên giải không được có dấu phẩy."]
+            self.name.errors = [*self.name.errors, _l("Tên giải không được có dấu phẩy.")]
         elif self.name.data and self.count.data is None and not self.count.errors:
-            self.count.errors = [*self.count.errors, "Nhập số người nhận giải."]
+            self.count.errors = [*self.count.errors, _l("Nhập số người nhận giải.")]
         elif not self.name.data and self.count.data is not None:
-            self.name.errors = [*self.name.errors, "Nhập tên giải."]
+            self.name.errors = [*self.name.errors, _l("Nhập tên giải.")]
         else:
             return ok
         return False
@@ -183,32 +186,35 @@ def blank_rows(tiers: FieldList, spare: int = 3) -> None:
 
 
 class ContestForm(FlaskForm):
-    slug = StringField("Mã cuộc thi (chữ thường không dấu, ví dụ: tuan-1)", validators=[DataRequired("Nhập mã.")])
-    title = StringField("Tên cuộc thi", validators=[DataRequired("Nhập tên cuộc thi.")])
-    description = TextAreaField("Mô tả")
-    opens_at = DateTimeLocalField("Mở lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
-                                  validators=[DataRequired("Nhập thời điểm mở (ngày và giờ).")])
-    closes_at = DateTimeLocalField("Đóng lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired("Nhập thời điểm đóng (ngày và giờ).")])
-    question_count = IntegerField("Số câu hỏi (để trống: theo cơ cấu đề, hoặc 20)", validators=[Optional()])
-    time_limit_min = IntegerField("Thời gian làm bài (phút)", default=20,
-                                  validators=[DataRequired("Nhập thời gian làm bài."),
-                                              NumberRange(1, 1440, "Từ 1 đến 1440 phút.")])
-    max_attempts = IntegerField("Số lượt tối đa mỗi người", default=3,
-                                validators=[DataRequired("Nhập số lượt."), NumberRange(1, 1000, "Từ 1 đến 1000.")])
-    review_policy = SelectField("Xem lại đáp án", default="after_submit", choices=[
-        SelectChoice("after_submit", "Ngay sau khi nộp bài"), SelectChoice("after_close", "Khi cuộc thi kết thúc"),
-        SelectChoice("never", "Không cho xem")])
-    plan_mode = RadioField("Cơ cấu đề", default="default", choices=[
-        SelectChoice("default", "Mặc định: chia số câu theo số điều luật của từng chương"),
-        SelectChoice("chapters", "Tự chọn số câu rút từ từng chương (bảng dưới đây)")])
+    slug = StringField(_l("Mã cuộc thi (chữ thường không dấu, ví dụ: tuan-1)"),
+                       validators=[DataRequired(_l("Nhập mã."))])
+    title = StringField(_l("Tên cuộc thi"), validators=[DataRequired(_l("Nhập tên cuộc thi."))])
+    description = TextAreaField(_l("Mô tả"))
+    opens_at = DateTimeLocalField(_l("Mở lúc (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired(_l("Nhập thời điểm mở (ngày và giờ)."))])
+    closes_at = DateTimeLocalField(_l("Đóng lúc (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired(_l("Nhập thời điểm đóng (ngày và giờ)."))])
+    question_count = IntegerField(_l("Số câu hỏi (để trống: theo cơ cấu đề, hoặc 20)"), validators=[Optional()])
+    time_limit_min = IntegerField(_l("Thời gian làm bài (phút)"), default=20,
+                                  validators=[DataRequired(_l("Nhập thời gian làm bài.")),
+                                              NumberRange(1, 1440, _l("Từ 1 đến 1440 phút."))])
+    max_attempts = IntegerField(_l("Số lượt tối đa mỗi người"), default=3,
+                                validators=[DataRequired(_l("Nhập số lượt.")),
+                                            NumberRange(1, 1000, _l("Từ 1 đến 1000."))])
+    review_policy = SelectField(_l("Xem lại đáp án"), default="after_submit", choices=[
+        SelectChoice("after_submit", _l("Ngay sau khi nộp bài")),
+        SelectChoice("after_close", _l("Khi cuộc thi kết thúc")),
+        SelectChoice("never", _l("Không cho xem"))])
+    plan_mode = RadioField(_l("Cơ cấu đề"), default="default", choices=[
+        SelectChoice("default", _l("Mặc định: chia số câu theo số điều luật của từng chương")),
+        SelectChoice("chapters", _l("Tự chọn số câu rút từ từng chương (bảng dưới đây)"))])
     plan = FieldList(FormField(PlanRow))
     prize_tiers = FieldList(FormField(TierRow))
-    one_prize_per_person = BooleanField("Mỗi người chỉ nhận giải ở một vòng (giải chuyển cho người kế tiếp)")
+    one_prize_per_person = BooleanField(_l("Mỗi người chỉ nhận giải ở một vòng (giải chuyển cho người kế tiếp)"))
 
     def validate_plan_mode(self, field):
         if field.data == "chapters" and not any(row.form.count.data for row in self.plan):
-            raise ValidationError("Điền số câu cho ít nhất một chương, hoặc chọn cơ cấu mặc định.")
+            raise ValidationError(_l("Điền số câu cho ít nhất một chương, hoặc chọn cơ cấu mặc định."))
 
     def blueprint_text(self) -> str | None:
         """The table as the plan's compact text ("1:3,8-12:2", what chapter_plan.parse_plan reads); None for
@@ -217,39 +223,43 @@ class ContestForm(FlaskForm):
             return None
         return ",".join(f"{row.form.part.data}:{row.form.count.data}" for row in self.plan if row.form.count.data)
     # Choices are the organizations (quiz.web.organizer.contests), checked there: only platform staff see it.
-    organization = SelectField("Tổ chức thực hiện", choices=[], validate_choice=False)
-    rules = TextAreaField("Thể lệ cuộc thi (Markdown: # tiêu đề, **đậm**, - danh sách, [liên kết](https://...); "
-                          "để trống nếu không có)")
+    organization = SelectField(_l("Tổ chức thực hiện"), choices=[], validate_choice=False)
+    rules = TextAreaField(_l("Thể lệ cuộc thi (Markdown: # tiêu đề, **đậm**, - danh sách, [liên kết](https://...); "
+                          "để trống nếu không có)"))
 
 
 class RoundForm(FlaskForm):
-    number = IntegerField("Vòng số", validators=[DataRequired("Nhập số vòng."), NumberRange(1, 1000, "Từ 1 đến 1000.")])
-    title = StringField("Tên vòng (ví dụ: Tuần 1)")
-    opens_at = DateTimeLocalField("Mở lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
-                                  validators=[DataRequired("Nhập thời điểm mở (ngày và giờ).")])
-    closes_at = DateTimeLocalField("Đóng lúc (giờ Việt Nam)", format="%Y-%m-%dT%H:%M",
-                                   validators=[DataRequired("Nhập thời điểm đóng (ngày và giờ).")])
-    max_attempts = IntegerField("Số lượt tối đa mỗi người (để trống: như cuộc thi)",
-                                validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000.")])
+    number = IntegerField(_l("Vòng số"),
+                          validators=[DataRequired(_l("Nhập số vòng.")), NumberRange(1, 1000, _l("Từ 1 đến 1000."))])
+    title = StringField(_l("Tên vòng (ví dụ: Tuần 1)"))
+    opens_at = DateTimeLocalField(_l("Mở lúc (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
+                                  validators=[DataRequired(_l("Nhập thời điểm mở (ngày và giờ)."))])
+    closes_at = DateTimeLocalField(_l("Đóng lúc (giờ Việt Nam)"), format="%Y-%m-%dT%H:%M",
+                                   validators=[DataRequired(_l("Nhập thời điểm đóng (ngày và giờ)."))])
+    max_attempts = IntegerField(_l("Số lượt tối đa mỗi người (để trống: như cuộc thi)"),
+                                validators=[Optional(), NumberRange(1, 1000, _l("Từ 1 đến 1000."))])
     prize_tiers = FieldList(FormField(TierRow))
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email đã dùng để đăng ký", validators=[DataRequired("Vui lòng nhập email.")])
+    email = EmailField(_l("Email đã dùng để đăng ký"), validators=[DataRequired(_l("Vui lòng nhập email."))])
 
 
 class ResetPasswordForm(FlaskForm):
-    password = PasswordField("Mật khẩu mới (ít nhất 8 ký tự)", validators=[DataRequired("Vui lòng nhập mật khẩu mới.")])
-    confirm = PasswordField("Nhập lại mật khẩu mới", validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
+    password = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"),
+                             validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
+                            validators=[EqualTo("password", _l("Hai mật khẩu không khớp."))])
 
 
 class ProfileForm(PlacePicker, FlaskForm):
-    unit = StringField("Đơn vị (hợp tác xã, cơ quan)")
+    unit = StringField(_l("Đơn vị (hợp tác xã, cơ quan)"))
 
 
 class ChangePasswordForm(FlaskForm):
-    current_password = PasswordField("Mật khẩu hiện tại",
-                                     validators=[DataRequired("Vui lòng nhập mật khẩu hiện tại.")])
-    new_password = PasswordField("Mật khẩu mới (ít nhất 8 ký tự)",
-                                 validators=[DataRequired("Vui lòng nhập mật khẩu mới.")])
-    confirm = PasswordField("Nhập lại mật khẩu mới", validators=[EqualTo("new_password", "Hai mật khẩu không khớp.")])
+    current_password = PasswordField(_l("Mật khẩu hiện tại"),
+                                     validators=[DataRequired(_l("Vui lòng nhập mật khẩu hiện tại."))])
+    new_password = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"),
+                                 validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
+                            validators=[EqualTo("new_password", _l("Hai mật khẩu không khớp."))])

@@ -10,6 +10,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from threading import Lock
 
 from flask import Blueprint, Response, abort, current_app, jsonify, request
+from flask_babel import gettext as _
 
 from quiz.infra import database, metrics
 from quiz.infra.extensions import db
@@ -54,7 +55,7 @@ def metrics_text():
         abort(404)  # metrics are off unless an operator sets a token
     given = request.headers.get("Authorization", "")
     if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
-        return Response("Cần mã truy cập: Authorization: Bearer <METRICS_TOKEN>.\n", 401,
+        return Response(_("Cần mã truy cập: Authorization: Bearer <METRICS_TOKEN>.\n"), 401,
                         {"WWW-Authenticate": 'Bearer realm="metrics"', "Content-Type": "text/plain; charset=utf-8"})
     body, content_type = metrics.exposition()
     return Response(body, 200, {"Content-Type": content_type, "Cache-Control": "no-store"})

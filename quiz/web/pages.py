@@ -3,6 +3,7 @@ Vietnamese, server-rendered."""
 from __future__ import annotations
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from quiz.contest import attempts, contests, units
@@ -12,6 +13,7 @@ from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
 from quiz.web.fingerprint import client_marks
 from quiz.web.forms import ActionForm
+from quiz.web.locale import error_message
 from quiz.web.payloads import attempt_json
 
 bp = Blueprint("pages", __name__)
@@ -67,9 +69,9 @@ def enrollment(slug: str):
             if exc.code not in ("invalid_fields", "enrollment_locked"):
                 raise
             db.session.rollback()
-            error = ("Hãy chọn một đơn vị trong danh sách." if exc.code == "invalid_fields" else exc.message)
+            error = (_("Hãy chọn một đơn vị trong danh sách.") if exc.code == "invalid_fields" else error_message(exc))
         else:
-            flash(f"Đã ghi đơn vị của bạn: {unit.name}.")
+            flash(_("Đã ghi đơn vị của bạn: %(name)s.", name=unit.name))
             return redirect(url_for("pages.contest", slug=slug))
     q = request.values.get("q", "")[:200]
     found, total = units.search_units(db.session, c.organization_id, q) if q.strip() else ([], 0)
@@ -156,19 +158,3 @@ def attempt(attempt_id: int):
     return render_template("quiz.html", contest=c, attempt_id=a.id)
 
 
-@bp.app_template_filter("vn_time")
-def vn_time(value) -> str:
-    """Show a time as Vietnamese readers expect: 08:00 01/12/2026 in Viet Nam's time zone."""
-    from flask_babel import format_datetime
-
-    return format_datetime(value, "HH:mm dd/MM/yyyy") if value else ""
-
-
-@bp.app_template_filter("duration")
-def duration(ms) -> str:
-    """Show milliseconds as '12 phút 05 giây'."""
-    if ms is None:
-        return "–"
-    seconds = round(ms / 1000)
-    minutes, seconds = divmod(seconds, 60)
-    return f"{minutes} phút {seconds:02d} giây" if minutes else f"{seconds} giây"

@@ -17,10 +17,8 @@ MAX_AGE_S = 365 * 24 * 3600
 
 @bp.app_context_processor
 def text_size() -> dict:
-    """For base.html: the page's language (<html lang>) and whether to show larger text."""
-    from flask_babel import get_locale
-
-    return {"page_lang": str(get_locale() or "vi"), "large_text": request.cookies.get(COOKIE) == LARGE,
+    """For base.html: whether to show larger text (the class on <html>, set before the page is drawn)."""
+    return {"large_text": request.cookies.get(COOKIE) == LARGE,
             "text_size_cookie": COOKIE, "text_size_max_age": MAX_AGE_S}
 
 

@@ -3,6 +3,7 @@ request (/me/delete). The rules live in quiz.accounts.privacy. Vietnamese."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, logout_user
 
 from quiz.accounts import privacy
@@ -11,6 +12,7 @@ from quiz.infra import limits
 from quiz.infra.extensions import db
 from quiz.web.actor import actor
 from quiz.web.forms import ConsentForm, DeleteAccountForm
+from quiz.web.locale import error_message, field_errors, text
 
 bp = Blueprint("privacy", __name__)
 
@@ -22,7 +24,7 @@ def _notice_version() -> dict:
 
 @bp.get("/privacy")
 def notice():
-    return render_template("privacy/notice.html", contact=current_app.config["PRIVACY_CONTACT"])
+    return render_template("privacy/notice.html", contact=text(current_app.config["PRIVACY_CONTACT"]))
 
 
 def safe_next(default: str) -> str:
@@ -40,9 +42,9 @@ def consent():
         try:
             privacy.give_consent(db.session, current_user._get_current_object(), form.consent.data is True)
         except DomainError as exc:
-            form.consent.errors = [exc.message]
+            form.consent.errors = [error_message(exc)]
         else:
-            flash("Cảm ơn bạn. Bạn đã có thể dự thi.", "success")
+            flash(_("Cảm ơn bạn. Bạn đã có thể dự thi."), "success")
             return redirect(safe_next(url_for("pages.index")))
     return render_template("privacy/consent.html", form=form), 422 if form.errors else 200
 
@@ -58,9 +60,9 @@ def delete():
             privacy.erase_on_request(db.session, user, form.password.data, actor(user))
         except DomainError as exc:
             db.session.rollback()
-            form.password.errors = [exc.fields.get("password", exc.message) if exc.fields else exc.message]
+            form.password.errors = [field_errors(exc).get("password") or error_message(exc)]
         else:
             logout_user()
-            flash("Tài khoản và dữ liệu cá nhân của bạn đã được xoá. Cảm ơn bạn đã tham gia.", "success")
+            flash(_("Tài khoản và dữ liệu cá nhân của bạn đã được xoá. Cảm ơn bạn đã tham gia."), "success")
             return redirect(url_for("pages.index"))
     return render_template("privacy/delete.html", form=form), 422 if form.errors else 200

@@ -16,6 +16,7 @@ from quiz.contest.rounds import get_round, rounds_of
 from quiz.contest.suspicious import KINDS, Rules, build_report
 from quiz.errors import not_found
 from quiz.files.exports import suspicious_csv
+from quiz.i18n import N_
 from quiz.infra import audit
 from quiz.infra.extensions import db
 from quiz.models import Attempt, User
@@ -73,7 +74,7 @@ def attempt(slug: str, attempt_id: int):
         row = db.session.execute(db.select(Attempt, User).join(User, User.id == Attempt.user_id)
                                  .where(Attempt.id == attempt_id, Attempt.contest_id == contest.id)).one_or_none()
         if row is None:
-            raise not_found("Không tìm thấy lượt thi.")
+            raise not_found(N_("Không tìm thấy lượt thi."))
         questions = answer_sheets(db.session, [attempt_id]).get(attempt_id, [])
     return render_template("organizer/attempt.html", contest=contest, attempt=row[0], person=row[1],
                            questions=questions)

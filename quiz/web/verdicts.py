@@ -4,6 +4,7 @@ quiz.contest.verdicts, as for the API and ``flask winners verdict``."""
 from __future__ import annotations
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from quiz import roles
@@ -17,6 +18,7 @@ from quiz.timeutil import vn_iso
 from quiz.web.access import managed_contest, restrict
 from quiz.web.actor import actor
 from quiz.web.forms import ActionForm
+from quiz.web.locale import error_message, field_errors
 
 bp = Blueprint("judges", __name__, url_prefix="/judges")
 
@@ -63,7 +65,7 @@ def decide(slug: str):
     form = ActionForm()
     email = request.form.get("email", "")
     if not form.validate_on_submit():
-        flash("Phiên làm việc đã hết hạn, vui lòng thử lại.", "error")
+        flash(_("Phiên làm việc đã hết hạn, vui lòng thử lại."), "error")
         return _page(contest, rnd, 400)
     user = current_user._get_current_object()
     try:
@@ -71,10 +73,11 @@ def decide(slug: str):
                                            request.form.get("reason", ""), actor(user), user.role)
     except DomainError as exc:
         db.session.rollback()
-        return _page(contest, rnd, 422, errors={"email": email, "fields": exc.fields or {}, "message": exc.message},
-                     form_values=request.form)
-    message = f"Đã ghi quyết định «{verdicts.LABELS[row.verdict]}» cho {email}."
+        errors = {"email": email, "fields": field_errors(exc), "message": error_message(exc)}
+        return _page(contest, rnd, 422, errors=errors, form_values=request.form)
+    message = _("Đã ghi quyết định «%(verdict)s» cho %(email)s.", verdict=_(verdicts.LABELS[row.verdict]), email=email)
     if digest:
-        message += f" Bảng xếp hạng đã được chốt lại thành phiên bản mới (SHA-256 {digest[:12]}…)."
+        message += " " + _("Bảng xếp hạng đã được chốt lại thành phiên bản mới (SHA-256 %(digest)s…).",
+                           digest=digest[:12])
     flash(message, "success")
     return redirect(url_for("judges.show", slug=contest.slug, round=rnd.number if rnd else None))

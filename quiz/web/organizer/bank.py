@@ -5,6 +5,7 @@ import io
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from quiz.bank.moodle_formats import parse_aiken, parse_gift
@@ -23,10 +24,10 @@ from quiz.infra.extensions import db
 from quiz.messages import Problem, texts
 from quiz.web.actor import actor
 from quiz.web.forms import ActionForm, QuestionForm, UploadForm
+from quiz.web.locale import current as current_language
 from quiz.web.organizer import bp
 
 PAGE_SIZE = 50
-PAGE_LANGUAGE = "vi"  # the language file problems are worded in on these pages (quiz.messages)
 
 
 def _filters() -> dict:
@@ -80,11 +81,11 @@ def edit(code: str):
                   "source_quote": form.source_quote.data, **{c: form[c].data or "" for c in OPTION_COLUMNS}}
         parsed, problems = parse_record(values)
         if problems:
-            for message in texts(problems, PAGE_LANGUAGE):
+            for message in texts(problems, current_language()):
                 flash(message, "error")
         else:
             report = edit_question(db.session, parsed, actor())
-            flash("Đã lưu phiên bản mới của câu hỏi." if report.updated else "Không có thay đổi nào.", "success")
+            flash(_("Đã lưu phiên bản mới của câu hỏi.") if report.updated else _("Không có thay đổi nào."), "success")
             return redirect(url_for("organizer.questions", q=code))
     return render_template("organizer/edit.html", form=form, question=question, version=version,
                            reports=list_reports(db.session, current_user, "open", question_code=code),
@@ -97,7 +98,8 @@ def toggle(code: str):
         abort(400)
     active = request.form.get("active") == "1"
     set_active(db.session, code, active, actor())
-    flash(f"Đã {'dùng lại' if active else 'ngừng dùng'} câu {code}.", "success")
+    flash(_("Đã dùng lại câu %(code)s.", code=code) if active else _("Đã ngừng dùng câu %(code)s.", code=code),
+          "success")
     return redirect(request.referrer or url_for("organizer.questions"))
 
 
@@ -125,10 +127,11 @@ def upload():
             report = import_questions(db.session, parsed, actor=actor(), source=name,
                                       action=audit.QUESTION_UPLOAD)
         except QuestionFileError as exc:
-            errors = exc.messages(PAGE_LANGUAGE)
+            errors = exc.messages(current_language())
         else:
-            flash(f"Đã nhập {len(parsed)} câu hỏi: {report.created} câu mới, {report.updated} câu cập nhật, "
-                  f"{report.unchanged} câu không đổi.", "success")
+            flash(_("Đã nhập %(n)s câu hỏi: %(created)s câu mới, %(updated)s câu cập nhật, %(unchanged)s câu không "
+                    "đổi.", n=len(parsed), created=report.created, updated=report.updated,
+                    unchanged=report.unchanged), "success")
             return redirect(url_for("organizer.questions"))
     return render_template("organizer/upload.html", form=form, errors=errors), 422 if errors else 200
 

@@ -2,14 +2,17 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from quiz.contest import scope
 from quiz.errors import DomainError
+from quiz.i18n import N_
 from quiz.infra.extensions import db
 from quiz.web.access import managed_contest
 from quiz.web.actor import actor
 from quiz.web.forms import ActionForm, ContestForm, RoundForm, blank_rows, tier_items
+from quiz.web.locale import error_message, field_errors, text
 from quiz.web.organizer import bp
 
 
@@ -30,14 +33,14 @@ def _zone():
 
 
 def _show_errors(form, exc: DomainError, renames: dict | None = None, tier_rows: list | None = None) -> None:
-    for name, message in (exc.fields or {}).items():
+    for name, message in field_errors(exc).items():
         if name in ("blueprint", "prize_tiers"):
             continue  # the plan table's and the tier rows' own, below
         field = form._fields.get((renames or {}).get(name, name))
         if field is not None:
             field.errors = [*field.errors, message]
     _show_row_errors(form, exc, tier_rows or [])
-    flash(exc.message, "error")
+    flash(error_message(exc), "error")
 
 
 def _show_row_errors(form, exc: DomainError, tier_rows: list) -> None:
@@ -49,15 +52,15 @@ def _show_row_errors(form, exc: DomainError, tier_rows: list) -> None:
         rows = {row.form.part.data: row for row in getattr(form, "plan", [])}
         for part, message in parts.items():
             if part in rows:
-                rows[part].form.count.errors = [*rows[part].form.count.errors, message]
+                rows[part].form.count.errors = [*rows[part].form.count.errors, text(message)]
         if not set(parts) <= set(rows) or not parts:
-            form.plan_errors = [fields["blueprint"]]
+            form.plan_errors = [text(fields["blueprint"])]
     items = exc.params.get("prize_tier_items") or {}
     for index, message in items.items():
         if index < len(tier_rows):
-            tier_rows[index].form.name.errors = [*tier_rows[index].form.name.errors, message]
+            tier_rows[index].form.name.errors = [*tier_rows[index].form.name.errors, text(message)]
     if "prize_tiers" in fields and (not items or max(items) >= len(tier_rows)):
-        form.tier_errors = [fields["prize_tiers"]]
+        form.tier_errors = [text(fields["prize_tiers"])]
 
 
 def _rows(plan, tiers) -> dict:
@@ -84,14 +87,14 @@ def _plan_rows_info(form) -> dict:
         try:
             chapters = parse_plan(f"{part}:1")[0][0]
         except DomainError:
-            info[part] = (f"Chương {part}", "", None)
+            info[part] = (_("Chương %(n)s", n=part), "", None)
             continue
         if len(chapters) == 1:
-            info[part] = (f"Chương {chapters[0]}", titles.get(chapters[0], ""), sizes.get(chapters[0], 0))
+            info[part] = (_("Chương %(n)s", n=chapters[0]), titles.get(chapters[0], ""), sizes.get(chapters[0], 0))
         else:
             groups = True
-            info[part] = (f"Chương {chapters[0]}–{chapters[-1]} (rút chung)",
-                          "Rút chung từ các chương " + ", ".join(map(str, chapters)),
+            info[part] = (_("Chương %(first)s–%(last)s (rút chung)", first=chapters[0], last=chapters[-1]),
+                          _("Rút chung từ các chương %(list)s", list=", ".join(map(str, chapters))),
                           sum(sizes.get(c, 0) for c in chapters))
     return {"rows": info, "groups": groups}
 
@@ -123,7 +126,7 @@ def _organization_choices(form) -> None:
     if not orgs:
         del form.organization
         return
-    form.organization.choices = [SelectChoice("", "Nền tảng (không thuộc tổ chức nào)"),
+    form.organization.choices = [SelectChoice("", _("Nền tảng (không thuộc tổ chức nào)")),
                                  *(SelectChoice(str(o.id), o.name) for o in orgs)]
 
 
@@ -136,7 +139,7 @@ def _chosen_organization(form) -> int | None:
     if not value:
         return None
     if value not in {choice.value for choice in form.organization.choices}:
-        raise invalid({"organization": "Chọn một tổ chức trong danh sách."}, "Thông tin cuộc thi không hợp lệ.")
+        raise invalid({"organization": N_("Chọn một tổ chức trong danh sách.")}, N_("Thông tin cuộc thi không hợp lệ."))
     return int(value)
 
 
@@ -155,7 +158,7 @@ def contest_new():
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
         else:
-            flash(f"Đã tạo cuộc thi {contest.title}.", "success")
+            flash(_("Đã tạo cuộc thi %(title)s.", title=contest.title), "success")
             return redirect(url_for("organizer.contests_list"))
     return _form_page(form, None)
 
@@ -187,7 +190,7 @@ def contest_edit(slug: str):
         except DomainError as exc:
             _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
         else:
-            flash(f"Đã lưu cuộc thi {contest.title}.", "success")
+            flash(_("Đã lưu cuộc thi %(title)s.", title=contest.title), "success")
             return redirect(url_for("organizer.contests_list"))
     return _form_page(form, contest)
 
@@ -200,7 +203,7 @@ def contest_close(slug: str):
         abort(400)
     contest = managed_contest(slug)
     close_now(db.session, contest, actor=actor())
-    flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng đã được chốt chính thức.", "success")
+    flash(_("Đã đóng cuộc thi %(title)s. Bảng xếp hạng đã được chốt chính thức.", title=contest.title), "success")
     return redirect(url_for("organizer.contests_list"))
 
 
@@ -222,7 +225,7 @@ def rounds(slug: str):
         except DomainError as exc:
             _show_errors(form, exc, tier_rows=tier_items(form.prize_tiers)[1])
         else:
-            flash(f"Đã thêm vòng {form.number.data}.", "success")
+            flash(_("Đã thêm vòng %(n)s.", n=form.number.data), "success")
             return redirect(url_for("organizer.rounds", slug=slug))
     from quiz.models import utcnow
 

@@ -6,19 +6,21 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from sqlalchemy import select
 
 from quiz.contest import contests, scope, units
 from quiz.contest.organizations import get_organization, list_organizations
 from quiz.errors import DomainError
+from quiz.i18n import N_
 from quiz.infra.extensions import db
 from quiz.models import Organization, User
 from quiz.web.actor import actor
 from quiz.web.forms import MoveForm, UnitForm, UnitsUploadForm
+from quiz.web.locale import current as current_language
+from quiz.web.locale import error_message, field_errors
 from quiz.web.organizer import bp
-
-PAGE_LANGUAGE = "vi"
 
 
 def _organization(slug: str | None) -> Organization | None:
@@ -64,11 +66,12 @@ def units_upload():
         try:
             rows = units.read_units(name, form.file.data.read())
         except units.UnitFileError as exc:
-            errors = exc.messages(PAGE_LANGUAGE)
+            errors = exc.messages(current_language())
         else:
             report = units.import_units(db.session, org, rows, actor=actor(), source=name)
-            flash(f"Đã nhập {len(rows)} đơn vị: {report.created} đơn vị mới, {report.updated} đơn vị cập nhật, "
-                  f"{report.unchanged} đơn vị không đổi.", "success")
+            flash(_("Đã nhập %(n)s đơn vị: %(created)s đơn vị mới, %(updated)s đơn vị cập nhật, %(unchanged)s đơn "
+                    "vị không đổi.", n=len(rows), created=report.created, updated=report.updated,
+                    unchanged=report.unchanged), "success")
             return redirect(_list_url(org))
     else:
         errors = [e for es in form.errors.values() for e in es]
@@ -96,9 +99,9 @@ def unit_edit(code: str):
                             headcount=form.headcount.data, actor=actor())
         except DomainError as exc:
             db.session.rollback()
-            problems = exc.fields or {}
+            problems = field_errors(exc)
         else:
-            flash(f"Đã lưu đơn vị {unit.code}.", "success")
+            flash(_("Đã lưu đơn vị %(code)s.", code=unit.code), "success")
             return redirect(_list_url(org))
     for name, message in problems.items():
         getattr(form, name).errors = [message]
@@ -116,15 +119,17 @@ def units_move():
     try:
         contest = scope.require(current_user, contests.get_contest(db.session, (form.contest.data or "").strip()))
         if contest.organization_id != org.id:
-            raise DomainError("not_found", "Cuộc thi này không dùng danh mục đơn vị này.")
+            raise DomainError("not_found", N_("Cuộc thi này không dùng danh mục đơn vị này."))
         email = (form.email.data or "").strip().lower()
         person = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
         if person is None:
-            raise DomainError("not_found", "Không có tài khoản với email này.")
+            raise DomainError("not_found", N_("Không có tài khoản với email này."))
         unit = units.move(db.session, contest, person, form.unit_code.data, actor())
     except DomainError as exc:
         db.session.rollback()
-        flash(f"Chưa chuyển được: {exc.message} {' '.join((exc.fields or {}).values())}".strip(), "error")
+        problem = " ".join([error_message(exc), *field_errors(exc).values()])
+        flash(_("Chưa chuyển được: %(problem)s", problem=problem), "error")
     else:
-        flash(f"Đã chuyển {email} sang đơn vị {unit.name} trong cuộc thi {contest.title}.", "success")
+        flash(_("Đã chuyển %(email)s sang đơn vị %(unit)s trong cuộc thi %(contest)s.", email=email, unit=unit.name,
+                contest=contest.title), "success")
     return redirect(_list_url(org))
