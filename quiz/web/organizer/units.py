@@ -7,13 +7,13 @@ from pathlib import Path
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_login import current_user
-from sqlalchemy import select
 
+from quiz.accounts import users
 from quiz.contest import contests, scope, units
 from quiz.contest.organizations import get_organization, list_organizations
 from quiz.errors import DomainError
 from quiz.infra.extensions import db
-from quiz.models import Organization, User
+from quiz.models import Organization
 from quiz.web.actor import actor
 from quiz.web.forms import MoveForm, UnitForm, UnitsUploadForm
 from quiz.web.organizer import bp
@@ -117,8 +117,7 @@ def units_move():
         contest = scope.require(current_user, contests.get_contest(db.session, (form.contest.data or "").strip()))
         if contest.organization_id != org.id:
             raise DomainError("not_found", "Cuộc thi này không dùng danh mục đơn vị này.")
-        email = (form.email.data or "").strip().lower()
-        person = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        person = users.find_by_login(db.session, form.email.data)  # an email or a mobile number
         if person is None:
             raise DomainError("not_found", "Không có tài khoản với email này.")
         unit = units.move(db.session, contest, person, form.unit_code.data, actor())
@@ -126,5 +125,6 @@ def units_move():
         db.session.rollback()
         flash(f"Chưa chuyển được: {exc.message} {' '.join((exc.fields or {}).values())}".strip(), "error")
     else:
-        flash(f"Đã chuyển {email} sang đơn vị {unit.name} trong cuộc thi {contest.title}.", "success")
+        flash(f"Đã chuyển {users.login_name(person)} sang đơn vị {unit.name} trong cuộc thi {contest.title}.",
+              "success")
     return redirect(_list_url(org))
