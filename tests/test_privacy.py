@@ -39,7 +39,7 @@ def world(client_app, session, bank, contest_factory, user_factory):
     open_one.register("dang-lam@example.vn", name="Đặng Văn Làm", phone="0922 555 666")
     attempts.append(open_one.start()["id"])
     viewer = Visitor(client_app, "198.51.100.200")
-    viewer.register("xem@example.vn", name="Người Xem")
+    viewer.register("xem@example.vn", name="Người Xem", phone="0911000000")
     user_factory(role="organizer", email="btc@example.vn")
     return {"app": client_app, "attempts": attempts, "viewer": viewer,
             "secrets": [s for person in OTHERS for s in secrets_of(*person)]

@@ -1,4 +1,5 @@
 """Page forms (Flask-WTF: CSRF included). Field rules come from quiz.accounts.users.validate_profile."""
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -48,11 +49,12 @@ def offer_places(form, province_code: str | None = None, locality_code: str | No
 
 class RegisterForm(PlacePicker, FlaskForm):
     full_name = StringField("Họ và tên", validators=[DataRequired("Vui lòng nhập họ và tên.")])
-    email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email.")])
+    # An email, a mobile number or both (quiz.accounts.users.validate_profile says when neither is given).
+    email = EmailField(_l("Email (có thể để trống nếu nhập số điện thoại)"))
     password = PasswordField("Mật khẩu (ít nhất 8 ký tự)", validators=[DataRequired("Vui lòng nhập mật khẩu.")])
     confirm = PasswordField("Nhập lại mật khẩu",
                             validators=[EqualTo("password", "Hai mật khẩu không khớp.")])
-    phone = TelField("Số điện thoại")
+    phone = TelField(_l("Số điện thoại di động (có thể dùng để đăng nhập)"))
     unit = StringField("Đơn vị (hợp tác xã, cơ quan)")
     locality = StringField("Địa phương (xã/phường, tỉnh/thành phố)")  # the API's free text; the page picks a ward
     # Checked in the view (quiz.accounts.users.create_user): its message joins the other fields' at once.
@@ -68,7 +70,9 @@ class DeleteAccountForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired("Vui lòng nhập email.")])
+    # Named "email" as before (links, scripts and password managers know it); it takes a mobile number too.
+    email = StringField(_l("Email hoặc số điện thoại"),
+                        validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại."))])
     password = PasswordField("Mật khẩu", validators=[DataRequired("Vui lòng nhập mật khẩu.")])
     remember = BooleanField("Ghi nhớ đăng nhập")
 
@@ -224,7 +228,18 @@ class RoundForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField("Email đã dùng để đăng ký", validators=[DataRequired("Vui lòng nhập email.")])
+    email = StringField(_l("Email hoặc số điện thoại đã dùng để đăng ký"),
+                        validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại."))])
+
+
+class SmsResetForm(FlaskForm):
+    """The code sent by SMS (quiz.accounts.sms_reset) and the new password."""
+    phone = TelField(_l("Số điện thoại"), validators=[DataRequired(_l("Vui lòng nhập số điện thoại."))])
+    code = StringField(_l("Mã xác nhận (6 chữ số)"), validators=[DataRequired(_l("Vui lòng nhập mã xác nhận."))])
+    password = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"),
+                             validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
+                            validators=[EqualTo("password", _l("Hai mật khẩu không khớp."))])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -234,6 +249,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ProfileForm(PlacePicker, FlaskForm):
     unit = StringField("Đơn vị (hợp tác xã, cơ quan)")
+    phone = TelField(_l("Số điện thoại di động"))
 
 
 class ChangePasswordForm(FlaskForm):
