@@ -144,7 +144,8 @@ def commit_unique(s: Session, user: User) -> None:
         raise email_taken() from None
 
 
-WRONG = "Email, số điện thoại hoặc mật khẩu không đúng."
+WRONG = "Email hoặc mật khẩu không đúng."
+WRONG_BY_PHONE = "Số điện thoại hoặc mật khẩu không đúng."
 
 
 def login_key(login) -> str:
@@ -194,7 +195,7 @@ def authenticate(s: Session, email, password) -> User:
         wait = lockout.record_failure(s, email, now)
         if wait:
             raise lockout.LockedOut(wait)
-        raise DomainError("invalid_credentials", WRONG)
+        raise DomainError("invalid_credentials", WRONG if phones.looks_like_email(email) else WRONG_BY_PHONE)
     if failures is not None:
         lockout.clear(s, email)
         s.commit()

@@ -18,7 +18,7 @@ def unit_json(unit) -> dict:
 
 
 def user_json(u: User) -> dict:
-    return {"id": u.id, "full_name": u.full_name, "email": u.email, "phone": u.phone or None, "role": u.role}
+    return {"id": u.id, "full_name": u.full_name, "email": u.email, "role": u.role}
 
 
 def place_json(place) -> dict:
