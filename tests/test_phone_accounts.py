@@ -321,7 +321,8 @@ def test_erasure_clears_the_phone(client_app, session, user_factory):
     assert register(ApiClient(client_app), phone=NUMBER).status_code == 201
 
 
-def test_a_phone_only_winner_in_the_frozen_ranking_and_the_winner_list(session, bank, contest_factory, user_factory):
+def test_a_phone_only_winner_in_the_ranking_the_winner_list_and_a_verdict(app, session, bank, contest_factory,
+                                                                          user_factory):
     from quiz.contest import ranking
     from quiz.files import exports
     from tests.helpers import finished_attempt
@@ -340,6 +341,15 @@ def test_a_phone_only_winner_in_the_frozen_ranking_and_the_winner_list(session, 
     rows = data.decode("utf-8-sig").splitlines()
     assert rows[1].startswith("1,") and f",Đỗ Thị Mai,,{NUMBER}," in rows[1], rows[1]
     assert exports.winner_list(session, contest, None, "xlsx")[0].startswith(b"PK")
+    # A judge's verdict on the person by phone (any spelling), from the command line.
+    user_factory(role="judge", email="giamkhao@example.vn")
+    runner = app.test_cli_runner()
+    base = ["winners", "verdict", contest.slug, "--reason", "Hai tài khoản", "--by", "giamkhao@example.vn"]
+    neither = runner.invoke(args=[*base, "--disqualify"])
+    assert neither.exit_code != 0 and "--email or --phone" in neither.output
+    ok = runner.invoke(args=[*base, "--phone", "+84 912 345 678", "--disqualify"])
+    assert ok.exit_code == 0 and ok.output.startswith(f"{NUMBER}: disqualified"), ok.output
+    assert [r.full_name for r in ranking.ranking(session, contest).rows] == [by_email.full_name]
 
 
 # --- The migration of old free-text phones -------------------------------------------------------------------
