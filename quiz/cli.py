@@ -74,12 +74,12 @@ attempts_cli = AppGroup("attempts", help="Maintain attempts.")
 
 
 @users_cli.command("create")
-@click.option("--email", required=True)
+@click.option("--email", default="", help="the login email (staff: required; participants: this or --phone)")
 @click.option("--password", required=True)
 @click.option("--name", "full_name", required=True)
 @click.option("--role", type=click.Choice(roles.ALL), default=roles.DEFAULT,
               show_default=True)
-@click.option("--phone", default="")
+@click.option("--phone", default="", help="a Vietnamese mobile number, also a login name")
 @click.option("--unit", default="")
 @click.option("--locality", default="")
 @click.option("--org", "org", default=None, help="organizers and judges: staff of this organization only (its slug)")
@@ -100,11 +100,11 @@ def users_create(email, password, full_name, role, phone, unit, locality, org, i
                                  unit=unit, locality=locality, role=role, actor=actor,
                                  organization_id=organization_id)
     except DomainError as exc:
-        if if_missing and exc.code == "email_taken":
-            click.echo(f"{email} already exists; unchanged")
+        if if_missing and exc.code in ("email_taken", "phone_taken"):
+            click.echo(f"{email or phone} already exists; unchanged")
             return
         _domain_fail(exc)
-    click.echo(f"created {user.role} {user.email} (id {user.id})"
+    click.echo(f"created {user.role} {users.login_name(user)} (id {user.id})"
                + (" of its organization" if user.organization_id and not org else f" of {org}" if org else ""))
 
 
@@ -411,14 +411,15 @@ def winners_command(slug, out, round_, by):
 
 @winners_cli.command("verdict")
 @click.argument("slug")
-@click.option("--email", required=True, help="the person judged")
+@click.option("--email", default=None, help="the person judged")
+@click.option("--phone", default=None, help="instead of --email: the person's mobile number")
 @click.option("--disqualify", "verdict", flag_value="disqualified", help="out of the ranking and its prizes")
 @click.option("--verify", "verdict", flag_value="verified", help="checked: the result stands")
 @click.option("--reset", "verdict", flag_value="pending", help="pending again (back in the ranking)")
 @click.option("--reason", required=True, help="why (kept with the verdict and the new ranking version)")
 @click.option("--by", "by", required=True, help="email of the judge or admin deciding")
 @click.option("--round", "round_", default=None)
-def winners_verdict(slug, email, verdict, reason, by, round_):
+def winners_verdict(slug, email, phone, verdict, reason, by, round_):
     """A judge's verdict on one person; a frozen ranking is frozen again as a new version."""
     from sqlalchemy import select
 
@@ -427,19 +428,21 @@ def winners_verdict(slug, email, verdict, reason, by, round_):
 
     if verdict is None:
         fail("error: say --disqualify, --verify or --reset")
+    if bool(email) == bool(phone):
+        fail("error: say --email or --phone (one of them)")
     judge = db.session.execute(select(User).where(User.email == users.normalise_email(by))).scalar_one_or_none()
     if judge is None or judge.role not in roles.JUDGE_VERDICTS:
         fail(f"error: --by {by}: not a judge or admin account")
     contest = _contest_or_fail(slug, by)  # an organization's judge: only its own contests
     rnd = _round_or_fail(contest, round_)
     try:
-        _row, digest = verdicts.set_verdict(db.session, contest, rnd, email, verdict, reason, audit.person(judge),
-                                            judge.role)
+        _row, digest = verdicts.set_verdict(db.session, contest, rnd, email or phone, verdict, reason,
+                                            audit.person(judge), judge.role)
     except DomainError as exc:
         _domain_fail(exc)
     where = f"{slug}" + (f" round {rnd.number}" if rnd else "")
     after = f"ranking frozen again, sha256 {digest}" if digest else "ranking not frozen yet (provisional)"
-    click.echo(f"{users.normalise_email(email)}: {verdict} in {where}; {after}")
+    click.echo(f"{users.login_key(email or phone)}: {verdict} in {where}; {after}")
 
 
 @click.command("suspicious")

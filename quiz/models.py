@@ -95,10 +95,21 @@ class Unit(db.Model):
 
 class User(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
-    email: Mapped[str] = mapped_column(String(254), unique=True)
+    # None: an account by phone number only (``mobile``); an account has an email, a mobile number or both.
+    email: Mapped[str | None] = mapped_column(String(254), unique=True)
     password_hash: Mapped[str | None] = mapped_column(String(255))  # None: imported, cannot log in yet
     full_name: Mapped[str] = mapped_column(String(120))
+    # The phone as shown (profile, winner lists): the normalised mobile number since accounts by phone
+    # (quiz.accounts.phones), older rows' free text when it was not one.
     phone: Mapped[str] = mapped_column(String(20), default="")
+    # The Vietnamese mobile number the account logs in with and gets reset codes on, normalised (0XXXXXXXXX),
+    # unique. None: no valid number, or (old data) a later duplicate of another account's number.
+    mobile: Mapped[str | None] = mapped_column(String(10))
+    # The password reset code sent by SMS (quiz.accounts.sms_reset): its keyed hash, until when it works and
+    # the wrong tries spent on it. A used, expired or exhausted code is cleared or refused.
+    sms_code_hash: Mapped[str | None] = mapped_column(String(64))
+    sms_code_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    sms_code_tries: Mapped[int] = mapped_column(default=0, server_default="0")
     unit: Mapped[str] = mapped_column(String(200), default="")
     locality: Mapped[str] = mapped_column(String(120), default="")
     # The official ward (quiz.places, five digits) when the person picked one; ``locality`` then holds its
@@ -126,7 +137,9 @@ class User(db.Model):
     # (and every participant and admin).
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"))
 
-    __table_args__ = (CheckConstraint("role in (" + ",".join(f"'{r}'" for r in roles.ALL) + ")", name="role"),)
+    __table_args__ = (CheckConstraint("role in (" + ",".join(f"'{r}'" for r in roles.ALL) + ")", name="role"),
+                      # A unique index (not a constraint): SQLite adds it without rebuilding the table.
+                      Index("uq_user_mobile", "mobile", unique=True))
 
     # What Flask-Login asks of a user object (its UserMixin, without importing it): every account may log in.
     is_active = True

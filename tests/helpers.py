@@ -266,9 +266,16 @@ class ApiClient:
         return self.post("/api/v1/auth/login", json=body, **kw)
 
 
+def phone_of(email: str) -> str:
+    """A mobile number of one's own for each test email (mobile numbers are unique, like emails)."""
+    import hashlib
+
+    return "09" + f"{int(hashlib.sha256(email.encode()).hexdigest(), 16) % 10**8:08d}"
+
+
 def register(api: ApiClient, email: str = "lan@example.vn", **extra):
     """Register through the API (Trần Thị Lan unless ``extra`` says otherwise); the response."""
-    body = {"full_name": "Trần Thị Lan", "email": email, "password": PASSWORD, "phone": "0912345678",
+    body = {"full_name": "Trần Thị Lan", "email": email, "password": PASSWORD, "phone": phone_of(email or ""),
             "unit": "HTX Nông nghiệp Tân Phú", "locality": "Đồng Nai", "consent": True, **extra}
     return api.post("/api/v1/auth/register", json=body)
 
@@ -289,9 +296,10 @@ class Visitor(ApiClient):
     def __init__(self, app, ip: str, ua: str = PHONE_UA, lang: str = "vi-VN,vi;q=0.9"):
         super().__init__(app, source=ip, user_agent=ua, language=lang)
 
-    def register(self, email, name="Người Thử", unit="HTX Thử", phone="0911000000"):
+    def register(self, email, name="Người Thử", unit="HTX Thử", phone=None):
         r = self.post("/api/v1/auth/register", json={"full_name": name, "email": email, "unit": unit,
-                                                     "password": PASSWORD, "phone": phone, "consent": True})
+                                                     "password": PASSWORD, "phone": phone or phone_of(email),
+                                                     "consent": True})
         assert r.status_code == 201, r.get_json()
         return r.get_json()["user"]["id"]
 

@@ -115,7 +115,7 @@ def test_exports_guard_every_cell(client_app, session, hostile):
     assert_guarded(rows)
     mine = dict(zip(rows[0], rows[1], strict=False))
     assert (mine["full_name"], mine["unit"], mine["locality"], mine["phone"]) == \
-        ("'" + NAME, "'" + UNIT, "'" + LOCALITY, "'+84 912 345 678")
+        ("'" + NAME, "'" + UNIT, "'" + LOCALITY, "'+84 24 3825 1234")
     assert mine["prize"] == "'=Giải <script>alert(9)</script>"
     r = btc.get("/api/v1/contests/thi-thu/winners?format=xlsx")
     assert r.mimetype == XLSX

@@ -8,7 +8,7 @@ from quiz import create_app
 
 # What such a view calls, by name: logging in (a password check, a session), registering, mailing.
 SENSITIVE_CALLS = ("login_user(", "authenticate(", "change_password(", "create_user(", "request_reset(",
-                   "send_reset_link(", "mail.")
+                   "send_reset_link(", "send_reset_code(", "sms_reset.", "mail.", "sms.")
 
 
 def make_app(**config):
@@ -34,7 +34,8 @@ def test_every_login_register_or_mail_route_declares_a_limit():
     found = {rule.rule for rule, _view in routes}
     # The walk sees what it should: the pages and the API's logins, registrations and reset mails.
     assert {"/login", "/register", "/forgot-password", "/account/password", "/api/v1/auth/login",
-            "/api/v1/auth/register", "/api/v1/auth/password-reset", "/api/v1/auth/password"} <= found, found
+            "/api/v1/auth/register", "/api/v1/auth/password-reset", "/api/v1/auth/password",
+            "/reset-password/code", "/api/v1/auth/password-reset/code"} <= found, found
     for rule, view in routes:
         declared = getattr(view, "rate_limits", ())
         assert declared, f"{rule.rule} ({rule.endpoint}) logs in, registers or sends mail without a rate limit"

@@ -22,7 +22,7 @@ def register(web, i: int, password: str = "mat-khau-123", client=None):
     client = client or web.test_client()
     token = client.get("/api/v1/csrf").get_json()["csrf_token"]
     body = {"full_name": f"Học viên {i}", "email": f"hoc-vien-{i}@example.vn", "password": password,
-            "phone": "0912345678", "unit": "HTX Nông nghiệp Tân Phú", "locality": "Đồng Nai", "consent": True}
+            "phone": f"09{i:08d}", "unit": "HTX Nông nghiệp Tân Phú", "locality": "Đồng Nai", "consent": True}
     return client.post("/api/v1/auth/register", json=body, headers={"X-CSRFToken": token})
 
 
@@ -33,7 +33,7 @@ def register_page(web, i: int):
     token = re.search(r'name="csrf_token"[^>]*?value="([^"]+)"', page).group(1)
     return client.post("/register", data={
         "csrf_token": token, "full_name": f"Học viên {i}", "email": f"hoc-vien-{i}@example.vn",
-        "password": "mat-khau-123", "confirm": "mat-khau-123", "phone": "0912345678",
+        "password": "mat-khau-123", "confirm": "mat-khau-123", "phone": f"09{i:08d}",
         "unit": "HTX Nông nghiệp Tân Phú", "locality": "Đồng Nai", "consent": "y"})
 
 

@@ -75,9 +75,12 @@ def erase(s: Session, user: User, actor: Actor | None, reason: str = REQUEST, no
     if user.deleted_at is not None:
         return {"already": True}
     now = now or utcnow()
-    lockout.clear(s, user.email)
+    for name in (user.email, user.mobile):
+        if name:
+            lockout.clear(s, name)
     user.full_name, user.email, user.phone, user.unit, user.locality = ERASED_NAME, f"deleted-{user.id}@invalid", \
         "", "", ""
+    user.mobile = user.sms_code_hash = user.sms_code_until = None
     user.password_hash = None
     user.registered_ip = user.registered_device = None
     user.reset_sent_at = None
@@ -102,12 +105,12 @@ def erase(s: Session, user: User, actor: Actor | None, reason: str = REQUEST, no
 def erase_on_request(s: Session, user: User, password, actor: Actor) -> dict:
     """The person's own request, confirmed with their password (a wrong one counts towards the login lockout):
     ``invalid_fields`` (password), ``too_many_attempts``, ``forbidden`` for staff."""
-    from quiz.accounts.users import authenticate
+    from quiz.accounts.users import authenticate, login_name
 
     if user.role in roles.STAFF:
         erase(s, user, actor)  # raises forbidden
     try:
-        authenticate(s, user.email, password)
+        authenticate(s, login_name(user), password)
     except DomainError as exc:
         if exc.code == "too_many_attempts":
             raise

@@ -126,9 +126,10 @@ def _enrolled(query, contest_id: int, user_id):
 
 def _people(q, limit: int | None, contest_id: int):
     ranked = q.subquery()
-    out = _enrolled(select(ranked.c.rank, ranked.c.attempt_id, ranked.c.user_id, User.full_name, User.email,
-                           User.phone, func.coalesce(Unit.name, User.unit), User.locality, ranked.c.score,
-                           ranked.c.total, ranked.c.duration_ms, ranked.c.submitted_at, ranked.c.prediction,
+    out = _enrolled(select(ranked.c.rank, ranked.c.attempt_id, ranked.c.user_id, User.full_name,
+                           func.coalesce(User.email, "").label("email"), User.phone,
+                           func.coalesce(Unit.name, User.unit), User.locality, ranked.c.score, ranked.c.total,
+                           ranked.c.duration_ms, ranked.c.submitted_at, ranked.c.prediction,
                            ranked.c.pred_err, User.locality_code, Unit.code)
                     .join(User, User.id == ranked.c.user_id), contest_id, ranked.c.user_id).order_by(ranked.c.rank)
     return out.limit(limit) if limit is not None else out
@@ -201,8 +202,8 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
     for rank, r in enumerate(picked, start=1):
         u = people[r.user_id]
         code, name = enrolled.get(r.user_id, (None, u.unit))
-        out.append(RankRow(rank, r.id, r.user_id, u.full_name, u.email, u.phone, name, u.locality, r.score, r.total,
-                           r.duration_ms, r.submitted_at, r.prediction,
+        out.append(RankRow(rank, r.id, r.user_id, u.full_name, u.email or "", u.phone, name, u.locality, r.score,
+                           r.total, r.duration_ms, r.submitted_at, r.prediction,
                            None if r.prediction is None else abs(r.prediction - truth), u.locality_code, code))
     return out
 
@@ -249,8 +250,9 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
          "unit_code"],
         _enrolled(select(literal(record.id), ordered.c.rank, ordered.c.attempt_id, ordered.c.user_id,
                          ordered.c.score, ordered.c.total, ordered.c.duration_ms, ordered.c.prediction,
-                         ordered.c.pred_err, ordered.c.submitted_at, User.full_name, User.email, User.phone,
-                         func.coalesce(Unit.name, User.unit), User.locality, User.locality_code, Unit.code)
+                         ordered.c.pred_err, ordered.c.submitted_at, User.full_name,
+                         func.coalesce(User.email, ""), User.phone, func.coalesce(Unit.name, User.unit),
+                         User.locality, User.locality_code, Unit.code)
                   .join(User, User.id == ordered.c.user_id), contest.id, ordered.c.user_id)))
     entries = s.execute(select(RankingEntry.rank, RankingEntry.attempt_id, RankingEntry.score,
                                RankingEntry.duration_ms, RankingEntry.prediction)

@@ -276,7 +276,7 @@ def _people(s: Session, ids: set[int]) -> dict[int, dict]:
     for i in range(0, len(ids), 500):
         for u in s.execute(select(User.id, User.full_name, User.email, User.phone, User.unit, User.locality)
                            .where(User.id.in_(ids[i:i + 500]))).all():
-            out[u.id] = {"id": u.id, "full_name": u.full_name, "email": u.email, "phone": u.phone, "unit": u.unit,
+            out[u.id] = {"id": u.id, "full_name": u.full_name, "email": u.email or "", "phone": u.phone, "unit": u.unit,
                          "locality": u.locality}
     return out
 

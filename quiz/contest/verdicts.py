@@ -16,7 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz import roles
-from quiz.accounts.users import normalise_email
+from quiz.accounts.users import find_by_login
 from quiz.contest import ranking as ranking_mod
 from quiz.contest.prizes import prize_places
 from quiz.errors import DomainError, invalid
@@ -24,7 +24,7 @@ from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
-from quiz.models import VERDICTS, Contest, Round, User, Verdict, utcnow
+from quiz.models import VERDICTS, Contest, Round, Verdict, utcnow
 
 PENDING = "pending"
 DISQUALIFIED = "disqualified"
@@ -56,9 +56,9 @@ def set_verdict(s: Session, contest: Contest, rnd: Round | None, email, verdict,
         fields["reason"] = N_("cần ghi lý do loại")
     user = None
     if isinstance(email, str) and email.strip():
-        user = s.execute(select(User).where(User.email == normalise_email(email))).scalar_one_or_none()
+        user = find_by_login(s, email)  # an email, or the mobile number of an account by phone
     if user is None:
-        fields["email"] = N_("không có tài khoản với email này")
+        fields["email"] = N_("không có tài khoản với email hay số điện thoại này")
     if fields:
         raise invalid(fields, N_("Quyết định không hợp lệ."))
     scope = rnd.id if rnd else 0

@@ -42,6 +42,7 @@ from flask_limiter import Limiter, RateLimitExceeded
 from flask_login import current_user
 from limits import parse_many
 
+from quiz.accounts import users
 from quiz.accounts.lockout import key_for as email_key
 from quiz.accounts.session_version import parse as parse_login_id
 
@@ -62,22 +63,28 @@ def _email(email) -> str:
     return "email:" + email_key(email[:320])[:32]
 
 
-def login_account() -> str:
-    """The account a login names: the email of the JSON body or the form, hashed (no emails in Redis)."""
+def _named(*fields: str):
+    """The first of ``fields`` given in the JSON body (API) or the form (pages), or None."""
     try:
-        if request.path.startswith("/api/"):
-            body = request.get_json(silent=True)
-            email = body.get("email") if isinstance(body, dict) else None
-        else:
-            email = request.form.get("email")
-    except Exception:  # an unreadable body: the login itself answers it
-        email = None
-    return _email(email)
+        source = request.get_json(silent=True) if request.path.startswith("/api/") else request.form
+        for name in fields if hasattr(source, "get") else ():
+            if isinstance(source.get(name), str) and source.get(name).strip():
+                return source.get(name)
+    except Exception:  # an unreadable body: the view itself answers it
+        pass
+    return None
+
+
+def login_account() -> str:
+    """The account a login or a reset names: its email or mobile number (the JSON body's "email" or "phone",
+    the form's "email" field, which takes either), normalised so every spelling of a number counts together,
+    and hashed (no emails or numbers in Redis)."""
+    return _email(users.login_key(_named("email", "phone")) or None)
 
 
 def own_account() -> str:
     """The logged-in person's account, counted like a login naming its email (a password check is one)."""
-    return _email(current_user.email if current_user.is_authenticated else None)
+    return _email(users.login_name(current_user) if current_user.is_authenticated else None)
 
 
 def _user_id() -> str | None:
@@ -184,8 +191,13 @@ password_check = declare(Rule("RATELIMIT_LOGIN_PER_ACCOUNT", own_account, "login
 # the accounts one address creates in an hour and a day: a hall of 60 gets in, a script making 1,000 does not.
 register = declare(Rule("RATELIMIT_REGISTER_PER_IP", client_ip, "register-ip"),
                    Rule("RATELIMIT_REGISTER_ACCOUNTS_PER_IP", client_ip, "register-accounts-ip", only_created=True))
-# Each request may send a mail; one account gets at most one a minute anyway (quiz.accounts.reset).
-password_reset = declare(Rule("RATELIMIT_RESET_PER_IP", client_ip, "reset-ip"))
+# Each request may send a mail or an SMS; one account gets at most one a minute anyway (quiz.accounts.reset,
+# quiz.accounts.sms_reset), and a few per email or number over ten minutes and a day.
+password_reset = declare(Rule("RATELIMIT_RESET_PER_IP", client_ip, "reset-ip"),
+                         Rule("RATELIMIT_RESET_PER_ACCOUNT", login_account, "reset-account"))
+# Codes tried: per address like logins, and per number whoever tries.
+reset_code = declare(Rule("RATELIMIT_LOGIN_PER_IP", client_ip, "reset-code-ip"),
+                     Rule("RATELIMIT_RESET_CODE_PER_NUMBER", login_account, "reset-code-number"))
 start = declare(Rule("RATELIMIT_START_PER_USER", person, "start"))
 # Question reports (quiz.contest.reports) land in the organizers' queue: one person cannot flood it.
 question_report = declare(Rule("RATELIMIT_REPORT_PER_USER", person, "question-report"))

@@ -34,6 +34,10 @@ RATE_LIMITS = {
     "RATELIMIT_REGISTER_PER_IP": "120 per minute",
     "RATELIMIT_REGISTER_ACCOUNTS_PER_IP": "100 per hour;300 per day",
     "RATELIMIT_RESET_PER_IP": "20 per minute;200 per hour",
+    # Reset requests naming one email or mobile number (each may cost an SMS), and reset codes tried on one
+    # number (a code has a million values and 5 tries; this bounds the guesses across codes).
+    "RATELIMIT_RESET_PER_ACCOUNT": "5 per 10 minutes;20 per day",
+    "RATELIMIT_RESET_CODE_PER_NUMBER": "10 per hour",
     "RATELIMIT_START_PER_USER": "10 per minute",
     "RATELIMIT_SAVE_PER_ATTEMPT": "120 per minute",
     "RATELIMIT_REPORT_PER_USER": "10 per minute;50 per day",
@@ -108,6 +112,11 @@ def from_env(instance: Path) -> dict:
         # Who issues certificates when a contest has no organization of its own ("Ban tổ chức cuộc thi" unset).
         "PLATFORM_NAME": os.environ.get("PLATFORM_NAME") or None,
         "PASSWORD_RESET_MAX_AGE_S": int(os.environ.get("PASSWORD_RESET_MAX_AGE_S", "3600")),
+        # SMS (password reset codes for accounts by phone, quiz.infra.sms): the gateway's address (POST JSON
+        # {"to", "message"}), its Bearer token, its timeout. Without SMS_GATEWAY_URL the SMS goes to the app log.
+        "SMS_GATEWAY_URL": os.environ.get("SMS_GATEWAY_URL") or None,
+        "SMS_GATEWAY_TOKEN": os.environ.get("SMS_GATEWAY_TOKEN") or None,
+        "SMS_GATEWAY_TIMEOUT_S": float(os.environ.get("SMS_GATEWAY_TIMEOUT_S") or 10),
         # Whom people ask about their personal data (shown on /privacy): the organizer's office, an address.
         "PRIVACY_CONTACT": os.environ.get("PRIVACY_CONTACT") or N_("Ban tổ chức cuộc thi (địa chỉ liên hệ ghi trong "
                                                                   "thể lệ cuộc thi)"),

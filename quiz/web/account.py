@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from urllib.parse import urlparse
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import force_locale
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from quiz.accounts import privacy, reset, users
+from quiz.accounts import phones, privacy, reset, sms_reset, users
 from quiz.errors import DomainError
-from quiz.infra import limits, mail
+from quiz.infra import limits, mail, sms
 from quiz.infra.extensions import db
 from quiz.web import locale
 from quiz.web.actor import actor, client_ip
@@ -24,6 +24,7 @@ from quiz.web.forms import (
     ProfileForm,
     RegisterForm,
     ResetPasswordForm,
+    SmsResetForm,
     offer_places,
 )
 from quiz.web.locale import error_message, field_errors
@@ -64,6 +65,8 @@ def register():
                 _add_errors(form, field_errors(exc))
                 if exc.code == "email_taken":
                     form.email.errors = [_("Email này đã được đăng ký. Hãy đăng nhập hoặc dùng email khác.")]
+                if exc.code == "phone_taken":
+                    form.phone.errors = [_("Số điện thoại này đã được đăng ký. Hãy đăng nhập hoặc dùng số khác.")]
             else:
                 login_user(user)
                 flash(_("Đăng ký thành công. Chào mừng bạn!"), "success")
@@ -130,20 +133,65 @@ def _mail_link(address: str, base: str, lang: str) -> None:
             mail.send(config, to, locale.text(subject), locale.text(body), current_app.logger)
 
 
+def send_reset_code(phone) -> str:
+    """Check the number (422 when it is no mobile number) and send a reset code by SMS from a background
+    thread, the same answer and time whether or not the number is registered (quiz.accounts.sms_reset).
+    Returns the normalised number."""
+    number = sms_reset.check_phone(phone)
+    mail.later(current_app._get_current_object(), _sms_code, number)
+    return number
+
+
+def _sms_code(number: str) -> None:
+    """Background job, in the app's context."""
+    message = sms_reset.code_message(db.session, number, current_app.secret_key)
+    if message is not None:
+        sms.send(current_app.config, *message, current_app.logger)
+
+
 @bp.route("/forgot-password", methods=["GET", "POST"])
 @limits.password_reset
 def forgot_password():
+    """An email gets a link by mail; a mobile number, a code by SMS and then the code's page."""
     form = ForgotPasswordForm()
     if form.validate_on_submit():
+        by_phone = not phones.looks_like_email(form.email.data)
         try:
-            send_reset_link(form.email.data)
+            if by_phone:
+                session["reset_phone"] = send_reset_code(form.email.data)
+            else:
+                send_reset_link(form.email.data)
         except DomainError as exc:
-            _show(form, exc, {})
+            _show(form, exc, {"phone": "email"})
         else:
-            # The same words whether or not the email is registered.
+            # The same words whether or not the email or number is registered.
+            if by_phone:
+                flash(_(sms_reset.SENT), "success")
+                return redirect(url_for("account.reset_by_code"))
             flash(reset.SENT, "success")
             return redirect(url_for("account.forgot_password"))
     return render_template("account/forgot.html", form=form), 422 if form.errors else 200
+
+
+@bp.route("/reset-password/code", methods=["GET", "POST"])
+@limits.reset_code
+def reset_by_code():
+    """The code sent by SMS and a new password (quiz.accounts.sms_reset.confirm_code)."""
+    form = SmsResetForm()
+    if request.method == "GET" and session.get("reset_phone"):
+        form.phone.data = session["reset_phone"]
+    if form.validate_on_submit():
+        try:
+            sms_reset.confirm_code(db.session, current_app.secret_key, form.phone.data, form.code.data,
+                                   form.password.data, client_ip())
+        except DomainError as exc:
+            _show(form, exc, {})
+        else:
+            session.pop("reset_phone", None)
+            flash(_("Đã đặt mật khẩu mới. Mời bạn đăng nhập bằng mật khẩu mới."), "success")
+            return redirect(url_for("account.login"))
+    db.session.rollback()
+    return render_template("account/reset_code.html", form=form), 422 if form.errors else 200
 
 
 @bp.route("/reset-password/<token>", methods=["GET", "POST"])
@@ -205,7 +253,7 @@ def profile():
             # No ward chosen: an old free-text locality stays; a ward picked before is cleared with its name.
             kept = user.locality if user.locality_code is None else ""
             users.change_profile(db.session, user, form.unit.data or "", kept, form.locality_code.data or None,
-                                 actor())
+                                 actor(), phone=(form.phone.data or "") if "phone" in request.form else None)
         except DomainError as exc:
             db.session.rollback()
             _show(form, exc, {})

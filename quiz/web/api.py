@@ -6,7 +6,7 @@ from flask_login import current_user, login_user, logout_user
 from flask_wtf.csrf import generate_csrf
 
 from quiz import places, roles
-from quiz.accounts import privacy, reset, session_version, users
+from quiz.accounts import privacy, reset, session_version, sms_reset, users
 from quiz.contest import attempts, contests, ranking, scope, units
 from quiz.contest.rounds import get_round
 from quiz.contest.stats import shared_stats
@@ -18,7 +18,7 @@ from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
 from quiz.timeutil import iso, vn_iso
-from quiz.web.account import send_reset_link
+from quiz.web.account import send_reset_code, send_reset_link
 from quiz.web.actor import actor, client_ip
 from quiz.web.api_csrf import check_csrf
 from quiz.web.fingerprint import client_marks
@@ -112,7 +112,9 @@ def register():
 @limits.login
 def login():
     data = _json_body()
-    user = users.authenticate(db.session, data.get("email"), data.get("password"))
+    # An email or a mobile number ("phone"): the same lockout and limits (counted under the normalised name).
+    login = data.get("email") if data.get("email") is not None else data.get("phone")
+    user = users.authenticate(db.session, login, data.get("password"))
     login_user(user, remember=bool(data.get("remember")))
     return jsonify(user=user_json(user))
 
@@ -139,8 +141,21 @@ def change_password():
 @limits.password_reset
 def password_reset():
     data = _json_body()
+    if data.get("email") is None and data.get("phone") is not None:  # an account by phone: a code by SMS
+        send_reset_code(data.get("phone"))
+        return jsonify(message=sms_reset.SENT), 202
     send_reset_link(data.get("email"))
     return jsonify(message=reset.SENT), 202
+
+
+@bp.post("/auth/password-reset/code")
+@limits.reset_code
+def password_reset_code():
+    """The code sent by SMS and the new password (quiz.accounts.sms_reset)."""
+    data = _json_body()
+    sms_reset.confirm_code(db.session, current_app.secret_key, data.get("phone"), data.get("code"),
+                           data.get("password"), client_ip())
+    return "", 204
 
 
 @bp.post("/auth/password-reset/confirm")

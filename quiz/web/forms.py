@@ -50,11 +50,12 @@ def offer_places(form, province_code: str | None = None, locality_code: str | No
 
 class RegisterForm(PlacePicker, FlaskForm):
     full_name = StringField(_l("Họ và tên"), validators=[DataRequired(_l("Vui lòng nhập họ và tên."))])
-    email = EmailField("Email", validators=[DataRequired(_l("Vui lòng nhập email."))])
+    # An email, a mobile number or both (quiz.accounts.users.validate_profile says when neither is given).
+    email = EmailField(_l("Email (có thể để trống nếu nhập số điện thoại)"))
     password = PasswordField(_l("Mật khẩu (ít nhất 8 ký tự)"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
     confirm = PasswordField(_l("Nhập lại mật khẩu"),
                             validators=[EqualTo("password", _l("Hai mật khẩu không khớp."))])
-    phone = TelField(_l("Số điện thoại"))
+    phone = TelField(_l("Số điện thoại di động (có thể dùng để đăng nhập)"))
     unit = StringField(_l("Đơn vị (hợp tác xã, cơ quan)"))
     locality = StringField(_l("Địa phương (xã/phường, tỉnh/thành phố)"))  # the API's free text; the page picks a ward
     # Checked in the view (quiz.accounts.users.create_user): its message joins the other fields' at once.
@@ -71,7 +72,9 @@ class DeleteAccountForm(FlaskForm):
 
 
 class LoginForm(FlaskForm):
-    email = EmailField("Email", validators=[DataRequired(_l("Vui lòng nhập email."))])
+    # Named "email" as before (links, scripts and password managers know it); it takes a mobile number too.
+    email = StringField(_l("Email hoặc số điện thoại"),
+                        validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại."))])
     password = PasswordField(_l("Mật khẩu"), validators=[DataRequired(_l("Vui lòng nhập mật khẩu."))])
     remember = BooleanField(_l("Ghi nhớ đăng nhập"))
 
@@ -242,7 +245,18 @@ class RoundForm(FlaskForm):
 
 
 class ForgotPasswordForm(FlaskForm):
-    email = EmailField(_l("Email đã dùng để đăng ký"), validators=[DataRequired(_l("Vui lòng nhập email."))])
+    email = StringField(_l("Email hoặc số điện thoại đã dùng để đăng ký"),
+                        validators=[DataRequired(_l("Vui lòng nhập email hoặc số điện thoại."))])
+
+
+class SmsResetForm(FlaskForm):
+    """The code sent by SMS (quiz.accounts.sms_reset) and the new password."""
+    phone = TelField(_l("Số điện thoại"), validators=[DataRequired(_l("Vui lòng nhập số điện thoại."))])
+    code = StringField(_l("Mã xác nhận (6 chữ số)"), validators=[DataRequired(_l("Vui lòng nhập mã xác nhận."))])
+    password = PasswordField(_l("Mật khẩu mới (ít nhất 8 ký tự)"),
+                             validators=[DataRequired(_l("Vui lòng nhập mật khẩu mới."))])
+    confirm = PasswordField(_l("Nhập lại mật khẩu mới"),
+                            validators=[EqualTo("password", _l("Hai mật khẩu không khớp."))])
 
 
 class ResetPasswordForm(FlaskForm):
@@ -254,6 +268,7 @@ class ResetPasswordForm(FlaskForm):
 
 class ProfileForm(PlacePicker, FlaskForm):
     unit = StringField(_l("Đơn vị (hợp tác xã, cơ quan)"))
+    phone = TelField(_l("Số điện thoại di động"))
 
 
 class ChangePasswordForm(FlaskForm):

@@ -8,14 +8,14 @@ from pathlib import Path
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user
-from sqlalchemy import select
 
+from quiz.accounts import users
 from quiz.contest import contests, scope, units
 from quiz.contest.organizations import get_organization, list_organizations
 from quiz.errors import DomainError
 from quiz.i18n import N_
 from quiz.infra.extensions import db
-from quiz.models import Organization, User
+from quiz.models import Organization
 from quiz.web.actor import actor
 from quiz.web.forms import MoveForm, UnitForm, UnitsUploadForm
 from quiz.web.locale import current as current_language
@@ -120,8 +120,7 @@ def units_move():
         contest = scope.require(current_user, contests.get_contest(db.session, (form.contest.data or "").strip()))
         if contest.organization_id != org.id:
             raise DomainError("not_found", N_("Cuộc thi này không dùng danh mục đơn vị này."))
-        email = (form.email.data or "").strip().lower()
-        person = db.session.execute(select(User).where(User.email == email)).scalar_one_or_none()
+        person = users.find_by_login(db.session, form.email.data)  # an email or a mobile number
         if person is None:
             raise DomainError("not_found", N_("Không có tài khoản với email này."))
         unit = units.move(db.session, contest, person, form.unit_code.data, actor())
@@ -130,6 +129,6 @@ def units_move():
         problem = " ".join([error_message(exc), *field_errors(exc).values()])
         flash(_("Chưa chuyển được: %(problem)s", problem=problem), "error")
     else:
-        flash(_("Đã chuyển %(email)s sang đơn vị %(unit)s trong cuộc thi %(contest)s.", email=email, unit=unit.name,
-                contest=contest.title), "success")
+        flash(_("Đã chuyển %(email)s sang đơn vị %(unit)s trong cuộc thi %(contest)s.", email=users.login_name(person),
+                unit=unit.name, contest=contest.title), "success")
     return redirect(_list_url(org))
