@@ -104,8 +104,8 @@ def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, 
 def close_now(s: Session, contest: Contest, now: datetime | None = None, *,
               actor: Actor | None = None) -> Contest:
     """Close a contest early: its window ends now (and any round still open with it), and its ranking (and
-    that of the round that was open) is frozen, official from now on. Logged as contest.close and
-    ranking.freeze, in one transaction."""
+    that of the round that was open) is frozen, official from now on (a practice contest's only closes). Logged
+    as contest.close and ranking.freeze, in one transaction."""
     from quiz.contest import ranking
     from quiz.models import Round
 
@@ -124,7 +124,7 @@ def close_now(s: Session, contest: Contest, now: datetime | None = None, *,
     s.flush()
     audit.record(s, actor, audit.CONTEST_CLOSE, "contest", contest.slug, before=before,
                  after=audit.window_state(s, contest))
-    for rnd in (None, *cut):
+    for rnd in () if contest.practice else (None, *cut):  # a practice contest has no ranking to freeze
         ranking.freeze(s, contest, rnd, actor, commit=False)
     s.commit()
     return contest

@@ -77,6 +77,7 @@ CERTIFICATES_ISSUE = "certificates.issue"  # a batch of certificates issued (fla
 UNITS_IMPORT = "units.import"  # an organization's unit directory from a file (command line or organizer page)
 UNIT_EDIT = "unit.edit"
 ENROLLMENT_MOVE = "enrollment.move"  # staff moved a person to another unit of a contest (by account id)
+ACCOMMODATION_SET = "accommodation.set"  # a person's extra time and attempts in a contest (by account id)
 
 LABELS = {
     QUESTION_EDIT: "Sửa câu hỏi", QUESTION_DEACTIVATE: "Ngừng dùng câu hỏi", QUESTION_REACTIVATE: "Dùng lại câu hỏi",
@@ -95,6 +96,7 @@ LABELS = {
     UNITS_IMPORT: "Nhập danh mục đơn vị",
     UNIT_EDIT: "Sửa đơn vị",
     ENROLLMENT_MOVE: "Chuyển đơn vị của người dự thi",
+    ACCOMMODATION_SET: "Hỗ trợ thêm thời gian, lượt thi",
 }
 ACTIONS = frozenset(LABELS)
 
