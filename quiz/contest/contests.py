@@ -24,9 +24,10 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
                    time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
                    closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
                    blueprint: str | None = None, prize_tiers: str = "", rules: str = "",
-                   one_prize_per_person: bool = False) -> dict:
+                   one_prize_per_person: bool = False, practice: bool = False) -> dict:
     """Check a contest's settings; return its column values or raise 422 listing every bad field (409 when
-    the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used."""
+    the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used.
+    ``practice``: a practice contest (attempts without limit, never ranked: quiz.contest.attempts, ranking)."""
     plan = parse_plan(blueprint) if blueprint else None
     if question_count is None:
         question_count = sum(n for _c, n in plan) if plan else 20
@@ -61,7 +62,7 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
                 review_policy=review_policy, chapter_plan=plan_to_json(plan), prize_tiers=tiers,
                 rules=rules.strip() if isinstance(rules, str) else "",
-                one_prize_per_person=bool(one_prize_per_person))
+                one_prize_per_person=bool(one_prize_per_person), practice=bool(practice))
 
 
 def create_contest(s: Session, *, actor: Actor | None = None, organization_id: int | None = None,

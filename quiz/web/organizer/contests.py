@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from quiz.contest import scope
@@ -109,7 +110,8 @@ def _contest_settings(form) -> dict:
                 max_attempts=form.max_attempts.data, opens_at=form.opens_at.data.replace(tzinfo=zone),
                 closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
                 blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0],
-                rules=form.rules.data or "", one_prize_per_person=bool(form.one_prize_per_person.data))
+                rules=form.rules.data or "", one_prize_per_person=bool(form.one_prize_per_person.data),
+                practice=bool(form.practice.data))
 
 
 def _organization_choices(form) -> None:
@@ -200,7 +202,10 @@ def contest_close(slug: str):
         abort(400)
     contest = managed_contest(slug)
     close_now(db.session, contest, actor=actor())
-    flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng đã được chốt chính thức.", "success")
+    if contest.practice:
+        flash(_("Đã đóng cuộc thi thử %(title)s.", title=contest.title), "success")
+    else:
+        flash(f"Đã đóng cuộc thi {contest.title}. Bảng xếp hạng đã được chốt chính thức.", "success")
     return redirect(url_for("organizer.contests_list"))
 
 
