@@ -290,7 +290,7 @@ def ranking_freeze(slug, round_, by):
     from quiz.contest import ranking
     from quiz.models import User
 
-    contest = _contest_or_fail(slug)
+    contest = _ranked_or_fail(_contest_or_fail(slug))
     rnd = _round_or_fail(contest, round_)
     admin = db.session.execute(select(User).where(User.email == by.strip().lower())).scalar_one_or_none()
     if admin is None or admin.role not in roles.REFREEZE_RANKING:
@@ -324,6 +324,16 @@ def _contest_or_fail(slug: str, by: str | None = None):
     try:
         contest = contests.get_contest(db.session, slug)
         return scope.require(_by_account(by), contest) if by else contest
+    except DomainError as exc:
+        _domain_fail(exc)
+
+
+def _ranked_or_fail(contest):
+    """The contest when it has a ranking; a practice contest has none (no winners, freeze or certificates)."""
+    from quiz.contest.ranking import require_ranked
+
+    try:
+        return require_ranked(contest)
     except DomainError as exc:
         _domain_fail(exc)
 
@@ -397,7 +407,7 @@ def winners_command(slug, out, round_, by):
     from quiz.files import exports
 
     actor = _actor(by)
-    contest = _contest_or_fail(slug, by)
+    contest = _ranked_or_fail(_contest_or_fail(slug, by))
     rnd = _round_or_fail(contest, round_)
     suffix = Path(out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -673,7 +683,7 @@ def certificates_command(slug, out, round_, kind, base_url, by):
     base_url = base_url or current_app.config.get("PUBLIC_URL")
     if not base_url:
         fail("error: set PUBLIC_URL (or --base-url): the QR codes must lead to the site's /verify page")
-    contest = _contest_or_fail(slug)
+    contest = _ranked_or_fail(_contest_or_fail(slug))
     rnd = _round_or_fail(contest, round_)
     kinds = certificates.KINDS if kind == "all" else (kind,)
     certs = certificates.issue(db.session, contest, rnd, kinds, actor)
@@ -700,7 +710,7 @@ def report_command(slug, out, round_):
 
     if not out.lower().endswith(".pdf"):
         fail("error: --out must end in .pdf")
-    contest = _contest_or_fail(slug)
+    contest = _ranked_or_fail(_contest_or_fail(slug))
     rnd = _round_or_fail(contest, round_)
     data = ceremony_report(db.session, contest, rnd, current_app.config.get("PLATFORM_NAME") or pdfs.DEFAULT_ORG)
     Path(out).write_bytes(data)

@@ -137,6 +137,13 @@ def test_the_command_and_the_organizers_checkbox(app, client_app, session, bank,
     assert r.exit_code == 0 and "created practice contest on-tap" in r.output and "unlimited attempts" in r.output
     assert contests.get_contest(session, "on-tap").practice is True
     session.commit()
+    user_factory(role="admin", email="qtv@example.vn")
+    for args in (["winners", "on-tap", "--out", "w.csv"], ["ranking", "freeze", "on-tap", "--by", "qtv@example.vn"],
+                 ["report", "on-tap", "--out", "r.pdf"],
+                 ["certificates", "on-tap", "--out", "c.zip", "--base-url", "https://thi.example.vn"]):
+        r = app.test_cli_runner().invoke(args=args)
+        assert r.exit_code == 1 and "không xếp hạng" in r.output, (args, r.output)
+        session.rollback()
     user_factory(role="organizer", email="btc@example.vn")
     web = page_client(client_app, "btc@example.vn")
     page = web.get("/organizer/contests/new").get_data(as_text=True)
