@@ -102,6 +102,9 @@ def test_next_attempts_get_the_extra_time_and_attempts(app, client_app, session,
     refused = api.post("/api/v1/contests/thi-thu/attempts")
     assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "attempt_limit_reached"
     assert extras_of(session, contest.id, lan.id).attempts == 2
+    session.commit()
+    mine = api.get("/api/v1/me/data").get_json()
+    assert mine["accommodations"] == [{"contest": "thi-thu", "extra_time_s": 450, "extra_attempts": 2}]
 
 
 def test_the_organizers_page_adds_changes_and_removes(client_app, session, world):
