@@ -30,6 +30,16 @@ def test_attempts_without_limit_and_review_after_each_submit(session, practice, 
     from quiz.contest.review import review_allowed
 
     assert review_allowed(a, practice, utcnow())  # "never" is the policy, but a practice shows the answers
+    # Its attempts were taken without limit and unranked: it cannot become a ranked contest now (nor back).
+    from quiz.contest.contests import update_contest
+
+    settings = dict(title=practice.title, question_count=10, max_attempts=1, opens_at=practice.opens_at,
+                    closes_at=practice.closes_at, review_policy="never")
+    with pytest.raises(DomainError) as exc:
+        update_contest(session, practice, **settings, practice=False)
+    assert exc.value.code == "contest_has_attempts" and "practice" in exc.value.fields
+    session.rollback()
+    assert update_contest(session, practice, **settings, practice=True).practice is True
 
 
 def test_api_marks_it_and_shows_the_review(client_app, practice, contest_factory):

@@ -89,8 +89,12 @@ def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, 
     values = contest_values(s, slug=contest.slug, **settings)
     if organization_id is not _KEEP:
         values["organization_id"] = organization_id
-    if values["question_count"] != contest.question_count and s.execute(
+    changed = values["question_count"] != contest.question_count or values["practice"] != contest.practice
+    if changed and s.execute(
             select(func.count()).select_from(Attempt).where(Attempt.contest_id == contest.id)).scalar_one():
+        if values["practice"] != contest.practice:  # its attempts were taken under the other rules (limit, ranking)
+            raise DomainError("contest_has_attempts", "Không thể đổi giữa thi thử và thi chính thức khi cuộc thi đã "
+                              "có lượt thi.", {"practice": "không đổi được khi đã có lượt thi"})
         raise DomainError("contest_has_attempts", "Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
                           "các lượt sẽ không còn so sánh được với nhau.",
                           {"question_count": "không đổi được khi đã có lượt thi"})
