@@ -174,10 +174,12 @@ def _when(value: str | None, name: str):
               help="its rules page (thể lệ), a Markdown file (UTF-8)")
 @click.option("--one-prize-per-person", is_flag=True,
               help="nobody wins a prize in more than one round: the next in line gets it")
+@click.option("--practice", is_flag=True,
+              help="a practice contest: attempts without limit, never ranked, review after each submit")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
 @by_option
 def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
-                    description, blueprint, prizes, org, rules_file, one_prize_per_person, if_missing, by):
+                    description, blueprint, prizes, org, rules_file, one_prize_per_person, practice, if_missing, by):
     """Open a contest over the bank."""
     from quiz.contest import scope
 
@@ -198,7 +200,7 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
                                     opens_at=_when(opens, "opens"), closes_at=_when(closes, "closes"),
                                     review_policy=review_policy, description=description,
                                     blueprint=blueprint, prize_tiers=prizes, rules=rules, actor=actor,
-                                    one_prize_per_person=one_prize_per_person,
+                                    one_prize_per_person=one_prize_per_person, practice=practice,
                                     organization_id=organization_id)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
@@ -207,9 +209,10 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
         _domain_fail(exc)
     from quiz.contest.chapter_plan import format_plan, plan_from_json
 
-    click.echo(f"created contest {c.slug}: {c.question_count} questions "
+    click.echo(f"created {'practice ' if c.practice else ''}contest {c.slug}: {c.question_count} questions "
                f"({format_plan(plan_from_json(c.chapter_plan, c.question_count))}), {c.time_limit_s} s, "
-               f"{c.max_attempts} attempts, {c.opens_at.isoformat()} .. {c.closes_at.isoformat()}"
+               f"{'unlimited' if c.practice else c.max_attempts} attempts, "
+               f"{c.opens_at.isoformat()} .. {c.closes_at.isoformat()}"
                + (f", organization {org}" if org else "") + (", with a rules page" if c.rules else ""))
 
 
@@ -287,7 +290,7 @@ def ranking_freeze(slug, round_, by):
     from quiz.contest import ranking
     from quiz.models import User
 
-    contest = _contest_or_fail(slug)
+    contest = _ranked_or_fail(_contest_or_fail(slug))
     rnd = _round_or_fail(contest, round_)
     admin = db.session.execute(select(User).where(User.email == by.strip().lower())).scalar_one_or_none()
     if admin is None or admin.role not in roles.REFREEZE_RANKING:
@@ -321,6 +324,16 @@ def _contest_or_fail(slug: str, by: str | None = None):
     try:
         contest = contests.get_contest(db.session, slug)
         return scope.require(_by_account(by), contest) if by else contest
+    except DomainError as exc:
+        _domain_fail(exc)
+
+
+def _ranked_or_fail(contest):
+    """The contest when it has a ranking; a practice contest has none (no winners, freeze or certificates)."""
+    from quiz.contest.ranking import require_ranked
+
+    try:
+        return require_ranked(contest)
     except DomainError as exc:
         _domain_fail(exc)
 
@@ -394,7 +407,7 @@ def winners_command(slug, out, round_, by):
     from quiz.files import exports
 
     actor = _actor(by)
-    contest = _contest_or_fail(slug, by)
+    contest = _ranked_or_fail(_contest_or_fail(slug, by))
     rnd = _round_or_fail(contest, round_)
     suffix = Path(out).suffix.lower()
     if suffix not in (".csv", ".xlsx"):
@@ -685,7 +698,7 @@ def certificates_command(slug, out, round_, kind, base_url, lang, by):
     base_url = base_url or current_app.config.get("PUBLIC_URL")
     if not base_url:
         fail("error: set PUBLIC_URL (or --base-url): the QR codes must lead to the site's /verify page")
-    contest = _contest_or_fail(slug)
+    contest = _ranked_or_fail(_contest_or_fail(slug))
     rnd = _round_or_fail(contest, round_)
     kinds = certificates.KINDS if kind == "all" else (kind,)
     certs = certificates.issue(db.session, contest, rnd, kinds, actor)
@@ -714,7 +727,7 @@ def report_command(slug, out, round_, lang):
 
     if not out.lower().endswith(".pdf"):
         fail("error: --out must end in .pdf")
-    contest = _contest_or_fail(slug)
+    contest = _ranked_or_fail(_contest_or_fail(slug))
     rnd = _round_or_fail(contest, round_)
     words = _wording(lang)
     org = current_app.config.get("PLATFORM_NAME") or words.tr(pdfs.DEFAULT_ORG)
@@ -739,9 +752,52 @@ def translations_update():
         sys.exit(1)
 
 
+accommodations_cli = AppGroup("accommodations", help="Extra time and attempts for one person in a contest.")
+
+
+@accommodations_cli.command("set")
+@click.argument("slug")
+@click.option("--email", required=True, help="the person's account")
+@click.option("--extra-time", "extra_time_s", type=int, default=0, show_default=True, help="seconds")
+@click.option("--extra-attempts", type=int, default=0, show_default=True)
+@click.option("--by", "by", required=True, help="email of the staff member deciding it, for the audit log")
+def accommodations_set(slug, email, extra_time_s, extra_attempts, by):
+    """Give a person extra time and attempts for their next attempts in a contest (0 and 0: remove)."""
+    from quiz.contest.accommodations import set_accommodation
+
+    staff = _staff_or_fail(by, roles.MANAGE_CONTESTS)
+    contest = _contest_or_fail(slug, by)
+    try:
+        row = set_accommodation(db.session, contest, email, extra_time_s, extra_attempts, audit.person(staff))
+    except DomainError as exc:
+        _domain_fail(exc)
+    if row is None:
+        click.echo(f"{email}: no accommodation in {slug}")
+    else:
+        click.echo(f"{email}: {row.extra_time_s} s more time, {row.extra_attempts} more attempt(s) in {slug}")
+
+
+@accommodations_cli.command("list")
+@click.argument("slug")
+def accommodations_list(slug):
+    """A contest's accommodations: email, extra seconds, extra attempts, who set them."""
+    from quiz.contest.accommodations import accommodations
+
+    for row in accommodations(db.session, _contest_or_fail(slug)):
+        click.echo(f"{row.email}\t{row.extra_time_s}\t{row.extra_attempts}\t{row.set_by or 'cli'}")
+
+
+def _staff_or_fail(by: str, group: tuple[str, ...]):
+    """The account --by names, which must be of ``group`` (quiz.roles); else exit 1."""
+    user = _by_account(by)
+    if user.role not in group:
+        fail(f"error: --by {by}: this account may not do this (role {user.role})")
+    return user
+
+
 def init_app(app: Flask) -> None:
     for group in (users_cli, questions, contests_cli, attempts_cli, rounds_cli, ranking_cli, results_cli,
-                  privacy_cli, orgs_cli, units_cli, translations_cli):
+                  privacy_cli, orgs_cli, units_cli, translations_cli, accommodations_cli):
         app.cli.add_command(group)
     app.cli.add_command(stats_command)
     app.cli.add_command(winners_cli)

@@ -246,6 +246,9 @@ class Contest(Window, db.Model):
     organization_id: Mapped[int | None] = mapped_column(ForeignKey("organization.id"), index=True)
     rules: Mapped[str] = mapped_column(Text, default="", server_default="")
     organization: Mapped[Organization | None] = relationship(lazy="joined")
+    # A practice contest (thi thử): attempts without limit, review after each submit, never ranked (no leaderboard,
+    # prizes, freeze or certificates), and its attempts count in no other contest's or platform figure.
+    practice: Mapped[bool] = mapped_column(default=False, server_default=false())
 
     __table_args__ = (
         CheckConstraint("question_count > 0 and time_limit_s > 0 and max_attempts > 0", name="positive"),
@@ -406,6 +409,10 @@ class Attempt(db.Model):
     # Where it was started (as on user: address and browser hash); None for imported results.
     ip: Mapped[str | None] = mapped_column(String(45))
     device: Mapped[str | None] = mapped_column(String(16))
+    # The attempt's own time limit when it started: the contest's plus the person's extra time
+    # (quiz.contest.accommodations); deadline = started_at + time_limit_s. None: the contest's (older and imported
+    # rows). The ranking's time tie-break compares time taken as a share of it (quiz.contest.ranking).
+    time_limit_s: Mapped[int | None]
 
     __table_args__ = (
         UniqueConstraint("user_id", "contest_id", "number"),
@@ -501,3 +508,18 @@ class QuestionReport(db.Model):
     __table_args__ = (Index("ix_question_report_question", "question_id", "status"),
                       Index("ix_question_report_status", "status", "created_at"),
                       CheckConstraint("status in ('open','resolved')", name="status"))
+
+
+class Accommodation(db.Model):
+    """Extra time (seconds) and extra attempts one person gets in one contest, for their attempts started after it
+    was set (quiz.contest.accommodations). No row: none; setting 0 and 0 removes the row."""
+
+    contest_id: Mapped[int] = mapped_column(ForeignKey("contest.id"), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("user.id"), primary_key=True)
+    extra_time_s: Mapped[int] = mapped_column(default=0)
+    extra_attempts: Mapped[int] = mapped_column(default=0)
+    set_by: Mapped[str] = mapped_column(String(254), default="")
+    set_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (CheckConstraint("extra_time_s >= 0 and extra_attempts >= 0 "
+                                      "and extra_time_s + extra_attempts > 0", name="extras"),)

@@ -257,6 +257,7 @@
   }
 
   function predictionValue() {
+    if (!el("prediction")) return { ok: true, value: undefined };  // a practice contest asks for none
     var raw = el("prediction").value.trim();
     if (raw === "") return { ok: true, value: undefined };
     var n = Number(raw);
@@ -267,7 +268,7 @@
   function submit(auto) {
     if (submitting || finished) return;
     var pred = predictionValue();
-    el("prediction-error").hidden = pred.ok || auto;
+    if (el("prediction-error")) el("prediction-error").hidden = pred.ok || auto;
     if (!pred.ok && !auto) return;
     if (!auto) { confirmSubmit(); return; }
     sendSubmit(pred, auto);

@@ -203,7 +203,7 @@ def test_live_top_walk_equals_the_full_ranking(session, contest, user_factory, s
     truth = ranking.perfect_count(session, contest.id)
     full = ranking.ranking(session, contest).rows
     for k in (1, 5, 17, 40, 100):
-        walked = ranking.live_top(session, contest.id, None, k, truth)
+        walked = ranking.live_top(session, contest.id, None, k, truth, contest.time_limit_s)
         assert [(r.rank, r.attempt_id) for r in walked] == [(r.rank, r.attempt_id) for r in full[:k]], k
         assert [r.prediction_error for r in walked] == [r.prediction_error for r in full[:k]]
 

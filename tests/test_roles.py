@@ -111,7 +111,7 @@ GROUPS = {"organizer": roles.MANAGE_CONTESTS, "suspicious": roles.READ_SUSPICIOU
           "judges": roles.JUDGE_VERDICTS, "api.set_verdict": roles.JUDGE_VERDICTS,
           "api.ranking_versions": roles.READ_RESULTS, "api.certificates_zip": roles.READ_RESULTS,
           "api.ceremony_report": roles.READ_RESULTS, "api.question_reports": roles.MANAGE_CONTESTS,
-          "organizations": roles.MANAGE_ORGANIZATIONS}
+          "organizations": roles.MANAGE_ORGANIZATIONS, "organizer.accommodations": roles.MANAGE_CONTESTS}
 
 
 def staff_routes(app):

@@ -18,7 +18,7 @@ from quiz.contest.review import review_allowed
 from quiz.errors import DomainError
 from quiz.i18n import N_
 from quiz.infra.database import reading
-from quiz.models import Attempt, Contest, Enrollment, Round, Unit, User, utcnow
+from quiz.models import Accommodation, Attempt, Contest, Enrollment, Round, Unit, User, utcnow
 from quiz.timeutil import iso
 
 KEY_FIELDS = ("correct_answer", "explanation", "article")
@@ -36,6 +36,9 @@ def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
                          .order_by(Attempt.started_at, Attempt.id)).all()
         papers = answer_sheets(s, [a.id for a, _c, _r in rows])
         enrollments = _enrollments(s, user_id)
+        extras = s.execute(select(Contest.slug, Accommodation.extra_time_s, Accommodation.extra_attempts)
+                           .join(Contest, Contest.id == Accommodation.contest_id)
+                           .where(Accommodation.user_id == user_id).order_by(Contest.slug)).all()
     attempts = []
     for a, c, round_number in rows:
         shown = review_allowed(a, c, now)
@@ -55,6 +58,8 @@ def my_data(s: Session, user_id: int, now: datetime | None = None) -> dict:
                     "registered_ip": u.registered_ip, "registered_device": u.registered_device},
         "enrollments": enrollments,
         "attempts": attempts,
+        # Extra time and attempts granted to the person (quiz.contest.accommodations): theirs to see too.
+        "accommodations": [{"contest": slug, "extra_time_s": t, "extra_attempts": n} for slug, t, n in extras],
     }
 
 

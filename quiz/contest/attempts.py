@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from quiz.accounts.privacy import require_consent
+from quiz.contest.accommodations import Extras, extras_of
 from quiz.contest.chapter_plan import plan_from_json
 from quiz.contest.draw import active_pool, draw_paper, seen_questions
 from quiz.contest.rounds import round_at, rounds_of
@@ -68,23 +69,28 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
             open_attempt = s.execute(select(Attempt).where(*mine, Attempt.status == OPEN)).scalars().first()
             if open_attempt is not None and now <= open_attempt.deadline + timedelta(seconds=grace_s):
                 return open_attempt, False
-            rnd, limit = _round_and_limit(s, contest, now)
+            extras = extras_of(s, contest.id, user_id)
+            rnd, limit = _round_and_limit(s, contest, now, extras)
             in_scope = (*mine, Attempt.round_id == rnd.id) if rnd else mine
             _check_can_start(contest, now, s.execute(count.where(*in_scope)).scalar_one(), limit)
+            several = limit is None or limit > 1
             paper = draw_paper(s, active_pool(s), plan_from_json(contest.chapter_plan, contest.question_count),
-                               seen_questions(s, user_id, contest.id) if contest.max_attempts > 1 else set())
+                               seen_questions(s, user_id, contest.id) if several else set())
         # The write transaction: close what expired, check again, insert.
         for a in s.execute(select(Attempt).where(*mine, Attempt.status == OPEN).with_for_update()).scalars().all():
             if not _expire_if_due(s, a, now, grace_s):
                 s.commit()  # another request started one meanwhile: resume it
                 return a, False
         used, used_in_scope = s.execute(count.where(*mine)).scalar_one(), s.execute(count.where(*in_scope)).scalar_one()
-        if used_in_scope >= limit:
+        if limit is not None and used_in_scope >= limit:
             s.commit()  # keep any expiry just made
             _check_can_start(contest, now, used_in_scope, limit)
+        # The attempt's own limit, kept on it: its deadline, the timer and the expiry all follow it. Like everyone's,
+        # the deadline may pass the contest's close (an attempt started before the close runs to its end).
+        time_limit_s = contest.time_limit_s + extras.time_s
         attempt = Attempt(user_id=user_id, contest_id=contest.id, round_id=rnd.id if rnd else None, number=used + 1,
-                          status=OPEN, started_at=now, deadline=now + timedelta(seconds=contest.time_limit_s),
-                          total=contest.question_count, ip=ip, device=device)
+                          status=OPEN, started_at=now, deadline=now + timedelta(seconds=time_limit_s),
+                          time_limit_s=time_limit_s, total=contest.question_count, ip=ip, device=device)
         try:
             s.add(attempt)
             s.flush()
@@ -97,11 +103,14 @@ def start_attempt(s: Session, user_id: int, contest: Contest, now: datetime | No
     raise DomainError("busy", N_("Hệ thống đang bận, vui lòng thử lại."))
 
 
-def attempts_left(s: Session, user_id: int, contest: Contest, now: datetime | None = None) -> int:
-    """Attempts the person may still start: in the round open now (or the next one), else in the contest."""
+def attempts_left(s: Session, user_id: int, contest: Contest, now: datetime | None = None) -> int | None:
+    """Attempts the person may still start: in the round open now (or the next one), else in the contest, with
+    their extra attempts (quiz.contest.accommodations); None: without limit (a practice contest)."""
     now = now or utcnow()
     if contest.status_at(now) == "closed":
         return 0
+    if contest.practice:
+        return None
     mine = (Attempt.user_id == user_id, Attempt.contest_id == contest.id)
     rounds = rounds_of(s, contest.id)
     if not rounds:
@@ -112,28 +121,31 @@ def attempts_left(s: Session, user_id: int, contest: Contest, now: datetime | No
             return 0
         mine, limit = (*mine, Attempt.round_id == rnd.id), rnd.max_attempts or contest.max_attempts
     used = s.execute(select(func.count()).select_from(Attempt).where(*mine)).scalar_one()
-    return max(0, limit - used)
+    return max(0, limit + extras_of(s, contest.id, user_id).attempts - used)
 
 
-def _round_and_limit(s: Session, contest: Contest, now: datetime):
-    """The round open now (None for a contest without rounds) and the attempt limit that applies."""
+def _round_and_limit(s: Session, contest: Contest, now: datetime, extras: Extras):
+    """The round open now (None for a contest without rounds) and the attempt limit that applies, with the
+    person's extra attempts (None: without limit, a practice contest)."""
+    if contest.practice:
+        return None, None
     if contest.status_at(now) != "open" or not rounds_of(s, contest.id):
-        return None, contest.max_attempts
+        return None, contest.max_attempts + extras.attempts
     rnd = round_at(s, contest.id, now)
     if rnd is None:
         raise DomainError("contest_not_open", N_("Hiện không có vòng thi nào đang mở. Vui lòng quay lại khi vòng "
-                                              "tiếp theo bắt đầu."))
-    return rnd, rnd.max_attempts or contest.max_attempts
+                                                 "tiếp theo bắt đầu."))
+    return rnd, (rnd.max_attempts or contest.max_attempts) + extras.attempts
 
 
-def _check_can_start(contest: Contest, now: datetime, used: int, limit: int) -> None:
+def _check_can_start(contest: Contest, now: datetime, used: int, limit: int | None) -> None:
     """Raise why a new attempt cannot start (window, attempt limit), if it cannot."""
     status = contest.status_at(now)
     if status == "upcoming":
         raise DomainError("contest_not_open", N_("Cuộc thi chưa mở."))
     if status == "closed":
         raise DomainError("contest_closed", N_("Cuộc thi đã kết thúc."))
-    if used >= limit:
+    if limit is not None and used >= limit:
         raise DomainError("attempt_limit_reached", Text(N_("Bạn đã dùng hết %(n)s lượt thi."), n=limit))
 
 

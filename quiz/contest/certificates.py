@@ -18,7 +18,7 @@ from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
 from quiz.contest.prizes import prize_for, prize_places
-from quiz.contest.ranking import current_freeze
+from quiz.contest.ranking import current_freeze, require_ranked
 from quiz.errors import DomainError, not_found
 from quiz.i18n import N_, vietnamese
 from quiz.infra import audit
@@ -58,7 +58,9 @@ def round_title(rnd: Round | None, tr=vietnamese) -> str | None:
 
 def due(s: Session, contest: Contest, rnd: Round | None, kind: str, user_id: int | None = None) -> tuple[list, str]:
     """The certificates of ``kind`` due now in a contest or round (one person's with ``user_id``), in rank order
-    (participation without a freeze: by name), and the current freeze's digest ('' when not frozen)."""
+    (participation without a freeze: by name), and the current freeze's digest ('' when not frozen). A practice
+    contest has none (404 ``not_ranked``)."""
+    require_ranked(contest)
     if kind not in KINDS:
         raise DomainError("invalid_fields", N_("Loại giấy chứng nhận phải là prize, participation hoặc all."),
                           {"kind": "prize, participation or all"})
@@ -174,10 +176,12 @@ def check(s: Session, code: str) -> Checked:
 
 
 def scopes_of(s: Session, user_id: int) -> list[tuple[Contest, Round | None]]:
-    """Where a person finished an attempt: each contest, and each of its rounds they took part in."""
+    """Where a person finished an attempt: each contest, and each of its rounds they took part in (practice
+    contests left out: they give no certificate)."""
     with reading(s):
-        rows = s.execute(select(Attempt.contest_id, Attempt.round_id).where(
-            Attempt.user_id == user_id, Attempt.score.is_not(None)).distinct()).all()
+        rows = s.execute(select(Attempt.contest_id, Attempt.round_id).join(Contest, Contest.id == Attempt.contest_id)
+                         .where(Attempt.user_id == user_id, Attempt.score.is_not(None),
+                                Contest.practice.is_(False)).distinct()).all()
         contests = {c.id: c for c in s.execute(select(Contest).where(
             Contest.id.in_({c for c, _r in rows}))).scalars()}
         rounds = {r.id: r for r in s.execute(select(Round).where(

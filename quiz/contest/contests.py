@@ -25,9 +25,10 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
                    time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
                    closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
                    blueprint: str | None = None, prize_tiers: str = "", rules: str = "",
-                   one_prize_per_person: bool = False) -> dict:
+                   one_prize_per_person: bool = False, practice: bool = False) -> dict:
     """Check a contest's settings; return its column values or raise 422 listing every bad field (409 when
-    the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used."""
+    the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used.
+    ``practice``: a practice contest (attempts without limit, never ranked: quiz.contest.attempts, ranking)."""
     plan = parse_plan(blueprint) if blueprint else None
     if question_count is None:
         question_count = sum(n for _c, n in plan) if plan else 20
@@ -62,7 +63,7 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
                 review_policy=review_policy, chapter_plan=plan_to_json(plan), prize_tiers=tiers,
                 rules=rules.strip() if isinstance(rules, str) else "",
-                one_prize_per_person=bool(one_prize_per_person))
+                one_prize_per_person=bool(one_prize_per_person), practice=bool(practice))
 
 
 def create_contest(s: Session, *, actor: Actor | None = None, organization_id: int | None = None,
@@ -89,8 +90,12 @@ def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, 
     values = contest_values(s, slug=contest.slug, **settings)
     if organization_id is not _KEEP:
         values["organization_id"] = organization_id
-    if values["question_count"] != contest.question_count and s.execute(
+    changed = values["question_count"] != contest.question_count or values["practice"] != contest.practice
+    if changed and s.execute(
             select(func.count()).select_from(Attempt).where(Attempt.contest_id == contest.id)).scalar_one():
+        if values["practice"] != contest.practice:  # its attempts were taken under the other rules (limit, ranking)
+            raise DomainError("contest_has_attempts", N_("Không thể đổi giữa thi thử và thi chính thức khi cuộc thi đã "
+                              "có lượt thi."), {"practice": N_("không đổi được khi đã có lượt thi")})
         raise DomainError("contest_has_attempts", N_("Không thể đổi số câu hỏi khi cuộc thi đã có lượt thi: điểm của "
                           "các lượt sẽ không còn so sánh được với nhau."),
                           {"question_count": N_("không đổi được khi đã có lượt thi")})
@@ -105,8 +110,8 @@ def update_contest(s: Session, contest: Contest, *, actor: Actor | None = None, 
 def close_now(s: Session, contest: Contest, now: datetime | None = None, *,
               actor: Actor | None = None) -> Contest:
     """Close a contest early: its window ends now (and any round still open with it), and its ranking (and
-    that of the round that was open) is frozen, official from now on. Logged as contest.close and
-    ranking.freeze, in one transaction."""
+    that of the round that was open) is frozen, official from now on (a practice contest's only closes). Logged
+    as contest.close and ranking.freeze, in one transaction."""
     from quiz.contest import ranking
     from quiz.models import Round
 
@@ -125,7 +130,7 @@ def close_now(s: Session, contest: Contest, now: datetime | None = None, *,
     s.flush()
     audit.record(s, actor, audit.CONTEST_CLOSE, "contest", contest.slug, before=before,
                  after=audit.window_state(s, contest))
-    for rnd in (None, *cut):
+    for rnd in () if contest.practice else (None, *cut):  # a practice contest has no ranking to freeze
         ranking.freeze(s, contest, rnd, actor, commit=False)
     s.commit()
     return contest

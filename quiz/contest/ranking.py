@@ -17,9 +17,11 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 
-from sqlalchemy import case, func, insert, literal, select, update
+from sqlalchemy import BigInteger, case, cast, func, insert, literal, select, update
 from sqlalchemy.orm import Session
 
+from quiz.errors import DomainError
+from quiz.i18n import N_
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import reading
@@ -39,6 +41,16 @@ from quiz.models import (
 )
 
 TOP_WALK_MAX = 1000  # leaderboards up to this size walk the indexes (live_top) instead of ranking everyone
+NOT_RANKED = N_("Cuộc thi thử không xếp hạng: không có bảng xếp hạng, giải thưởng, danh sách đoạt giải hay giấy "
+                "chứng nhận.")
+
+
+def require_ranked(contest: Contest) -> Contest:
+    """``contest`` when it is ranked; 404 ``not_ranked`` for a practice contest, which has no ranking and so no
+    leaderboard, prizes, winner list, frozen versions, verdicts or certificates."""
+    if contest.practice:
+        raise DomainError("not_ranked", NOT_RANKED)
+    return contest
 
 
 @dataclass
@@ -97,20 +109,33 @@ def perfect_count(s: Session, contest_id: int, round_id: int | None = None) -> i
                      .where(*_scope(contest_id, round_id), Attempt.score == question_count)).scalar_one()
 
 
-def _ordered(contest_id: int, round_id: int | None, truth, out: list[int] | None = None):
-    """The best attempt per person with its rank, as a select (used live and to freeze); ``out``: the people
-    left out (disqualified; a handful of ids, so the query is the same as without verdicts when there are
-    none)."""
+def paced_ms(standard_s: int):
+    """The time tie-break of an attempt, as SQL: its time taken as a share of its own limit, in milliseconds of
+    the contest's ``standard_s`` (docs/product.md, "Accommodations"). For an attempt with the contest's limit it
+    is the time taken itself; with extra time, a person who used the same share of their longer limit ties."""
+    return cast(Attempt.duration_ms, BigInteger) * standard_s // func.coalesce(Attempt.time_limit_s, standard_s)
+
+
+def paced(duration_ms: int, time_limit_s: int | None, standard_s: int) -> int:
+    """``paced_ms`` in Python (the same whole-number division), for rows already read."""
+    return duration_ms * standard_s // (time_limit_s or standard_s)
+
+
+def _ordered(contest_id: int, round_id: int | None, truth, standard_s: int, out: list[int] | None = None):
+    """The best attempt per person with its rank, as a select (used live and to freeze); ``standard_s``: the
+    contest's time limit (the time tie-break, ``paced_ms``); ``out``: the people left out (disqualified; a
+    handful of ids, so the query is the same as without verdicts when there are none)."""
     no_prediction = case((Attempt.prediction.is_(None), 1), else_=0)
     error = func.abs(Attempt.prediction - truth)
-    order = [Attempt.score.desc(), no_prediction, error, Attempt.duration_ms, Attempt.submitted_at, Attempt.id]
+    pace = paced_ms(standard_s)
+    order = [Attempt.score.desc(), no_prediction, error, pace, Attempt.submitted_at, Attempt.id]
     best = (select(Attempt.id.label("attempt_id"), Attempt.user_id, Attempt.score, Attempt.total,
                    Attempt.duration_ms, Attempt.submitted_at, Attempt.prediction, no_prediction.label("no_pred"),
-                   error.label("pred_err"),
+                   error.label("pred_err"), pace.label("pace"),
                    func.row_number().over(partition_by=Attempt.user_id, order_by=order).label("rn"))
             .where(*_scope(contest_id, round_id), *([Attempt.user_id.not_in(out)] if out else []))
             .subquery())
-    final_order = [best.c.score.desc(), best.c.no_pred, best.c.pred_err, best.c.duration_ms, best.c.submitted_at,
+    final_order = [best.c.score.desc(), best.c.no_pred, best.c.pred_err, best.c.pace, best.c.submitted_at,
                    best.c.attempt_id]
     return (select(func.row_number().over(order_by=final_order).label("rank"), best.c.attempt_id, best.c.user_id,
                    best.c.score, best.c.total, best.c.duration_ms, best.c.prediction, best.c.pred_err,
@@ -139,7 +164,8 @@ def _rows(s: Session, q) -> list[RankRow]:
     return [RankRow(*r) for r in s.execute(q)]
 
 
-def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, truth: int) -> list[RankRow]:
+def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, truth: int,
+             standard_s: int) -> list[RankRow]:
     """The first ``limit`` people of the live ranking without ranking everyone.
 
     A person's best attempt is their first attempt in the ranking's order of
@@ -152,7 +178,11 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
     """
     scope = _scope(contest_id, round_id)
     cols = (Attempt.id, Attempt.user_id, Attempt.score, Attempt.total, Attempt.duration_ms, Attempt.submitted_at,
-            Attempt.prediction)
+            Attempt.prediction, Attempt.time_limit_s)
+
+    def pace(r) -> int:
+        return paced(r.duration_ms, r.time_limit_s, standard_s)
+
     picked: list = []
     # Disqualified people are never picked: as if already met (a handful of ids).
     seen: set[int] = set(s.execute(disqualified_ids(contest_id, round_id)).scalars())
@@ -179,7 +209,7 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
                                                  Attempt.prediction.between(truth - width, truth + width))).all()
             covers_all = truth - width <= low and truth + width >= high
             if covers_all or len({r.user_id for r in rows} - seen) >= limit - len(picked):
-                take(rows, lambda r: (abs(r.prediction - truth), r.duration_ms, r.submitted_at, r.id))
+                take(rows, lambda r: (abs(r.prediction - truth), pace(r), r.submitted_at, r.id))
                 break
             width *= 4
         if len(picked) >= limit or low is not None and not covers_all:
@@ -188,9 +218,9 @@ def live_top(s: Session, contest_id: int, round_id: int | None, limit: int, trut
         batch = limit - len(picked)
         while True:
             rows = s.execute(select(*cols).where(*at_level, Attempt.prediction.is_(None))
-                             .order_by(Attempt.duration_ms, Attempt.submitted_at, Attempt.id).limit(batch)).all()
+                             .order_by(paced_ms(standard_s), Attempt.submitted_at, Attempt.id).limit(batch)).all()
             if len(rows) < batch or len({r.user_id for r in rows} - seen) >= limit - len(picked):
-                take(rows, lambda r: (r.duration_ms, r.submitted_at, r.id))
+                take(rows, lambda r: (pace(r), r.submitted_at, r.id))
                 break
             batch *= 4
     ids = [r.user_id for r in picked]
@@ -232,7 +262,9 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
     """Copy the ranking as it is now into ranking_entry (one INSERT ... SELECT) and make it current; logged as
     ``actor``'s ranking.freeze with the previous freeze's digest and the new one, in the same transaction.
     ``commit=False``: the caller's operation commits (closing a contest, a verdict). ``reason``: why this
-    version (a verdict's), kept with it. Disqualified people are left out; everyone after moves up."""
+    version (a verdict's), kept with it. Disqualified people are left out; everyone after moves up. A practice
+    contest is never frozen (404 ``not_ranked``)."""
+    require_ranked(contest)
     round_id = rnd.id if rnd else None
     previous = freeze_state(current_freeze(s, contest.id, round_id))
     s.execute(update(RankingFreeze).where(*_freezes_of(contest.id, round_id)).values(current=False))
@@ -243,7 +275,7 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
     s.add(record)
     s.flush()
     out = list(s.execute(disqualified_ids(contest.id, round_id)).scalars())
-    ordered = _ordered(contest.id, round_id, literal(truth), out).subquery()
+    ordered = _ordered(contest.id, round_id, literal(truth), contest.time_limit_s, out).subquery()
     s.execute(insert(RankingEntry).from_select(
         ["freeze_id", "rank", "attempt_id", "user_id", "score", "total", "duration_ms", "prediction",
          "prediction_error", "submitted_at", "full_name", "email", "phone", "unit", "locality", "locality_code",
@@ -272,13 +304,14 @@ def freeze_closed(s: Session, actor: Actor = audit.SYSTEM, now: datetime | None 
     now = now or utcnow()
     done = []
     has_open = (select(Attempt.id).where(Attempt.contest_id == Contest.id, Attempt.status == OPEN).exists())
-    for contest in s.execute(select(Contest).where(Contest.closes_at <= now, ~has_open)).scalars().all():
+    ranked = Contest.practice.is_(False)
+    for contest in s.execute(select(Contest).where(Contest.closes_at <= now, ~has_open, ranked)).scalars().all():
         if current_freeze(s, contest.id, None) is None:
             freeze(s, contest, None, actor)
             done.append(scope_name(contest, None))
     round_open = (select(Attempt.id).where(Attempt.round_id == Round.id, Attempt.status == OPEN).exists())
     for rnd, contest in s.execute(select(Round, Contest).join(Contest, Contest.id == Round.contest_id)
-                                  .where(Round.closes_at <= now, ~round_open)).all():
+                                  .where(Round.closes_at <= now, ~round_open, ranked)).all():
         if current_freeze(s, contest.id, rnd.id) is None:
             freeze(s, contest, rnd, actor)
             done.append(scope_name(contest, rnd))
@@ -342,7 +375,9 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
     also after the close until it is frozen). A read: it writes nothing.
 
     ``for_export``: a frozen ranking comes without ``rows``; its ``export_rows()``
-    streams it from the database instead (hundreds of thousands of people)."""
+    streams it from the database instead (hundreds of thousands of people). 404 ``not_ranked`` for a practice
+    contest."""
+    require_ranked(contest)
     round_id = rnd.id if rnd else None
     with reading(s):
         record = current_freeze(s, contest.id, round_id)
@@ -359,10 +394,11 @@ def ranking(s: Session, contest: Contest, rnd: Round | None = None, limit: int |
                            erasures=record.erasures)
         truth = perfect_count(s, contest.id, round_id)
         if limit is not None and limit <= TOP_WALK_MAX:
-            rows = live_top(s, contest.id, round_id, limit, truth)
+            rows = live_top(s, contest.id, round_id, limit, truth, contest.time_limit_s)
         else:
             out = list(s.execute(disqualified_ids(contest.id, round_id)).scalars())
-            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth), out), limit, contest.id))
+            rows = _rows(s, _people(_ordered(contest.id, round_id, literal(truth), contest.time_limit_s, out), limit,
+                                    contest.id))
     return Ranking(rows, truth, False, digest_of(rows))
 
 

@@ -46,6 +46,7 @@ def set_verdict(s: Session, contest: Contest, rnd: Round | None, email, verdict,
     unknown email, an unknown verdict or a disqualification without a reason; nothing changes then."""
     if actor_role not in roles.JUDGE_VERDICTS:
         raise DomainError("forbidden", N_("Chỉ ban giám khảo và quản trị viên được quyết định kết quả."))
+    ranking_mod.require_ranked(contest)  # a practice contest has no ranking to judge
     fields = {}
     if verdict not in VERDICTS:
         fields["verdict"] = N_("verified, disqualified hoặc pending")

@@ -82,6 +82,8 @@ ENROLLMENT_MOVE = "enrollment.move"  # staff moved a person to another unit of a
 QUESTION_REPORT = "question.report"  # a participant reported a problem with a question (by account id)
 QUESTION_REPORT_RESOLVE = "question.report_resolve"  # staff resolved such a report, with a note
 
+ACCOMMODATION_SET = "accommodation.set"  # a person's extra time and attempts in a contest (by account id)
+
 LABELS = {
     QUESTION_EDIT: N_("Sửa câu hỏi"),
     QUESTION_DEACTIVATE: N_("Ngừng dùng câu hỏi"),
@@ -113,6 +115,7 @@ LABELS = {
     ENROLLMENT_MOVE: N_("Chuyển đơn vị của người dự thi"),
     QUESTION_REPORT: N_("Báo lỗi câu hỏi"),
     QUESTION_REPORT_RESOLVE: N_("Xử lý báo lỗi câu hỏi"),
+    ACCOMMODATION_SET: N_("Hỗ trợ thêm thời gian, lượt thi"),
 }
 ACTIONS = frozenset(LABELS)
 

@@ -229,9 +229,9 @@ def list_contests():
 @bp.get("/contests/<slug>")
 def get_contest(slug: str):
     contest = contests.get_contest(db.session, slug)
-    left = None
-    if current_user.is_authenticated:
-        left = attempts.attempts_left(db.session, current_user.id, contest)
+    if not current_user.is_authenticated:
+        return jsonify(contest=contest_json(contest))
+    left = attempts.attempts_left(db.session, current_user.id, contest)  # None: without limit (practice)
     return jsonify(contest=contest_json(contest, attempts_left=left))
 
 
@@ -403,6 +403,7 @@ def ranking_versions(slug: str):
     """Every frozen version of a ranking, oldest first: who froze it, when and why, with its digest."""
     contest = contests.get_contest(db.session, slug)
     _require_results_reader(contest)
+    ranking.require_ranked(contest)
     rnd = _scope(contest)
     return jsonify(versions=[{"version": n, "digest": f.digest, "frozen_at": vn_iso(f.frozen_at),
                               "by": f.frozen_by, "reason": f.reason, "rows": f.rows, "current": f.current}

@@ -214,6 +214,8 @@ class ContestForm(FlaskForm):
     plan = FieldList(FormField(PlanRow))
     prize_tiers = FieldList(FormField(TierRow))
     one_prize_per_person = BooleanField(_l("Mỗi người chỉ nhận giải ở một vòng (giải chuyển cho người kế tiếp)"))
+    practice = BooleanField(_l("Thi thử: không giới hạn lượt, không xếp hạng, không giải, không giấy chứng nhận; "
+                               "xem đáp án ngay sau mỗi lần nộp bài"))
 
     def validate_plan_mode(self, field):
         if field.data == "chapters" and not any(row.form.count.data for row in self.plan):
@@ -229,6 +231,16 @@ class ContestForm(FlaskForm):
     organization = SelectField(_l("Tổ chức thực hiện"), choices=[], validate_choice=False)
     rules = TextAreaField(_l("Thể lệ cuộc thi (Markdown: # tiêu đề, **đậm**, - danh sách, [liên kết](https://...); "
                           "để trống nếu không có)"))
+
+
+class AccommodationForm(FlaskForm):
+    """One person's extra time and attempts in a contest (quiz.contest.accommodations); 0 and 0 removes them."""
+
+    email = EmailField(_l("Email của người dự thi"), validators=[DataRequired(_l("Nhập email."))])
+    extra_time_min = IntegerField(_l("Thêm thời gian làm bài (phút)"), default=0,
+                                  validators=[Optional(), NumberRange(0, 1440, _l("Từ 0 đến 1440 phút."))])
+    extra_attempts = IntegerField(_l("Thêm lượt thi"), default=0,
+                                  validators=[Optional(), NumberRange(0, 1000, _l("Từ 0 đến 1000."))])
 
 
 class RoundForm(FlaskForm):

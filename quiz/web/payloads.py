@@ -33,16 +33,21 @@ def place_json(place) -> dict:
     return {"code": place.code, "name": place.name}
 
 
-def contest_json(c: Contest, now: datetime | None = None, attempts_left: int | None = None) -> dict:
+NOT_ASKED = object()
+
+
+def contest_json(c: Contest, now: datetime | None = None, attempts_left=NOT_ASKED) -> dict:
+    """The contest of docs/api.md; ``attempts_left`` (for a logged-in person) is an int, or None for a practice
+    contest's attempts without limit."""
     body = {"slug": c.slug, "title": c.title, "description": c.description, "opens_at": iso(c.opens_at),
             "closes_at": iso(c.closes_at), "question_count": c.question_count, "time_limit_s": c.time_limit_s,
             "max_attempts": c.max_attempts, "review_policy": c.review_policy,
-            "status": c.status_at(now or utcnow())}
+            "status": c.status_at(now or utcnow()), "practice": c.practice}
     org = c.organization
     body["organization"] = {"slug": org.slug, "name": org.name} if org is not None else None
     if c.rules:
         body["rules_url"] = url_for("pages.rules", slug=c.slug)
-    if attempts_left is not None:
+    if attempts_left is not NOT_ASKED:
         body["attempts_left"] = attempts_left
     return body
 
@@ -69,7 +74,8 @@ def attempt_json(s: Session, a: Attempt, contest: Contest, now: datetime | None 
     answers = _answers(s, a.id)
     body = {
         "id": a.id, "contest": contest.slug, "status": a.status, "started_at": iso(a.started_at),
-        "deadline": iso(a.deadline), "server_time": iso(now), "time_limit_s": contest.time_limit_s,
+        "deadline": iso(a.deadline), "server_time": iso(now),
+        "time_limit_s": a.time_limit_s or contest.time_limit_s,  # the attempt's own (extra time included)
         "questions": [{"id": str(qid), "position": pos,
                        "options": [{"id": oid, "text": texts[i]} for oid, i in shuffled], "text": text}
                       for qid, pos, shuffled, text, texts, _c, _e, _a in paper],

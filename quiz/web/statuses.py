@@ -8,7 +8,7 @@ STATUSES = {
     "not_logged_in": 401, "invalid_credentials": 401,
     "forbidden": 403, "contest_not_open": 403, "contest_closed": 403, "attempt_limit_reached": 403,
     "consent_required": 403,
-    "not_found": 404, "round_not_found": 404,
+    "not_found": 404, "round_not_found": 404, "not_ranked": 404,
     "attempt_closed": 409, "busy": 409, "email_taken": 409, "phone_taken": 409, "slug_taken": 409, "round_taken": 409,
     "not_open": 409, "contest_has_attempts": 409, "bank_too_small": 409,
     "enrollment_required": 409, "enrollment_locked": 409, "report_resolved": 409,

@@ -112,7 +112,8 @@ def _contest_settings(form) -> dict:
                 max_attempts=form.max_attempts.data, opens_at=form.opens_at.data.replace(tzinfo=zone),
                 closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
                 blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0],
-                rules=form.rules.data or "", one_prize_per_person=bool(form.one_prize_per_person.data))
+                rules=form.rules.data or "", one_prize_per_person=bool(form.one_prize_per_person.data),
+                practice=bool(form.practice.data))
 
 
 def _organization_choices(form) -> None:
@@ -203,7 +204,10 @@ def contest_close(slug: str):
         abort(400)
     contest = managed_contest(slug)
     close_now(db.session, contest, actor=actor())
-    flash(_("Đã đóng cuộc thi %(title)s. Bảng xếp hạng đã được chốt chính thức.", title=contest.title), "success")
+    if contest.practice:
+        flash(_("Đã đóng cuộc thi thử %(title)s.", title=contest.title), "success")
+    else:
+        flash(_("Đã đóng cuộc thi %(title)s. Bảng xếp hạng đã được chốt chính thức.", title=contest.title), "success")
     return redirect(url_for("organizer.contests_list"))
 
 
