@@ -1,6 +1,6 @@
 """The ceremony report as a PDF (fpdf2, charts by matplotlib's Agg backend, DejaVu Sans from matplotlib's
 package): the statistics report's figures, the histogram and attempts per day, tables by locality and by
-unit, the individual winners, the units by participants and the ranking's digest.
+unit, the individual winners, the collective winners by the contest's rule and the ranking's digest.
 
 Everything comes from the statistics' counters (quiz.contest.stats) and the ranking's prize places, so a
 million attempts cost no more than a thousand."""
@@ -11,6 +11,7 @@ from io import BytesIO
 
 from fpdf import FPDF
 
+from quiz.contest.collective import LABELS as COLLECTIVE_RULES
 from quiz.files.certificates import FONT_DIR, nfc
 
 
@@ -31,10 +32,11 @@ class ReportData:
     round_title: str | None
     stats: dict  # quiz.contest.stats.contest_stats without items
     winners: list  # (rank, name, unit, locality, score, total, prize)
-    units: list  # (unit, participants, attempts, unit code)
+    units: list  # the collective winners (quiz.contest.collective.UnitRow)
     frozen: bool
     digest: str
     made_at: str  # HH:MM dd/mm/yyyy, Viet Nam
+    collective_rule: str = "participants"  # the rule the units were ranked by
 
 
 def _chart(kind: str, stats: dict) -> bytes:
@@ -165,13 +167,14 @@ def render(d: ReportData) -> bytes:
               (8, 26, 26, 16, 10, 14))
     else:
         para("Chưa có người đạt giải.")
-    heading("7. Đơn vị có nhiều người dự thi nhất (giải tập thể)")
+    heading("7. Giải tập thể: " + COLLECTIVE_RULES[d.collective_rule])
     if d.units:
-        table(["Thứ tự", "Đơn vị", "Người dự thi", "Lượt thi"],
-              [(i, unit, number(p), number(a)) for i, (unit, p, a, _code) in enumerate(d.units, start=1)],
-              (12, 52, 18, 18))
+        table(["Hạng", "Đơn vị", "Người dự thi", "Tỷ lệ tham gia", "Điểm TB", "Giải"],
+              [(u.rank, u.unit, number(u.participants), "" if u.rate is None else share(u.rate),
+                f"{u.mean_best:.2f}".replace(".", ","), u.prize) for u in d.units],
+              (8, 36, 14, 14, 14, 14))
     else:
-        para("Chưa có đơn vị nào.")
+        para("Chưa có đơn vị nào được xếp hạng.")
     heading("8. Mã băm của bảng xếp hạng")
     para(("Bảng xếp hạng đã chốt" if d.frozen else "Bảng xếp hạng tạm tính") +
          ", mã SHA-256 (dùng để đối chiếu danh sách công bố):")
@@ -184,7 +187,7 @@ def ceremony_report(s, contest, rnd, org: str) -> bytes:
     """The report of a contest or one of its rounds (a read: nothing is written)."""
     from datetime import timedelta, timezone
 
-    from quiz.contest import ranking
+    from quiz.contest import collective, ranking
     from quiz.contest.certificates import round_title, tiers_of
     from quiz.contest.prizes import prize_for, prize_places
     from quiz.contest.stats import contest_stats
@@ -197,7 +200,8 @@ def ceremony_report(s, contest, rnd, org: str) -> bytes:
     result = ranking.ranking(s, contest, rnd, limit=min(prize_places(tiers) or 10, 1000))
     winners = [(r.rank, r.full_name, r.unit, r.locality, r.score, r.total, prize_for(r.rank, tiers))
                for r in result.rows]
-    units = ranking.units_by_participants(s, contest.id, rnd.id if rnd else None, limit=10)
+    settings, units = collective.collective(s, contest, rnd)
     made_at = utcnow().astimezone(timezone(timedelta(hours=7))).strftime("%H:%M %d/%m/%Y")
-    return render(ReportData(org, contest.title, round_title(rnd), stats, winners, units, result.frozen,
-                             result.digest, made_at))
+    return render(ReportData(org, contest.title, round_title(rnd), stats, winners,
+                             collective.winners(units, settings), result.frozen, result.digest, made_at,
+                             settings.rule))

@@ -381,3 +381,14 @@ def ranking_versions(slug: str):
                               "by": f.frozen_by, "reason": f.reason, "rows": f.rows, "current": f.current}
                              for n, f in enumerate(ranking.versions(db.session, contest.id, rnd.id if rnd else None),
                                                    start=1)])
+
+
+@bp.get("/contests/<slug>/collective")
+def collective_ranking(slug: str):
+    """Units ranked for collective prizes by the contest's (or the round's) rule (quiz.contest.collective)."""
+    from quiz.contest.collective import collective
+
+    contest = contests.get_contest(db.session, slug)
+    _require_results_reader(contest)
+    settings, rows = collective(db.session, contest, _scope(contest))
+    return jsonify(rule=settings.rule, rows=[row.as_json() for row in rows])
