@@ -109,14 +109,15 @@ GROUPS = {"organizer": roles.MANAGE_CONTESTS, "suspicious": roles.READ_SUSPICIOU
           "admin": roles.READ_AUDIT, "api.stats": roles.READ_RESULTS, "api.winners": roles.READ_RESULTS,
           "judges": roles.JUDGE_VERDICTS, "api.set_verdict": roles.JUDGE_VERDICTS,
           "api.ranking_versions": roles.READ_RESULTS, "api.certificates_zip": roles.READ_RESULTS,
-          "api.ceremony_report": roles.READ_RESULTS}
+          "api.ceremony_report": roles.READ_RESULTS, "api.collective_ranking": roles.READ_RESULTS}
 
 
 def staff_routes(app):
     """Every (method, url, group) of a staff page or a staff-only API endpoint, built from the app's own routes."""
     for rule in app.url_map.iter_rules():
         api_staff = rule.rule.startswith("/api/") and rule.rule.endswith(
-            ("/stats", "/winners", "/suspicious", "/verdicts", "/rankings", "/certificates.zip", "/report.pdf"))
+            ("/stats", "/winners", "/suspicious", "/verdicts", "/rankings", "/certificates.zip", "/report.pdf",
+             "/collective"))
         if not (rule.rule.startswith(STAFF_PREFIXES) or api_staff):
             continue
         group = GROUPS.get(rule.endpoint) or GROUPS.get(rule.endpoint.split(".")[0])

@@ -1,4 +1,5 @@
 """Page forms (Flask-WTF: CSRF included). Field rules come from quiz.accounts.users.validate_profile."""
+from flask_babel import lazy_gettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileAllowed, FileField, FileRequired
 from wtforms import (
@@ -194,6 +195,15 @@ class ContestForm(FlaskForm):
     plan = FieldList(FormField(PlanRow))
     prize_tiers = FieldList(FormField(TierRow))
     one_prize_per_person = BooleanField("Mỗi người chỉ nhận giải ở một vòng (giải chuyển cho người kế tiếp)")
+    # Collective prizes (quiz.contest.collective): the rule, the minimum and the tiers as rows.
+    collective_rule = SelectField(lazy_gettext("Xếp hạng đơn vị theo"), default="participants", choices=[
+        SelectChoice("participants", lazy_gettext("Số người dự thi (mỗi người tính một lần)")),
+        SelectChoice("participation_rate", lazy_gettext("Tỷ lệ tham gia (số người dự thi / số thành viên của đơn vị)")),
+        SelectChoice("mean_best", lazy_gettext("Điểm trung bình (bài tốt nhất của mỗi người)"))])
+    collective_min = IntegerField(lazy_gettext("Số người dự thi tối thiểu để đơn vị được xếp hạng"), default=1,
+                                  validators=[DataRequired(lazy_gettext("Nhập số người tối thiểu.")),
+                                              NumberRange(1, 100_000, lazy_gettext("Từ 1 đến 100.000."))])
+    collective_tiers = FieldList(FormField(TierRow))
 
     def validate_plan_mode(self, field):
         if field.data == "chapters" and not any(row.form.count.data for row in self.plan):
