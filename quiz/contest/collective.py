@@ -12,11 +12,11 @@ is the directory's unit they enrolled in (grouped by its code, named by the dire
 free text (no code, no headcount; an empty text is no unit). People a judge disqualified from the ranking
 (quiz.contest.verdicts) do not count for their unit.
 
-Ranks: standard competition ranking on the rule's value alone (equal values share a rank, the next rank skips:
-1, 1, 3); within a tie units are listed by code, then name. Prizes (the tiers' compact text, as for people,
-quiz.contest.prizes) go by rank: a unit gets the prize of its rank, so everyone tied at a prize's last place gets
-it, and the places they fill are used up (tiers 1 first, 2 second and ranks 1, 1, 3, 4: both units ranked 1 get
-the first prize, rank 3 the second, rank 4 nothing).
+Ranks: standard competition ranking on the rule's value alone (equal values share a rank, the next rank
+skips: 1, 1, 3); within a tie the directory's units are listed by code, then free-text units by name. Prizes
+(the tiers' compact text, as for people, quiz.contest.prizes) go by rank: a unit gets the prize of its rank, so
+everyone tied at a prize's last place gets it, and the places they fill are used up (tiers 1 first, 2 second
+and ranks 1, 1, 3, 4: both units ranked 1 get the first prize, rank 3 the second, rank 4 nothing).
 
 One grouped query over ``person_best`` (the counter kept at scoring: one row per person, never a scan of the
 attempts) joined to the person's enrollment; the disqualified are a handful of ids left out.
@@ -114,7 +114,7 @@ def rank_units(units: list[UnitRow], settings: Settings) -> list[UnitRow]:
     competition rank and prize."""
     qualified = [u for u in units if u.participants >= settings.minimum
                  and (settings.rule != RATE or u.rate is not None)]
-    qualified.sort(key=lambda u: (u.unit_code or "", u.unit))
+    qualified.sort(key=lambda u: (u.unit_code is None, u.unit_code or "", u.unit))
     qualified.sort(key=lambda u: _value(settings.rule, u), reverse=True)  # stable: ties keep code/name order
     for i, unit in enumerate(qualified):
         before = qualified[i - 1] if i else None
