@@ -18,20 +18,23 @@ skips: 1, 1, 3); within a tie the directory's units are listed by code, then fre
 everyone tied at a prize's last place gets it, and the places they fill are used up (tiers 1 first, 2 second
 and ranks 1, 1, 3, 4: both units ranked 1 get the first prize, rank 3 the second, rank 4 nothing).
 
-One grouped query over ``person_best`` (the counter kept at scoring: one row per person, never a scan of the
-attempts) joined to the person's enrollment; the disqualified are a handful of ids left out.
+Read from the counters kept at scoring (quiz.contest.tallies, kind ``u``: people per unit label and best
+score): one grouped read of at most units x scores rows, whatever the number of attempts; the disqualified (a
+handful) are looked up in ``person_best`` by one query and taken out of their unit. A person counts for the unit
+the counters hold them under: their enrollment's (moved with them by staff) or their profile's free text.
 """
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import case, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from quiz.contest.prizes import prize_for, tiers_or_problems
 from quiz.contest.ranking import disqualified_ids
+from quiz.contest.tallies import unit_label
 from quiz.infra.database import reading
-from quiz.models import Contest, Enrollment, PersonBest, Round, Unit, User
+from quiz.models import Contest, Enrollment, PersonBest, Round, ScoreTally, Unit, User
 
 PARTICIPANTS, RATE, MEAN_BEST = "participants", "participation_rate", "mean_best"
 RULES = (PARTICIPANTS, RATE, MEAN_BEST)
@@ -88,19 +91,28 @@ def setting_values(rule: str | None, minimum: int | None, prizes: str, fields: d
     return dict(collective_rule=rule, collective_min=minimum, collective_tiers=tiers)
 
 
-def _grouped(contest_id: int, round_id: int | None):
-    """Per unit: code (None for free text), name, headcount, participants, sum of best scores."""
-    free = case((Unit.code.is_(None), User.unit))
-    return (select(Unit.code, func.coalesce(func.min(Unit.name), free), func.min(Unit.headcount), func.count(),
-                   func.sum(PersonBest.best))
-            .select_from(PersonBest).join(User, User.id == PersonBest.user_id)
-            .outerjoin(Enrollment, (Enrollment.user_id == PersonBest.user_id)
-                       & (Enrollment.contest_id == PersonBest.contest_id))
-            .outerjoin(Unit, Unit.id == Enrollment.unit_id)
-            .where(PersonBest.contest_id == contest_id, PersonBest.scope == (round_id or 0),
-                   PersonBest.user_id.not_in(disqualified_ids(contest_id, round_id)),
-                   Unit.code.is_not(None) | (func.coalesce(User.unit, "") != ""))
-            .group_by(Unit.code, free))
+def _per_unit(s: Session, contest_id: int, round_id: int | None) -> dict[str, list[int]]:
+    """Unit label (quiz.contest.tallies.unit_label) -> [participants, sum of their best scores], from the
+    counters (kind ``u``: people per unit and best score), less the disqualified (a handful of people)."""
+    scope = round_id or 0
+    units = {label: [int(n), int(points)] for label, n, points in s.execute(
+        select(ScoreTally.label, func.sum(ScoreTally.n), func.sum(ScoreTally.n * ScoreTally.score))
+        .where(ScoreTally.contest_id == contest_id, ScoreTally.scope == scope, ScoreTally.kind == "u",
+               ScoreTally.label != "u:")
+        .group_by(ScoreTally.label))}
+    out = (select(User.unit, Unit.code, PersonBest.best).select_from(PersonBest)
+           .join(User, User.id == PersonBest.user_id)
+           .outerjoin(Enrollment, (Enrollment.user_id == PersonBest.user_id)
+                      & (Enrollment.contest_id == PersonBest.contest_id))
+           .outerjoin(Unit, Unit.id == Enrollment.unit_id)
+           .where(PersonBest.contest_id == contest_id, PersonBest.scope == scope,
+                  PersonBest.user_id.in_(disqualified_ids(contest_id, round_id))))
+    for free_text, code, best in s.execute(out):
+        counted = units.get(unit_label(free_text, code))
+        if counted:
+            counted[0] -= 1
+            counted[1] -= best
+    return units
 
 
 def _value(rule: str, row: UnitRow):
@@ -128,9 +140,19 @@ def collective(s: Session, contest: Contest, rnd: Round | None = None) -> tuple[
     """The collective ranking of a contest or one round: the settings in force and the ranked units."""
     settings = settings_of(contest, rnd)
     with reading(s):
-        grouped = s.execute(_grouped(contest.id, rnd.id if rnd else None)).all()
-    units = [UnitRow(0, "", code, name, n, headcount or None, n / headcount if headcount else None, total / n)
-             for code, name, headcount, n, total in grouped if n]
+        per_unit = _per_unit(s, contest.id, rnd.id if rnd else None)
+        codes = [label[2:] for label in per_unit if label.startswith("c:")]
+        directory = {code: (name, headcount) for code, name, headcount in s.execute(
+            select(Unit.code, Unit.name, Unit.headcount)
+            .where(Unit.organization_id == contest.organization_id, Unit.code.in_(codes)))} if codes else {}
+    units = []
+    for label, (n, points) in per_unit.items():
+        if n <= 0:
+            continue
+        code = label[2:] if label.startswith("c:") else None
+        name, headcount = directory.get(code, (code, None)) if code else (label[2:], None)
+        units.append(UnitRow(0, "", code, name, n, headcount or None, n / headcount if headcount else None,
+                             points / n))
     return settings, rank_units(units, settings)
 
 
