@@ -3,9 +3,9 @@
     .venv/bin/python bench/collective.py [--people 700000] [--units 2000] [--database URL] [--repeat 3]
 
 A million finished attempts by 700,000 people (the shape of bench/big_contest.py) leave 700,000 ``person_best``
-rows and the counters of people per unit and best score (``score_tally`` kind ``u``, at most units x scores
-rows): the collective ranking reads the counters, never the attempts, and ``person_best`` only for the
-disqualified. So the benchmark builds exactly that: a migrated database (a temporary SQLite file unless
+rows and the counters of people per unit and the sum of their best scores (``score_tally`` kinds ``p`` and
+``s``, two rows per unit): the collective ranking reads the counters, never the attempts, and ``person_best``
+only for the disqualified. So the benchmark builds exactly that: a migrated database (a temporary SQLite file unless
 --database names an empty one, e.g. the test PostgreSQL), an organization with UNITS units (headcounts, a tenth
 without), a contest, PEOPLE accounts of whom 90% enrolled in a directory's unit and the rest with a free-text
 unit, each with a best score, and 20 disqualified people. It times ``collective()`` for each rule (the best of
@@ -76,8 +76,14 @@ def fill(session, people: int, unit_count: int) -> object:
     bulk(session, PersonBest.__table__, [
         {"contest_id": contest.id, "scope": 0, "user_id": uid, "best": min(20, max(0, int(rng.gauss(15, 3.5))))}
         for uid in ids])
-    # The counters scoring keeps (kind u: people per unit and best score), as tallies.rebuild counts them.
+    # The counters scoring keeps (kinds p and s: people per unit, their best scores' sum), as rebuild counts them.
     session.execute(text(UNIT_BESTS_SQL), {"c": contest.id})
+    session.execute(text(
+        "INSERT INTO score_tally (contest_id, scope, kind, label, score, n) SELECT :c, 0, 'p', "
+        "CASE WHEN un.code IS NULL THEN 'u:' || u.unit ELSE 'c:' || un.code END, 0, count(*) FROM person_best b "
+        'JOIN "user" u ON u.id = b.user_id LEFT JOIN enrollment e ON e.user_id = b.user_id AND e.contest_id = :c '
+        "LEFT JOIN unit un ON un.id = e.unit_id WHERE b.contest_id = :c "
+        "GROUP BY CASE WHEN un.code IS NULL THEN 'u:' || u.unit ELSE 'c:' || un.code END"), {"c": contest.id})
     session.commit()
     bulk(session, Verdict.__table__, [
         {"contest_id": contest.id, "scope": 0, "user_id": uid, "verdict": "disqualified", "reason": "bench",

@@ -321,8 +321,8 @@ class ScoreTally(db.Model):
 
     Kept by the transaction that scores an attempt (quiz.contest.tallies). ``scope`` is
     0 for the whole contest or a round's id. ``kind``: ``a`` finished attempts,
-    ``b`` best attempt per person, ``p`` people (score 0), ``u`` people per unit by their best score
-    (collective prizes, quiz.contest.collective); ``label``: '' for all,
+    ``b`` best attempt per person, ``p`` people (score 0), ``s`` the sum of the best scores of a unit's
+    people (score 0; collective prizes, quiz.contest.collective); ``label``: '' for all,
     ``u:UNIT``, ``l:LOCALITY``, ``d:YYYY-MM-DD`` (a day in Viet Nam).
     """
 

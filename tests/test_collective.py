@@ -16,7 +16,8 @@ from quiz.contest.units import enroll
 from quiz.files.exports import winner_list
 from quiz.infra import audit
 from quiz.models import Contest, Round, Unit, utcnow
-from tests.helpers import ApiClient, browser_login, finished_attempt, page_client
+from quiz.timeutil import VN
+from tests.helpers import ApiClient, browser_login, finished_attempt, page_client, token
 
 T0 = utcnow().replace(microsecond=0) - timedelta(hours=2)
 TIERS = "1:Giải Nhất,2:Giải Nhì"
@@ -251,3 +252,26 @@ def test_organizer_sets_collective_prizes_on_a_phone(page, live_server, session,
     page.goto(live_server.url + "/organizer/contests/tap-the/edit")
     assert page.input_value("#collective_rule") == "mean_best" and page.input_value("#collective_min") == "5"
     assert page.input_value("#collective_tiers-2-name") == "Khuyến khích"
+
+
+def test_round_form_sets_its_own_collective_settings(client_app, session, bank, contest_factory, user_factory):
+    contest = contest_factory("hp", collective="mean_best", collective_min=4)
+    user_factory(role="organizer", email="btc@example.vn")
+    web = page_client(client_app, "btc@example.vn")
+    page = web.get("/organizer/contests/hp/rounds").get_data(as_text=True)
+    assert 'name="collective_tiers-2-name"' in page and "Như cuộc thi" in page
+    closes = contest.closes_at.astimezone(VN)  # the form's times are Viet Nam's
+    form = {"csrf_token": token(page), "number": "1", "opens_at": "2020-01-01T08:00",
+            "closes_at": closes.strftime("%Y-%m-%dT%H:%M"), "collective_rule": "participation_rate",
+            "collective_tiers-0-name": "Giải tuần", "collective_tiers-0-count": "0"}
+    r = web.post("/organizer/contests/hp/rounds", data=form)
+    assert r.status_code == 422 and 'id="collective_tiers-0-error">số người nhận giải' in r.get_data(as_text=True)
+    opens = contest.opens_at.astimezone(VN) + timedelta(minutes=1)
+    r = web.post("/organizer/contests/hp/rounds", data=dict(form, **{"collective_tiers-0-count": "2"},
+                 opens_at=opens.strftime("%Y-%m-%dT%H:%M")), follow_redirects=True)
+    assert "Đã thêm vòng 1." in r.get_data(as_text=True), r.get_data(as_text=True)
+    session.commit()
+    rnd = session.query(Round).one()
+    assert (rnd.collective_rule, rnd.collective_min, rnd.collective_tiers) == ("participation_rate", None,
+                                                                               [[2, "Giải tuần"]])
+    assert settings_of(contest, rnd).minimum == 4

@@ -1,5 +1,5 @@
 """collective prizes by the contest's (or round's) rule: the rule, the minimum of participants, the tiers; the
-counters of people per unit and best score (score_tally kind u) for the contests that already have attempts
+sum of each unit's members' best scores (score_tally kind s) for the contests that already have attempts
 
 Revision ID: c0e11ec7a1b2
 Revises: 7e1a2b3c4d5e
@@ -29,19 +29,19 @@ def upgrade():
     op.execute(UNIT_BESTS)
 
 
-# quiz.contest.tallies.rebuild's count of kind u, for every contest at once (as the code stood at this revision).
+# quiz.contest.tallies.rebuild's count of kind s, for every contest at once (as the code stood at this revision).
 _UNIT = "CASE WHEN un.code IS NULL THEN 'u:' || u.unit ELSE 'c:' || un.code END"
 UNIT_BESTS = (
     "INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
-    f"SELECT b.contest_id, b.scope, 'u', {_UNIT}, b.best, count(*) FROM person_best b "
+    f"SELECT b.contest_id, b.scope, 's', {_UNIT}, 0, sum(b.best) FROM person_best b "
     'JOIN "user" u ON u.id = b.user_id '
     "LEFT JOIN enrollment e ON e.user_id = b.user_id AND e.contest_id = b.contest_id "
     "LEFT JOIN unit un ON un.id = e.unit_id "
-    f"GROUP BY b.contest_id, b.scope, {_UNIT}, b.best")
+    f"GROUP BY b.contest_id, b.scope, {_UNIT}")
 
 
 def downgrade():
-    op.execute("DELETE FROM score_tally WHERE kind = 'u'")
+    op.execute("DELETE FROM score_tally WHERE kind = 's'")
     with op.batch_alter_table('round', schema=None) as batch_op:
         batch_op.drop_column('collective_tiers')
         batch_op.drop_column('collective_min')

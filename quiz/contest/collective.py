@@ -18,8 +18,8 @@ skips: 1, 1, 3); within a tie the directory's units are listed by code, then fre
 everyone tied at a prize's last place gets it, and the places they fill are used up (tiers 1 first, 2 second
 and ranks 1, 1, 3, 4: both units ranked 1 get the first prize, rank 3 the second, rank 4 nothing).
 
-Read from the counters kept at scoring (quiz.contest.tallies, kind ``u``: people per unit label and best
-score): one grouped read of at most units x scores rows, whatever the number of attempts; the disqualified (a
+Read from the counters kept at scoring (quiz.contest.tallies: kind ``p``, people per unit label, and ``s``, the
+sum of their best scores): two small rows per unit, whatever the number of attempts; the disqualified (a
 handful) are looked up in ``person_best`` by one query and taken out of their unit. A person counts for the unit
 the counters hold them under: their enrollment's (moved with them by staff) or their profile's free text.
 """
@@ -27,7 +27,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from quiz.contest.prizes import prize_for, tiers_or_problems
@@ -93,13 +93,15 @@ def setting_values(rule: str | None, minimum: int | None, prizes: str, fields: d
 
 def _per_unit(s: Session, contest_id: int, round_id: int | None) -> dict[str, list[int]]:
     """Unit label (quiz.contest.tallies.unit_label) -> [participants, sum of their best scores], from the
-    counters (kind ``u``: people per unit and best score), less the disqualified (a handful of people)."""
+    counters (kind ``p``: people per unit, ``s``: the sum of their best scores), less the disqualified (a handful
+    of people)."""
     scope = round_id or 0
-    units = {label: [int(n), int(points)] for label, n, points in s.execute(
-        select(ScoreTally.label, func.sum(ScoreTally.n), func.sum(ScoreTally.n * ScoreTally.score))
-        .where(ScoreTally.contest_id == contest_id, ScoreTally.scope == scope, ScoreTally.kind == "u",
-               ScoreTally.label != "u:")
-        .group_by(ScoreTally.label))}
+    units: dict[str, list[int]] = {}
+    for kind, label, n in s.execute(
+            select(ScoreTally.kind, ScoreTally.label, ScoreTally.n)
+            .where(ScoreTally.contest_id == contest_id, ScoreTally.scope == scope, ScoreTally.kind.in_(("p", "s")),
+                   ScoreTally.label.like("u:%") | ScoreTally.label.like("c:%"), ScoreTally.label != "u:")):
+        units.setdefault(label, [0, 0])[kind == "s"] += n
     out = (select(User.unit, Unit.code, PersonBest.best).select_from(PersonBest)
            .join(User, User.id == PersonBest.user_id)
            .outerjoin(Enrollment, (Enrollment.user_id == PersonBest.user_id)

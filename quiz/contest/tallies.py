@@ -4,8 +4,8 @@ Summarising a million attempts from scratch takes seconds; the report must take
 well under one. So every transaction that scores an attempt also adds it to a
 few counters (models ScoreTally, ItemTally, PersonBest): per score, per unit,
 place and Viet Nam day, per question version and choice, each person's
-best score, and people per unit and best score (for collective prizes,
-quiz.contest.collective). The report then reads a few thousand small rows (quiz.contest.stats).
+best score, and the sum of each unit's members' best scores (for collective
+prizes, quiz.contest.collective). The report then reads a few thousand small rows (quiz.contest.stats).
 
 A person's unit in a contest is the directory's unit they enrolled in (label ``c:`` and the unit's code,
 quiz.contest.units), so two spellings of one unit never split it; without an enrollment (a contest whose
@@ -55,11 +55,12 @@ _ENROLLED_SQL = ("LEFT JOIN enrollment e ON e.user_id = {a}.user_id AND e.contes
                  "LEFT JOIN unit un ON un.id = e.unit_id")
 
 
-# People per unit and best score (kind ``u``; quiz.contest.collective reads it), recounted from person_best.
+# The sum of the members' best scores per unit (kind ``s``, score 0; quiz.contest.collective reads it with the
+# people per unit, kind ``p``), recounted from person_best.
 UNIT_BESTS_SQL = ("INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
-                   "SELECT :c, b.scope, 'u', " + _UNIT_SQL + ", b.best, count(*) FROM person_best b "
-                   'JOIN "user" u ON u.id = b.user_id ' + _ENROLLED_SQL.format(a="b") + " WHERE b.contest_id = :c "
-                   "GROUP BY b.scope, " + _UNIT_SQL + ", b.best")
+                  "SELECT :c, b.scope, 's', " + _UNIT_SQL + ", 0, sum(b.best) FROM person_best b "
+                  'JOIN "user" u ON u.id = b.user_id ' + _ENROLLED_SQL.format(a="b") + " WHERE b.contest_id = :c "
+                  "GROUP BY b.scope, " + _UNIT_SQL)
 
 
 def unit_label(unit: str, unit_code: str | None) -> str:
@@ -108,18 +109,17 @@ class Delta:
             return
         else:
             self.scores[(contest_id, scope, "b", "", old)] -= 1
-            self.scores[(contest_id, scope, "u", unit, old)] -= 1
         self.scores[(contest_id, scope, "b", "", new)] += 1
-        self.scores[(contest_id, scope, "u", unit, new)] += 1
+        self.scores[(contest_id, scope, "s", unit, 0)] += new - (old or 0)
 
     def move_best(self, contest_id: int, scope: int, best: int, before: str, after: str) -> None:
         """A person with this best score in a scope moves from the label ``before`` to ``after`` (a unit or a
-        place): their place among the participants, and for a unit their best among its members."""
-        for kind, score in (("p", 0), ("u", best)):
-            if kind == "u" and not before.startswith(("u:", "c:")):
-                continue  # a place: no best scores by place
-            self.scores[(contest_id, scope, kind, before, score)] -= 1
-            self.scores[(contest_id, scope, kind, after, score)] += 1
+        place): their place among the participants, and for a unit their best in its members' sum."""
+        for kind, n in (("p", 1), ("s", best)):
+            if kind == "s" and not before.startswith(("u:", "c:")):
+                continue  # a place: no sum of best scores by place
+            self.scores[(contest_id, scope, kind, before, 0)] -= n
+            self.scores[(contest_id, scope, kind, after, 0)] += n
 
     def write(self, conn: Connection) -> None:
         # Sorted: every writer takes the counter rows' locks in the same order.

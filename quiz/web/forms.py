@@ -172,6 +172,13 @@ def blank_rows(tiers: FieldList, spare: int = 3) -> None:
         tiers.append_entry()
 
 
+# The collective rules (quiz.contest.collective.RULES) as the forms offer them.
+COLLECTIVE_RULES = [
+    SelectChoice("participants", lazy_gettext("Số người dự thi (mỗi người tính một lần)")),
+    SelectChoice("participation_rate", lazy_gettext("Tỷ lệ tham gia (số người dự thi / số thành viên của đơn vị)")),
+    SelectChoice("mean_best", lazy_gettext("Điểm trung bình (bài tốt nhất của mỗi người)"))]
+
+
 class ContestForm(FlaskForm):
     slug = StringField("Mã cuộc thi (chữ thường không dấu, ví dụ: tuan-1)", validators=[DataRequired("Nhập mã.")])
     title = StringField("Tên cuộc thi", validators=[DataRequired("Nhập tên cuộc thi.")])
@@ -196,10 +203,8 @@ class ContestForm(FlaskForm):
     prize_tiers = FieldList(FormField(TierRow))
     one_prize_per_person = BooleanField("Mỗi người chỉ nhận giải ở một vòng (giải chuyển cho người kế tiếp)")
     # Collective prizes (quiz.contest.collective): the rule, the minimum and the tiers as rows.
-    collective_rule = SelectField(lazy_gettext("Xếp hạng đơn vị theo"), default="participants", choices=[
-        SelectChoice("participants", lazy_gettext("Số người dự thi (mỗi người tính một lần)")),
-        SelectChoice("participation_rate", lazy_gettext("Tỷ lệ tham gia (số người dự thi / số thành viên của đơn vị)")),
-        SelectChoice("mean_best", lazy_gettext("Điểm trung bình (bài tốt nhất của mỗi người)"))])
+    collective_rule = SelectField(lazy_gettext("Xếp hạng đơn vị theo"), default="participants",
+                                  choices=COLLECTIVE_RULES)
     collective_min = IntegerField(lazy_gettext("Số người dự thi tối thiểu để đơn vị được xếp hạng"), default=1,
                                   validators=[DataRequired(lazy_gettext("Nhập số người tối thiểu.")),
                                               NumberRange(1, 100_000, lazy_gettext("Từ 1 đến 100.000."))])
@@ -231,6 +236,13 @@ class RoundForm(FlaskForm):
     max_attempts = IntegerField("Số lượt tối đa mỗi người (để trống: như cuộc thi)",
                                 validators=[Optional(), NumberRange(1, 1000, "Từ 1 đến 1000.")])
     prize_tiers = FieldList(FormField(TierRow))
+    # The round's own collective settings (quiz.contest.collective); left empty: the contest's.
+    collective_rule = SelectField(lazy_gettext("Xếp hạng đơn vị của vòng theo"), default="",
+                                  choices=[SelectChoice("", lazy_gettext("Như cuộc thi")), *COLLECTIVE_RULES])
+    collective_min = IntegerField(lazy_gettext("Số người dự thi tối thiểu để đơn vị được xếp hạng (để trống: như "
+                                               "cuộc thi)"),
+                                  validators=[Optional(), NumberRange(1, 100_000, lazy_gettext("Từ 1 đến 100.000."))])
+    collective_tiers = FieldList(FormField(TierRow))
 
 
 class ForgotPasswordForm(FlaskForm):

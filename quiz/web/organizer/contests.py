@@ -236,7 +236,9 @@ def rounds(slug: str):
                          opens_at=form.opens_at.data.replace(tzinfo=zone),
                          closes_at=form.closes_at.data.replace(tzinfo=zone),
                          max_attempts=form.max_attempts.data, prize_tiers=tier_items(form.prize_tiers)[0],
-                         actor=actor())
+                         actor=actor(), collective=form.collective_rule.data or None,
+                         collective_min=form.collective_min.data,
+                         collective_prizes=tier_items(form.collective_tiers)[0])
         except DomainError as exc:
             _show_errors(form, exc)
         else:
@@ -245,5 +247,6 @@ def rounds(slug: str):
     from quiz.models import utcnow
 
     blank_rows(form.prize_tiers)
+    blank_rows(form.collective_tiers)
     return render_template("organizer/rounds.html", contest=contest, rounds=rounds_of(db.session, contest.id),
                            form=form, now=utcnow(), tiers=format_tiers), 422 if form.is_submitted() else 200
