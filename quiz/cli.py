@@ -155,6 +155,26 @@ def _when(value: str | None, name: str):
         fail(f"error: --{name} must be ISO 8601 with a UTC offset, e.g. 2026-12-01T08:00:00+07:00")
 
 
+def collective_options(default: str | None):
+    """--collective, --collective-prizes and --collective-min (quiz.contest.collective); a round's default
+    (None) is the contest's."""
+    from quiz.contest.collective import RULES
+
+    inherit = " (default: the contest's)" if default is None else ""
+
+    def wrap(command):
+        for option in reversed([
+                click.option("--collective", type=click.Choice(RULES), default=default, show_default=True,
+                             help="how units are ranked for collective prizes" + inherit),
+                click.option("--collective-prizes", default="",
+                             help='collective prize tiers, e.g. "1:Giải Nhất,2:Giải Nhì"' + inherit),
+                click.option("--collective-min", type=click.IntRange(1, 100_000), default=None,
+                             help="units with fewer participants are not ranked (default 1)" + inherit)]):
+            command = option(command)
+        return command
+    return wrap
+
+
 @contests_cli.command("create")
 @click.option("--slug", required=True)
 @click.option("--title", required=True)
@@ -176,10 +196,12 @@ def _when(value: str | None, name: str):
               help="nobody wins a prize in more than one round: the next in line gets it")
 @click.option("--practice", is_flag=True,
               help="a practice contest: attempts without limit, never ranked, review after each submit")
+@collective_options(default="participants")
 @click.option("--if-missing", is_flag=True, help="Succeed without change when the slug already exists.")
 @by_option
 def contests_create(slug, title, question_count, time_limit_s, max_attempts, opens, closes, review_policy,
-                    description, blueprint, prizes, org, rules_file, one_prize_per_person, practice, if_missing, by):
+                    description, blueprint, prizes, org, rules_file, one_prize_per_person, practice, collective,
+                    collective_prizes, collective_min, if_missing, by):
     """Open a contest over the bank."""
     from quiz.contest import scope
 
@@ -201,6 +223,8 @@ def contests_create(slug, title, question_count, time_limit_s, max_attempts, ope
                                     review_policy=review_policy, description=description,
                                     blueprint=blueprint, prize_tiers=prizes, rules=rules, actor=actor,
                                     one_prize_per_person=one_prize_per_person, practice=practice,
+                                    collective=collective, collective_prizes=collective_prizes,
+                                    collective_min=collective_min,
                                     organization_id=organization_id)
     except DomainError as exc:
         if if_missing and exc.code == "slug_taken":
@@ -248,8 +272,10 @@ rounds_cli = AppGroup("rounds", help="Rounds of a contest.")
 @click.option("--max-attempts", type=int, default=None, help="default: the contest's")
 @click.option("--prizes", default="", help='e.g. "1:Giải Nhất,2:Giải Nhì,3:Giải Ba,5:Khuyến khích"')
 @click.option("--title", default="")
+@collective_options(default=None)
 @by_option
-def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, by):
+def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, collective, collective_prizes,
+                  collective_min, by):
     """Add a round (its own window, attempt limit, prizes and ranking)."""
     from quiz.contest.rounds import create_round
 
@@ -258,7 +284,8 @@ def rounds_create(slug, number, opens, closes, max_attempts, prizes, title, by):
     try:
         r = create_round(db.session, contest, number=number, opens_at=_when(opens, "opens"),
                          closes_at=_when(closes, "closes"), max_attempts=max_attempts, prize_tiers=prizes,
-                         title=title, actor=actor)
+                         title=title, actor=actor, collective=collective, collective_prizes=collective_prizes,
+                         collective_min=collective_min)
     except DomainError as exc:
         _domain_fail(exc)
     click.echo(f"created round {r.number} of {slug}: {r.opens_at.isoformat()} .. {r.closes_at.isoformat()}")

@@ -240,6 +240,11 @@ class Contest(Window, db.Model):
     prize_tiers: Mapped[list | None] = mapped_column(JSON)
     # Nobody wins a prize in more than one round: the next in line gets it (rounds in number order).
     one_prize_per_person: Mapped[bool] = mapped_column(default=False, server_default=false())
+    # Collective prizes (quiz.contest.collective): how units are ranked, the fewest participants a ranked unit
+    # has, and the tiers ([[how many, "prize name"], ...]; None: no collective prizes, the whole ranking).
+    collective_rule: Mapped[str] = mapped_column(String(20), default="participants", server_default="participants")
+    collective_min: Mapped[int] = mapped_column(default=1, server_default="1")
+    collective_tiers: Mapped[list | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # The organization running it (None: the platform's own contest), and its rules page (thể lệ) as Markdown
     # ("" for none), shown through quiz.contest.rules (raw HTML off).
@@ -267,6 +272,10 @@ class Round(Window, db.Model):
     closes_at: Mapped[datetime] = mapped_column(UTCDateTime)
     max_attempts: Mapped[int | None]  # None: the contest's
     prize_tiers: Mapped[list | None] = mapped_column(JSON)  # None: the contest's
+    # The round's own collective rule, minimum and tiers (quiz.contest.collective); each None: the contest's.
+    collective_rule: Mapped[str | None] = mapped_column(String(20))
+    collective_min: Mapped[int | None]
+    collective_tiers: Mapped[list | None] = mapped_column(JSON)
 
     __table_args__ = (UniqueConstraint("contest_id", "number"),
                       CheckConstraint("closes_at > opens_at", name="window"))
@@ -333,7 +342,8 @@ class ScoreTally(db.Model):
 
     Kept by the transaction that scores an attempt (quiz.contest.tallies). ``scope`` is
     0 for the whole contest or a round's id. ``kind``: ``a`` finished attempts,
-    ``b`` best attempt per person, ``p`` people (score 0); ``label``: '' for all,
+    ``b`` best attempt per person, ``p`` people (score 0), ``s`` the sum of the best scores of a unit's
+    people (score 0; collective prizes, quiz.contest.collective); ``label``: '' for all,
     ``u:UNIT``, ``l:LOCALITY``, ``d:YYYY-MM-DD`` (a day in Viet Nam).
     """
 

@@ -28,9 +28,16 @@
     update();
   }
 
-  var body = document.getElementById("tier-rows");
-  var add = document.getElementById("add-tier");
-  if (!body || !add) return;
+  // Each table of tier rows (the prizes, the collective prizes) with the add button of its fieldset.
+  document.querySelectorAll("tbody.tier-rows").forEach(function (body) {
+    var set = body.closest("fieldset");
+    var add = set && set.querySelector("button.add-tier");
+    if (add) tierRows(body, add);
+  });
+})();
+
+function tierRows(body, add) {
+  "use strict";
   var rows = function () { return body.querySelectorAll("tr.tier"); };
   var wire = function (row) {
     var remove = row.querySelector(".remove-row");
@@ -74,4 +81,4 @@
     wire(row);
     row.querySelector("input").focus();
   });
-})();
+}

@@ -122,7 +122,7 @@ def test_exports_guard_every_cell(client_app, session, hostile):
     book = sheets(r.data)
     for rows in book.values():
         assert_guarded(rows)
-    assert book["winners"][1][2] == "'" + NAME and book["collective"][1][1] == "'" + UNIT
+    assert book["winners"][1][2] == "'" + NAME and book["collective"][1][3] == "'" + UNIT
     assert ["contest", "'" + TITLE] in book["digest"]
     # The question bank, CSV and XLSX: guarded, and read back exactly as it was.
     for fmt in ("csv", "xlsx"):

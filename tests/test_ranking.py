@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import event
 
 from quiz.contest import ranking
+from quiz.contest.collective import collective
 from quiz.contest.contests import close_now, create_contest
 from quiz.contest.rounds import create_round
 from quiz.files.exports import winners_csv, winners_xlsx
@@ -156,7 +157,7 @@ def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, us
     # Tiers 1 first, 2 second, 3 third: ranks 1, 2-3, 4-6 (5 people here, all within the places).
     assert [r[1] for r in rows[1:]] == ["Giải Nhất", "Giải Nhì", "Giải Nhì", "Giải Ba", "Giải Ba"]
     assert rows[3][5] == "'=cmd|' /C calc'!A0"  # formula neutralised
-    units = ranking.units_by_participants(session, contest.id)
+    _settings, units = collective(session, contest)
     book = openpyxl.load_workbook(io.BytesIO(winners_xlsx(result, contest.prize_tiers, contest.title, units)))
     sheet = book["winners"]
     assert [c.value for c in sheet[1]][:3] == ["rank", "prize", "full_name"] and sheet.freeze_panes == "A2"
@@ -167,8 +168,9 @@ def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, us
     expected = result.rows[0].submitted_at.astimezone(VN).replace(tzinfo=None, microsecond=0)
     assert abs((when - expected).total_seconds()) < 0.001 and sheet["L2"].number_format == "yyyy-mm-dd hh:mm:ss"
     assert rows[1][11] == expected.isoformat() + "+07:00"
-    collective = list(book["collective"].values)
-    assert collective[1][:3] == (1, "HTX Bình Minh", 3)
+    sheet_rows = list(book["collective"].values)
+    assert sheet_rows[0] == ("rank", "prize", "unit_code", "unit", "participants", "headcount", "rate", "mean_best")
+    assert sheet_rows[1][0] == 1 and sheet_rows[1][3:5] == ("HTX Bình Minh", 3)
     assert book["digest"]["B3"].value == result.digest
     everyone = list(csv.reader(io.StringIO(winners_csv(result, None).decode("utf-8-sig"))))
     assert len(everyone) == 6  # no tiers: the whole ranking

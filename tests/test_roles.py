@@ -111,7 +111,8 @@ GROUPS = {"organizer": roles.MANAGE_CONTESTS, "suspicious": roles.READ_SUSPICIOU
           "judges": roles.JUDGE_VERDICTS, "api.set_verdict": roles.JUDGE_VERDICTS,
           "api.ranking_versions": roles.READ_RESULTS, "api.certificates_zip": roles.READ_RESULTS,
           "api.ceremony_report": roles.READ_RESULTS, "api.question_reports": roles.MANAGE_CONTESTS,
-          "organizations": roles.MANAGE_ORGANIZATIONS, "organizer.accommodations": roles.MANAGE_CONTESTS}
+          "organizations": roles.MANAGE_ORGANIZATIONS, "organizer.accommodations": roles.MANAGE_CONTESTS,
+          "api.collective_ranking": roles.READ_RESULTS}
 
 
 def staff_routes(app):
@@ -119,7 +120,7 @@ def staff_routes(app):
     for rule in app.url_map.iter_rules():
         api_staff = rule.rule.startswith("/api/") and rule.rule.endswith(
             ("/stats", "/winners", "/suspicious", "/verdicts", "/rankings", "/certificates.zip", "/report.pdf",
-             "/question-reports"))
+             "/question-reports", "/collective"))
         if not (rule.rule.startswith(STAFF_PREFIXES) or api_staff):
             continue
         group = GROUPS.get(rule.endpoint) or GROUPS.get(rule.endpoint.split(".")[0])

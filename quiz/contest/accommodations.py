@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from quiz.accounts.users import normalise_email
 from quiz.errors import invalid
-from quiz.i18n import N_
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.models import Accommodation, Contest, User, utcnow
@@ -47,7 +47,7 @@ def _whole(value, name: str, top: int, fields: dict) -> int:
     if value in (None, ""):
         return 0
     if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= top:
-        fields[name] = f"một số nguyên từ 0 đến {top}"
+        fields[name] = Text(N_("một số nguyên từ 0 đến %(n)s"), n=top)
         return 0
     return value
 

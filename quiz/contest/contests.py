@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from quiz.contest import scope
 from quiz.contest.chapter_plan import check_fillable, default_plan, parse_plan, plan_to_json
+from quiz.contest.collective import setting_values
 from quiz.contest.prizes import tiers_or_problems
 from quiz.contest.rules import RULES_MAX_CHARS
 from quiz.errors import DomainError, invalid, not_found
@@ -25,10 +26,12 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
                    time_limit_s: int = 1200, max_attempts: int = 3, opens_at: datetime | None = None,
                    closes_at: datetime | None = None, review_policy: str = "after_submit", description: str = "",
                    blueprint: str | None = None, prize_tiers: str = "", rules: str = "",
-                   one_prize_per_person: bool = False, practice: bool = False) -> dict:
+                   one_prize_per_person: bool = False, practice: bool = False, collective: str | None = None,
+                   collective_prizes: str = "", collective_min: int | None = None) -> dict:
     """Check a contest's settings; return its column values or raise 422 listing every bad field (409 when
     the bank cannot fill the blueprint). Without a question count, a blueprint's total (or 20) is used.
-    ``practice``: a practice contest (attempts without limit, never ranked: quiz.contest.attempts, ranking)."""
+    ``practice``: a practice contest (attempts without limit, never ranked: quiz.contest.attempts, ranking).
+    ``collective``, ``collective_prizes``, ``collective_min``: quiz.contest.collective (rule, tiers, minimum)."""
     plan = parse_plan(blueprint) if blueprint else None
     if question_count is None:
         question_count = sum(n for _c, n in plan) if plan else 20
@@ -53,6 +56,7 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
         fields["review_policy"] = Text(N_("một trong %(list)s"), list=", ".join(REVIEW_POLICIES))
     params = {}
     tiers = tiers_or_problems(prize_tiers, fields, params)
+    units = setting_values(collective, collective_min, collective_prizes, fields, params)
     if plan and sum(n for _c, n in plan) != question_count:
         fields["blueprint"] = Text(N_("tổng số câu của cơ cấu đề là %(total)s, khác số câu hỏi %(count)s"),
                                     total=sum(n for _c, n in plan), count=question_count)
@@ -63,7 +67,7 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
                 time_limit_s=time_limit_s, max_attempts=max_attempts, opens_at=opens_at, closes_at=closes_at,
                 review_policy=review_policy, chapter_plan=plan_to_json(plan), prize_tiers=tiers,
                 rules=rules.strip() if isinstance(rules, str) else "",
-                one_prize_per_person=bool(one_prize_per_person), practice=bool(practice))
+                one_prize_per_person=bool(one_prize_per_person), practice=bool(practice), **units)
 
 
 def create_contest(s: Session, *, actor: Actor | None = None, organization_id: int | None = None,

@@ -60,12 +60,13 @@ def prize_places(tiers: list | None) -> int | None:
     return sum(n for n, _name in tiers) if tiers else None
 
 
-def tiers_or_problems(text, fields: dict, params: dict) -> list | None:
+def tiers_or_problems(text, fields: dict, params: dict, field: str = "prize_tiers") -> list | None:
     """The parsed tiers of ``text``, or None with its problems added to ``fields`` and ``params`` (a contest's
-    and a round's forms report every problem at once)."""
+    and a round's forms report every problem at once). ``field`` names them: ``fields[field]`` and
+    ``params[field[:-1] + "_items"]`` (``prize_tier_items``; ``collective_tier_items`` for collective tiers)."""
     try:
         return parse_tiers(text)
     except DomainError as exc:
-        fields.update(exc.fields or {})
-        params.update(exc.params)
+        fields[field] = exc.fields["prize_tiers"]
+        params[field[:-1] + "_items"] = exc.params["prize_tier_items"]
         return None

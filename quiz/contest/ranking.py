@@ -33,7 +33,6 @@ from quiz.models import (
     RankingEntry,
     RankingFreeze,
     Round,
-    ScoreTally,
     Unit,
     User,
     Verdict,
@@ -421,37 +420,6 @@ def mask_name(full_name: str) -> str:
     if not words:
         return ""
     return " ".join([words[0], *(w[0].upper() + "." for w in words[1:])])
-
-
-def units_by_participants(s: Session, contest_id: int, round_id: int | None = None, limit: int = 10) -> list:
-    """Collective prizes: units with the most distinct participants (then most attempts, then name), as
-    (name, participants, attempts, code): people enrolled in a directory's unit are grouped by its code (and
-    named by the directory), the others by their free text (code None).
-
-    Read from the statistics' counters (quiz.contest.tallies): people are counted in
-    the unit they belonged to at their first finished attempt. Two grouped
-    reads merged here (a join of the two made PostgreSQL take seconds)."""
-    def per_unit(kind: str) -> dict:
-        return dict(s.execute(select(ScoreTally.label, func.sum(ScoreTally.n))
-                              .where(ScoreTally.contest_id == contest_id, ScoreTally.scope == (round_id or 0),
-                                     ScoreTally.kind == kind,
-                                     ScoreTally.label.like("u:%") | ScoreTally.label.like("c:%"),
-                                     ScoreTally.label != "u:")
-                              .group_by(ScoreTally.label)).all())
-
-    from quiz.contest.units import names_of
-
-    with reading(s):
-        people, attempts = per_unit("p"), per_unit("a")
-        org = s.execute(select(Contest.organization_id).where(Contest.id == contest_id)).scalar_one_or_none()
-        names = names_of(s, org, [label[2:] for label in people if label.startswith("c:")])
-
-    def named(label: str) -> tuple[str, str | None]:
-        return (names.get(label[2:], label[2:]), label[2:]) if label.startswith("c:") else (label[2:], None)
-
-    ranked = sorted(((*named(label), int(n), int(attempts.get(label, 0))) for label, n in people.items() if n),
-                    key=lambda u: (-u[2], -u[3], u[0]))
-    return [(name, n, a, code) for name, code, n, a in ranked[:limit]]
 
 
 def versions(s: Session, contest_id: int, round_id: int | None) -> list[RankingFreeze]:

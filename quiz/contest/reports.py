@@ -19,6 +19,7 @@ from quiz.contest import scope
 from quiz.contest.attempts import load_attempt
 from quiz.contest.review import review_allowed
 from quiz.errors import DomainError, invalid, not_found
+from quiz.i18n import N_, Text
 from quiz.infra import audit
 from quiz.infra.database import reading
 from quiz.models import OPEN, Attempt, AttemptQuestion, Contest, Question, QuestionReport, QuestionVersion, utcnow
@@ -45,7 +46,7 @@ def _text(value, field: str, limit: int, required: bool) -> str:
     if text is None or (required and not text):
         raise invalid({field: "required"}, "Vui lòng viết nội dung.")
     if len(value) > limit:  # as sent, before trimming, as the API's schema says
-        raise invalid({field: f"at most {limit} characters"}, f"Nội dung dài quá {limit} ký tự.",
+        raise invalid({field: Text(N_("Tối đa %(n)s ký tự."), n=limit)}, Text(N_("Nội dung dài quá %(n)s ký tự."), n=limit),
                       params={"max": limit})
     return text
 

@@ -6,6 +6,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from quiz.contest.collective import setting_values
 from quiz.contest.prizes import tiers_or_problems
 from quiz.errors import DomainError, invalid
 from quiz.i18n import N_, Text
@@ -17,9 +18,11 @@ from quiz.models import Contest, Round
 
 def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetime, closes_at: datetime,
                  max_attempts: int | None = None, prize_tiers: str = "", title: str = "",
-                 actor: Actor | None = None) -> Round:
+                 actor: Actor | None = None, collective: str | None = None, collective_prizes: str = "",
+                 collective_min: int | None = None) -> Round:
     """Validate and add a round inside the contest's window, overlapping no other round; logged as
-    round.create."""
+    round.create. The collective rule, tiers and minimum (quiz.contest.collective): each empty or None is the
+    contest's."""
     fields = {}
     if not 1 <= number <= 1000:
         fields["number"] = N_("từ 1 đến 1000")
@@ -31,13 +34,14 @@ def create_round(s: Session, contest: Contest, *, number: int, opens_at: datetim
         fields["max_attempts"] = N_("từ 1 đến 1000")
     params = {}
     tiers = tiers_or_problems(prize_tiers, fields, params)
+    units = setting_values(collective, collective_min, collective_prizes, fields, params, inherit=True)
     for other in rounds_of(s, contest.id):
         if other.number != number and opens_at < other.closes_at and other.opens_at < closes_at:
             fields["opens_at"] = Text(N_("trùng thời gian với vòng %(n)s"), n=other.number)
     if fields:
         raise invalid(fields, N_("Thông tin vòng thi không hợp lệ."), params)
     r = Round(contest_id=contest.id, number=number, title=title or f"Vòng {number}", opens_at=opens_at,
-              closes_at=closes_at, max_attempts=max_attempts, prize_tiers=tiers)
+              closes_at=closes_at, max_attempts=max_attempts, prize_tiers=tiers, **units)
     with audit.recording(s, actor, audit.ROUND_CREATE, "round", f"{contest.slug}/{number}",
                          after=lambda: audit.state(r)):
         s.add(r)

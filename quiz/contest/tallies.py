@@ -3,8 +3,9 @@
 Summarising a million attempts from scratch takes seconds; the report must take
 well under one. So every transaction that scores an attempt also adds it to a
 few counters (models ScoreTally, ItemTally, PersonBest): per score, per unit,
-place and Viet Nam day, per question version and choice, and each person's
-best score. The report then reads a few thousand small rows (quiz.contest.stats).
+place and Viet Nam day, per question version and choice, each person's
+best score, and the sum of each unit's members' best scores (for collective
+prizes, quiz.contest.collective). The report then reads a few thousand small rows (quiz.contest.stats).
 
 A person's unit in a contest is the directory's unit they enrolled in (label ``c:`` and the unit's code,
 quiz.contest.units), so two spellings of one unit never split it; without an enrollment (a contest whose
@@ -54,6 +55,14 @@ _ENROLLED_SQL = ("LEFT JOIN enrollment e ON e.user_id = {a}.user_id AND e.contes
                  "LEFT JOIN unit un ON un.id = e.unit_id")
 
 
+# The sum of the members' best scores per unit (kind ``s``, score 0; quiz.contest.collective reads it with the
+# people per unit, kind ``p``), recounted from person_best.
+UNIT_BESTS_SQL = ("INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
+                  "SELECT :c, b.scope, 's', " + _UNIT_SQL + ", 0, sum(b.best) FROM person_best b "
+                  'JOIN "user" u ON u.id = b.user_id ' + _ENROLLED_SQL.format(a="b") + " WHERE b.contest_id = :c "
+                  "GROUP BY b.scope, " + _UNIT_SQL)
+
+
 def unit_label(unit: str, unit_code: str | None) -> str:
     """The counter label of a person's unit in a contest: the directory's code when they enrolled, else the
     profile's free text."""
@@ -101,6 +110,16 @@ class Delta:
         else:
             self.scores[(contest_id, scope, "b", "", old)] -= 1
         self.scores[(contest_id, scope, "b", "", new)] += 1
+        self.scores[(contest_id, scope, "s", unit, 0)] += new - (old or 0)
+
+    def move_best(self, contest_id: int, scope: int, best: int, before: str, after: str) -> None:
+        """A person with this best score in a scope moves from the label ``before`` to ``after`` (a unit or a
+        place): their place among the participants, and for a unit their best in its members' sum."""
+        for kind, n in (("p", 1), ("s", best)):
+            if kind == "s" and not before.startswith(("u:", "c:")):
+                continue  # a place: no sum of best scores by place
+            self.scores[(contest_id, scope, kind, before, 0)] -= n
+            self.scores[(contest_id, scope, kind, after, 0)] += n
 
     def write(self, conn: Connection) -> None:
         # Sorted: every writer takes the counter rows' locks in the same order.
@@ -222,6 +241,7 @@ def _rebuild_sql(dialect: str) -> list[str]:
             f"INSERT INTO score_tally (contest_id, scope, kind, label, score, n) "
             f"SELECT :c, b.scope, 'p', {label}, 0, count(*) FROM person_best b JOIN \"user\" u ON u.id = b.user_id"
             f"{enrolled} WHERE b.contest_id = :c GROUP BY b.scope, {label}")
+    statements.append(UNIT_BESTS_SQL)
     return statements
 
 
@@ -237,7 +257,7 @@ def rebuild(conn: Connection, contest_id: int) -> None:
 _ENROLLED_IN = text("SELECT contest_id FROM enrollment WHERE user_id = :u")
 _FINISHED_OF = text("SELECT contest_id, round_id, score, count(*) FROM attempt "
                     "WHERE user_id = :u AND score IS NOT NULL GROUP BY contest_id, round_id, score")
-_BESTS_OF = text("SELECT contest_id, scope FROM person_best WHERE user_id = :u")
+_BESTS_OF = text("SELECT contest_id, scope, best FROM person_best WHERE user_id = :u")
 
 
 def move_person(conn: Connection, user_id: int, old: tuple[str, str], new: tuple[str, str]) -> None:
@@ -259,10 +279,9 @@ def move_person(conn: Connection, user_id: int, old: tuple[str, str], new: tuple
             for before, after in moves_in(contest_id):
                 delta.scores[(contest_id, scope, "a", before, score)] -= n
                 delta.scores[(contest_id, scope, "a", after, score)] += n
-    for contest_id, scope in conn.execute(_BESTS_OF, {"u": user_id}):
+    for contest_id, scope, best in conn.execute(_BESTS_OF, {"u": user_id}):
         for before, after in moves_in(contest_id):
-            delta.scores[(contest_id, scope, "p", before, 0)] -= 1
-            delta.scores[(contest_id, scope, "p", after, 0)] += 1
+            delta.move_best(contest_id, scope, best, before, after)
     delta.write(conn)
     contests = sorted({key[0] for key in delta.scores})
     if contests:  # a recount has no empty rows: drop those the move emptied
@@ -271,7 +290,7 @@ def move_person(conn: Connection, user_id: int, old: tuple[str, str], new: tuple
 
 _FINISHED_IN = text("SELECT round_id, score, count(*) FROM attempt WHERE user_id = :u AND contest_id = :c "
                     "AND score IS NOT NULL GROUP BY round_id, score")
-_BESTS_IN = text("SELECT scope FROM person_best WHERE user_id = :u AND contest_id = :c")
+_BESTS_IN = text("SELECT scope, best FROM person_best WHERE user_id = :u AND contest_id = :c")
 
 
 def move_unit(conn: Connection, user_id: int, contest_id: int, old: str, new: str) -> None:
@@ -284,9 +303,8 @@ def move_unit(conn: Connection, user_id: int, contest_id: int, old: str, new: st
         for scope in scopes_of(round_id):
             delta.scores[(contest_id, scope, "a", old, score)] -= n
             delta.scores[(contest_id, scope, "a", new, score)] += n
-    for (scope,) in conn.execute(_BESTS_IN, {"u": user_id, "c": contest_id}):
-        delta.scores[(contest_id, scope, "p", old, 0)] -= 1
-        delta.scores[(contest_id, scope, "p", new, 0)] += 1
+    for scope, best in conn.execute(_BESTS_IN, {"u": user_id, "c": contest_id}):
+        delta.move_best(contest_id, scope, best, old, new)
     delta.write(conn)
     if delta.scores:
         conn.execute(text("DELETE FROM score_tally WHERE contest_id = :c AND n = 0"), {"c": contest_id})

@@ -9,12 +9,13 @@ from quiz.contest.prizes import prize_for, prize_places
 from quiz.contest.ranking import Ranking
 from quiz.files.cells import excel_csv, guard
 from quiz.files.xlsx import XlsxDate
+from quiz.i18n import N_
 from quiz.timeutil import excel_serial, vn_iso
 
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
            "prediction_error", "submitted_at", "attempt_id", "unit_code", "locality_code", "province",
            "verdict"]
-UNIT_COLUMNS = ["rank", "unit", "participants", "attempts", "unit_code"]
+UNIT_COLUMNS = ["rank", "prize", "unit_code", "unit", "participants", "headcount", "rate", "mean_best"]
 
 
 def _tuples(ranking: Ranking, dates: bool):
@@ -69,6 +70,7 @@ def winner_list(s, contest, rnd, fmt: str) -> tuple[bytes, Ranking, list | None]
     """The winner list file ("csv" or "xlsx") as the API and ``flask winners`` give it, with its ranking and
     the prize tiers used (a round's own, else the contest's)."""
     from quiz.contest import ranking, verdicts
+    from quiz.contest.collective import collective
 
     round_id = rnd.id if rnd else None
     result = ranking.ranking(s, contest, rnd, for_export=True)
@@ -77,20 +79,21 @@ def winner_list(s, contest, rnd, fmt: str) -> tuple[bytes, Ranking, list | None]
     passed = verdicts.earlier_winners(s, contest, rnd)
     if fmt == "csv":
         return winners_csv(result, tiers, decided, passed), result, tiers
-    units = ranking.units_by_participants(s, contest.id, round_id)
+    _settings, units = collective(s, contest, rnd)
     return winners_xlsx(result, tiers, contest.title, units, decided, passed), result, tiers
 
 
 def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list, verdicts: dict | None = None,
                  passed: set | None = None) -> bytes:
-    """The workbook: winners (bold frozen header), collective prizes, and the ranking's digest."""
+    """The workbook: winners (bold frozen header), collective prizes (``units``: the ranked rows of
+    quiz.contest.collective), and the ranking's digest."""
     from quiz.files.xlsx import write_workbook
 
     out = io.BytesIO()
     write_workbook(out, [
         ("winners", COLUMNS, winner_rows(ranking, tiers, verdicts, passed, dates=True)),
-        ("collective", UNIT_COLUMNS, ([i, guard(unit), participants, attempts, guard(code or "")]
-                                      for i, (unit, participants, attempts, code) in enumerate(units, start=1))),
+        ("collective", UNIT_COLUMNS, ([u.rank, guard(u.prize), guard(u.unit_code or ""), guard(u.unit),
+                                       u.participants, u.headcount, u.rate, u.mean_best] for u in units)),
         ("digest", ["field", "value"], [
             ["contest", guard(title)], ["sha256", ranking.digest],
             ["frozen", "yes" if ranking.frozen else "no (provisional: the round is still open)"],
@@ -99,8 +102,8 @@ def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list, 
     return out.getvalue()
 
 
-SUSPICIOUS_COLUMNS = ["Dấu hiệu số", "Loại", "Mô tả", "Lý do", "Họ và tên", "Email", "Điện thoại", "Đơn vị",
-                      "Địa phương", "Lượt thi"]
+SUSPICIOUS_COLUMNS = [N_("Dấu hiệu số"), N_("Loại"), N_("Mô tả"), N_("Lý do"), N_("Họ và tên"), "Email", N_("Điện thoại"), N_("Đơn vị"),
+                      N_("Địa phương"), N_("Lượt thi")]
 
 
 def suspicious_csv(report: dict) -> bytes:

@@ -1,6 +1,6 @@
 """The ceremony report as a PDF (fpdf2, charts by matplotlib's Agg backend, DejaVu Sans from matplotlib's
 package): the statistics report's figures, the histogram and attempts per day, tables by locality and by
-unit, the individual winners, the units by participants and the ranking's digest.
+unit, the individual winners, the collective winners by the contest's rule and the ranking's digest.
 
 Everything comes from the statistics' counters (quiz.contest.stats) and the ranking's prize places, so a
 million attempts cost no more than a thousand."""
@@ -11,6 +11,7 @@ from io import BytesIO
 
 from fpdf import FPDF
 
+from quiz.contest.collective import LABELS as COLLECTIVE_RULES
 from quiz.files.certificates import FONT_DIR, nfc
 from quiz.i18n import N_, Wording
 
@@ -22,11 +23,12 @@ class ReportData:
     round_title: str | None
     stats: dict  # quiz.contest.stats.contest_stats without items
     winners: list  # (rank, name, unit, locality, score, total, prize)
-    units: list  # (unit, participants, attempts, unit code)
+    units: list  # the collective winners (quiz.contest.collective.UnitRow)
     frozen: bool
     digest: str
     made_at: str  # HH:MM dd/mm/yyyy, Viet Nam
     words: Wording = Wording()  # the report's language
+    collective_rule: str = "participants"  # the rule the units were ranked by
 
 
 def _chart(kind: str, stats: dict, tr) -> bytes:
@@ -149,13 +151,15 @@ def render(d: ReportData) -> bytes:
               (8, 26, 26, 16, 10, 14))
     else:
         para(tr(N_("Chưa có người đạt giải.")))
-    heading(tr(N_("7. Đơn vị có nhiều người dự thi nhất (giải tập thể)")))
+    heading(tr(N_("7. Giải tập thể: %(rule)s"), rule=tr(COLLECTIVE_RULES[d.collective_rule])))
     if d.units:
-        table([tr(N_("Thứ tự")), tr(N_("Đơn vị")), tr(N_("Người dự thi")), tr(N_("Lượt thi"))],
-              [(i, unit, number(p), number(a)) for i, (unit, p, a, _code) in enumerate(d.units, start=1)],
-              (12, 52, 18, 18))
+        table([tr(N_("Hạng")), tr(N_("Đơn vị")), tr(N_("Người dự thi")), tr(N_("Tỷ lệ tham gia")), tr(N_("Điểm TB")),
+               tr(N_("Giải"))],
+              [(u.rank, u.unit, number(u.participants), "" if u.rate is None else w.share(u.rate),
+                w.decimal(u.mean_best), u.prize) for u in d.units],
+              (8, 36, 14, 14, 14, 14))
     else:
-        para(tr(N_("Chưa có đơn vị nào.")))
+        para(tr(N_("Chưa có đơn vị nào được xếp hạng.")))
     heading(tr(N_("8. Mã băm của bảng xếp hạng")))
     para(tr(N_("Bảng xếp hạng đã chốt, mã SHA-256 (dùng để đối chiếu danh sách công bố):")) if d.frozen else
          tr(N_("Bảng xếp hạng tạm tính, mã SHA-256 (dùng để đối chiếu danh sách công bố):")))
@@ -189,7 +193,7 @@ def ceremony_report(s, contest, rnd, org: str, words: Wording | None = None) -> 
     """The report of a contest or one of its rounds (a read: nothing is written)."""
     from datetime import timedelta, timezone
 
-    from quiz.contest import ranking
+    from quiz.contest import collective, ranking
     from quiz.contest.certificates import round_title, tiers_of
     from quiz.contest.prizes import prize_for, prize_places
     from quiz.contest.stats import contest_stats
@@ -202,8 +206,9 @@ def ceremony_report(s, contest, rnd, org: str, words: Wording | None = None) -> 
     result = ranking.ranking(s, contest, rnd, limit=min(prize_places(tiers) or 10, 1000))
     winners = [(r.rank, r.full_name, r.unit, r.locality, r.score, r.total, prize_for(r.rank, tiers))
                for r in result.rows]
-    units = ranking.units_by_participants(s, contest.id, rnd.id if rnd else None, limit=10)
+    settings, units = collective.collective(s, contest, rnd)
     made_at = utcnow().astimezone(timezone(timedelta(hours=7))).strftime("%H:%M %d/%m/%Y")
     words = words or Wording()
-    return render(ReportData(org, contest.title, round_title(rnd, words.tr), stats, winners, units, result.frozen,
-                             result.digest, made_at, words))
+    return render(ReportData(org, contest.title, round_title(rnd, words.tr), stats, winners,
+                             collective.winners(units, settings), result.frozen, result.digest, made_at, words,
+                             settings.rule))

@@ -434,3 +434,14 @@ def question_reports():
         raise DomainError("forbidden", "Chỉ ban tổ chức được xem các báo lỗi câu hỏi.")
     rows = reports.list_reports(db.session, user, request.args.get("status", "open"))
     return jsonify(reports=[report_json(r) for r in rows])
+
+
+@bp.get("/contests/<slug>/collective")
+def collective_ranking(slug: str):
+    """Units ranked for collective prizes by the contest's (or the round's) rule (quiz.contest.collective)."""
+    from quiz.contest.collective import collective
+
+    contest = contests.get_contest(db.session, slug)
+    _require_results_reader(contest)
+    settings, rows = collective(db.session, contest, _scope(contest))
+    return jsonify(rule=settings.rule, rows=[row.as_json() for row in rows])

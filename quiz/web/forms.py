@@ -188,6 +188,13 @@ def blank_rows(tiers: FieldList, spare: int = 3) -> None:
         tiers.append_entry()
 
 
+# The collective rules (quiz.contest.collective.RULES) as the forms offer them.
+COLLECTIVE_RULES = [
+    SelectChoice("participants", _l("Số người dự thi (mỗi người tính một lần)")),
+    SelectChoice("participation_rate", _l("Tỷ lệ tham gia (số người dự thi / số thành viên của đơn vị)")),
+    SelectChoice("mean_best", _l("Điểm trung bình (bài tốt nhất của mỗi người)"))]
+
+
 class ContestForm(FlaskForm):
     slug = StringField(_l("Mã cuộc thi (chữ thường không dấu, ví dụ: tuan-1)"),
                        validators=[DataRequired(_l("Nhập mã."))])
@@ -216,6 +223,13 @@ class ContestForm(FlaskForm):
     one_prize_per_person = BooleanField(_l("Mỗi người chỉ nhận giải ở một vòng (giải chuyển cho người kế tiếp)"))
     practice = BooleanField(_l("Thi thử: không giới hạn lượt, không xếp hạng, không giải, không giấy chứng nhận; "
                                "xem đáp án ngay sau mỗi lần nộp bài"))
+    # Collective prizes (quiz.contest.collective): the rule, the minimum and the tiers as rows.
+    collective_rule = SelectField(_l("Xếp hạng đơn vị theo"), default="participants",
+                                  choices=COLLECTIVE_RULES)
+    collective_min = IntegerField(_l("Số người dự thi tối thiểu để đơn vị được xếp hạng"), default=1,
+                                  validators=[DataRequired(_l("Nhập số người tối thiểu.")),
+                                              NumberRange(1, 100_000, _l("Từ 1 đến 100.000."))])
+    collective_tiers = FieldList(FormField(TierRow))
 
     def validate_plan_mode(self, field):
         if field.data == "chapters" and not any(row.form.count.data for row in self.plan):
@@ -254,6 +268,13 @@ class RoundForm(FlaskForm):
     max_attempts = IntegerField(_l("Số lượt tối đa mỗi người (để trống: như cuộc thi)"),
                                 validators=[Optional(), NumberRange(1, 1000, _l("Từ 1 đến 1000."))])
     prize_tiers = FieldList(FormField(TierRow))
+    # The round's own collective settings (quiz.contest.collective); left empty: the contest's.
+    collective_rule = SelectField(_l("Xếp hạng đơn vị của vòng theo"), default="",
+                                  choices=[SelectChoice("", _l("Như cuộc thi")), *COLLECTIVE_RULES])
+    collective_min = IntegerField(_l("Số người dự thi tối thiểu để đơn vị được xếp hạng (để trống: như "
+                                               "cuộc thi)"),
+                                  validators=[Optional(), NumberRange(1, 100_000, _l("Từ 1 đến 100.000."))])
+    collective_tiers = FieldList(FormField(TierRow))
 
 
 class ForgotPasswordForm(FlaskForm):

@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from quiz import roles
-from quiz.contest import ranking, verdicts
+from quiz.contest import collective, ranking, verdicts
 from quiz.contest.prizes import prize_for, prize_places
 from quiz.contest.rounds import get_round, rounds_of
 from quiz.errors import DomainError
@@ -46,10 +46,18 @@ def _page(contest, rnd, status=200, errors=None, form_values=None):
     out_ids = [uid for uid, v in decided.items() if v.verdict == verdicts.DISQUALIFIED]
     people = {u.id: u for u in db.session.execute(db.select(User).where(User.id.in_(out_ids))).scalars()}
     out = [{"user": people[uid], "verdict": decided[uid]} for uid in out_ids if uid in people]
+    units_settings, units = collective.collective(db.session, contest, rnd)
     return render_template("judges/show.html", contest=contest, rnd=rnd, rounds=rounds_of(db.session, contest.id),
                            result=result, rows=rows, out=out, labels=verdicts.LABELS, form=ActionForm(),
                            versions=list(enumerate(ranking.versions(db.session, contest.id, round_id), start=1)),
-                           vn_iso=vn_iso, errors=errors or {}, values=form_values or {}), status
+                           vn_iso=vn_iso, errors=errors or {}, values=form_values or {}, units=units,
+                           units_settings=units_settings, unit_rules=collective_rule_labels()), status
+
+
+def collective_rule_labels() -> dict:
+    """The collective rules (quiz.contest.collective.RULES) as the pages name them."""
+    return {"participants": _("Nhiều người dự thi nhất"), "participation_rate": _("Tỷ lệ tham gia cao nhất"),
+            "mean_best": _("Điểm trung bình (bài tốt nhất của mỗi người) cao nhất")}
 
 
 @bp.get("/<slug>")

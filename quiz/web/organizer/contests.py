@@ -32,18 +32,21 @@ def _zone():
     return ZoneInfo(current_app.config["BABEL_DEFAULT_TIMEZONE"])
 
 
-def _show_errors(form, exc: DomainError, renames: dict | None = None, tier_rows: list | None = None) -> None:
+def _show_errors(form, exc: DomainError, renames: dict | None = None) -> None:
     for name, message in field_errors(exc).items():
-        if name in ("blueprint", "prize_tiers"):
+        if name in ("blueprint", *TIER_FIELDS):
             continue  # the plan table's and the tier rows' own, below
         field = form._fields.get((renames or {}).get(name, name))
         if field is not None:
             field.errors = [*field.errors, message]
-    _show_row_errors(form, exc, tier_rows or [])
+    _show_row_errors(form, exc)
     flash(error_message(exc), "error")
 
 
-def _show_row_errors(form, exc: DomainError, tier_rows: list) -> None:
+TIER_FIELDS = ("prize_tiers", "collective_tiers")  # the forms' tier rows (the individual and collective prizes)
+
+
+def _show_row_errors(form, exc: DomainError) -> None:
     """The plan's and the tiers' problems by their rows (the domain names each by its part or item); what
     belongs to no row (a total that differs from the question count) goes with the whole table."""
     fields = exc.fields or {}
@@ -55,23 +58,35 @@ def _show_row_errors(form, exc: DomainError, tier_rows: list) -> None:
                 rows[part].form.count.errors = [*rows[part].form.count.errors, text(message)]
         if not set(parts) <= set(rows) or not parts:
             form.plan_errors = [text(fields["blueprint"])]
-    items = exc.params.get("prize_tier_items") or {}
+    for name in TIER_FIELDS:
+        if name in form:
+            _show_tier_errors(form, name, fields.get(name), exc.params.get(name[:-1] + "_items") or {})
+
+
+def _show_tier_errors(form, name: str, problem: str | None, items: dict) -> None:
+    """A tier table's problems (``name``: prize_tiers or collective_tiers) by its filled rows, else with the
+    table (``form.tier_errors``, ``form.collective_tier_errors``)."""
+    tier_rows = tier_items(form[name])[1]
     for index, message in items.items():
         if index < len(tier_rows):
             tier_rows[index].form.name.errors = [*tier_rows[index].form.name.errors, text(message)]
-    if "prize_tiers" in fields and (not items or max(items) >= len(tier_rows)):
-        form.tier_errors = [text(fields["prize_tiers"])]
+    if problem and (not items or max(items) >= len(tier_rows)):
+        setattr(form, name[:-1] + "_errors", [text(problem)])
 
 
-def _rows(plan, tiers) -> dict:
+def _rows(plan, tiers, collective_tiers=None) -> dict:
     """The plan table's and the tier rows' starting values from a contest's plan (None: the default plan, an
-    empty table) and tiers."""
+    empty table), tiers and collective tiers."""
     from quiz.contest.chapter_plan import part_label, table_parts
 
     counts = {part_label(c): n for c, n in plan or []}
     return dict(plan_mode="chapters" if plan else "default",
                 plan=[{"part": part_label(c), "count": counts.get(part_label(c))} for c in table_parts(plan)],
-                prize_tiers=[{"name": name, "count": count} for count, name in tiers or []])
+                prize_tiers=_tier_rows(tiers), collective_tiers=_tier_rows(collective_tiers))
+
+
+def _tier_rows(tiers) -> list[dict]:
+    return [{"name": name, "count": count} for count, name in tiers or []]
 
 
 def _plan_rows_info(form) -> dict:
@@ -101,6 +116,7 @@ def _plan_rows_info(form) -> dict:
 
 def _form_page(form, contest):
     blank_rows(form.prize_tiers)
+    blank_rows(form.collective_tiers)
     return render_template("organizer/contest_form.html", form=form, contest=contest, close=ActionForm(),
                            plan_info=_plan_rows_info(form)), 422 if form.is_submitted() else 200
 
@@ -113,7 +129,9 @@ def _contest_settings(form) -> dict:
                 closes_at=form.closes_at.data.replace(tzinfo=zone), review_policy=form.review_policy.data,
                 blueprint=form.blueprint_text(), prize_tiers=tier_items(form.prize_tiers)[0],
                 rules=form.rules.data or "", one_prize_per_person=bool(form.one_prize_per_person.data),
-                practice=bool(form.practice.data))
+                practice=bool(form.practice.data),
+                collective=form.collective_rule.data, collective_min=form.collective_min.data,
+                collective_prizes=tier_items(form.collective_tiers)[0])
 
 
 def _organization_choices(form) -> None:
@@ -157,7 +175,7 @@ def contest_new():
                                      organization_id=scope.assign_organization(current_user,
                                                                                _chosen_organization(form)))
         except DomainError as exc:
-            _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
+            _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
         else:
             flash(_("Đã tạo cuộc thi %(title)s.", title=contest.title), "success")
             return redirect(url_for("organizer.contests_list"))
@@ -174,7 +192,7 @@ def contest_edit(slug: str):
     _organization_choices(form)
     form.slug.data = contest.slug
     if request.method == "GET":
-        for name, rows in _rows(plan, contest.prize_tiers).items():
+        for name, rows in _rows(plan, contest.prize_tiers, contest.collective_tiers).items():
             form[name].process(None, rows)  # the rows, not the contest's own attributes
         zone = _zone()
         form.opens_at.data = contest.opens_at.astimezone(zone).replace(tzinfo=None)
@@ -189,7 +207,7 @@ def contest_edit(slug: str):
                 settings["organization_id"] = _chosen_organization(form)
             update_contest(db.session, contest, actor=actor(), **settings)
         except DomainError as exc:
-            _show_errors(form, exc, {"time_limit_s": "time_limit_min"}, tier_items(form.prize_tiers)[1])
+            _show_errors(form, exc, {"time_limit_s": "time_limit_min"})
         else:
             flash(_("Đã lưu cuộc thi %(title)s.", title=contest.title), "success")
             return redirect(url_for("organizer.contests_list"))
@@ -225,14 +243,17 @@ def rounds(slug: str):
                          opens_at=form.opens_at.data.replace(tzinfo=zone),
                          closes_at=form.closes_at.data.replace(tzinfo=zone),
                          max_attempts=form.max_attempts.data, prize_tiers=tier_items(form.prize_tiers)[0],
-                         actor=actor())
+                         actor=actor(), collective=form.collective_rule.data or None,
+                         collective_min=form.collective_min.data,
+                         collective_prizes=tier_items(form.collective_tiers)[0])
         except DomainError as exc:
-            _show_errors(form, exc, tier_rows=tier_items(form.prize_tiers)[1])
+            _show_errors(form, exc)
         else:
             flash(_("Đã thêm vòng %(n)s.", n=form.number.data), "success")
             return redirect(url_for("organizer.rounds", slug=slug))
     from quiz.models import utcnow
 
     blank_rows(form.prize_tiers)
+    blank_rows(form.collective_tiers)
     return render_template("organizer/rounds.html", contest=contest, rounds=rounds_of(db.session, contest.id),
                            form=form, now=utcnow(), tiers=format_tiers), 422 if form.is_submitted() else 200
