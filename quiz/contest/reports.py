@@ -44,10 +44,10 @@ def _text(value, field: str, limit: int, required: bool) -> str:
     """``value`` trimmed, checked as a text of at most ``limit`` characters (and not empty when required)."""
     text = value.strip() if isinstance(value, str) else None
     if text is None or (required and not text):
-        raise invalid({field: "required"}, "Vui lòng viết nội dung.")
+        raise invalid({field: N_("Vui lòng viết nội dung.")}, N_("Vui lòng viết nội dung."))
     if len(value) > limit:  # as sent, before trimming, as the API's schema says
-        raise invalid({field: Text(N_("Tối đa %(n)s ký tự."), n=limit)}, Text(N_("Nội dung dài quá %(n)s ký tự."), n=limit),
-                      params={"max": limit})
+        raise invalid({field: Text(N_("Tối đa %(n)s ký tự."), n=limit)},
+                      Text(N_("Nội dung dài quá %(n)s ký tự."), n=limit), params={"max": limit})
     return text
 
 
@@ -59,7 +59,8 @@ def _question_id(value) -> int:
 
 
 def _not_in_paper() -> DomainError:
-    return invalid({"question_id": "not in this attempt"}, "Câu hỏi này không có trong lượt thi của bạn.")
+    return invalid({"question_id": N_("không có trong lượt thi này")},
+                   N_("Câu hỏi này không có trong lượt thi của bạn."))
 
 
 def _shown(s: Session, attempt_id: int, question_id: int) -> dict:
@@ -83,7 +84,7 @@ def create_report(s: Session, attempt_id: int, user_id: int, question_id, messag
         attempt = load_attempt(s, attempt_id, user_id)
         contest = s.get(Contest, attempt.contest_id)
         if attempt.status != OPEN and not review_allowed(attempt, contest, now):
-            raise DomainError("attempt_closed", "Lượt thi đã kết thúc; chỉ báo lỗi được khi còn xem lại bài.")
+            raise DomainError("attempt_closed", N_("Lượt thi đã kết thúc; chỉ báo lỗi được khi còn xem lại bài."))
         qid = _question_id(question_id)
         text = _text(message, "message", MESSAGE_MAX, required=True)
         shown = _shown(s, attempt.id, qid)
@@ -110,7 +111,7 @@ def list_reports(s: Session, user, status: str | None = "open", question_code: s
     """The reports ``user`` may see (their organization's contests, or all), newest first; ``status`` None: both
     kinds; ``question_code``: one question's only."""
     if status is not None and status not in STATUSES:
-        raise invalid({"status": "open or resolved"}, "Trạng thái phải là open hoặc resolved.")
+        raise invalid({"status": N_("open hoặc resolved")}, N_("Trạng thái phải là open hoặc resolved."))
     query = _queue(user).order_by(QuestionReport.created_at.desc(), QuestionReport.id.desc()).limit(limit)
     if status is not None:
         query = query.where(QuestionReport.status == status)
@@ -128,11 +129,11 @@ def resolve_report(s: Session, report_id: int, note, user, actor: audit.Actor,
     row = s.execute(_queue(user).where(QuestionReport.id == report_id).with_for_update(of=QuestionReport)).first()
     if row is None:
         s.rollback()
-        raise not_found("Không tìm thấy báo lỗi này.")
+        raise not_found(N_("Không tìm thấy báo lỗi này."))
     report, code = row[0], row[1]
     if report.status == "resolved":
         s.rollback()
-        raise DomainError("report_resolved", "Báo lỗi này đã được xử lý.")
+        raise DomainError("report_resolved", N_("Báo lỗi này đã được xử lý."))
     with audit.recording(s, actor, audit.QUESTION_REPORT_RESOLVE, "question", code,
                          before={"report": report.id, "status": "open"},
                          after={"report": report.id, "status": "resolved", "note": text}):

@@ -9,7 +9,6 @@ from quiz.contest.prizes import prize_for, prize_places
 from quiz.contest.ranking import Ranking
 from quiz.files.cells import excel_csv, guard
 from quiz.files.xlsx import XlsxDate
-from quiz.i18n import N_
 from quiz.timeutil import excel_serial, vn_iso
 
 COLUMNS = ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s", "prediction",
@@ -102,8 +101,8 @@ def winners_xlsx(ranking: Ranking, tiers: list | None, title: str, units: list, 
     return out.getvalue()
 
 
-SUSPICIOUS_COLUMNS = [N_("Dấu hiệu số"), N_("Loại"), N_("Mô tả"), N_("Lý do"), N_("Họ và tên"), "Email", N_("Điện thoại"), N_("Đơn vị"),
-                      N_("Địa phương"), N_("Lượt thi")]
+SUSPICIOUS_COLUMNS = ["Dấu hiệu số", "Loại", "Mô tả", "Lý do", "Họ và tên", "Email", "Điện thoại", "Đơn vị",
+                      "Địa phương", "Lượt thi"]
 
 
 def suspicious_csv(report: dict) -> bytes:
