@@ -38,7 +38,7 @@ def nfc(text: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _font_file(name: str, extra: str = "") -> Path:
+def font_file(name: str, extra: str = "") -> Path:
     """DejaVu Sans cut down to ASCII and Vietnamese (plus ``extra``): about 20 kB instead of 700; a file in
     the temporary directory (fpdf2 reads fonts from files), made once per process."""
     import hashlib
@@ -100,12 +100,13 @@ class Template:
         self.kind = kind
         # Letters of this page beyond ASCII and Vietnamese: into the font subset too.
         self.extra = "".join(sorted(set(nfc(extra + org + contest + (round_title or ""))) - set(CHARS)))
+        self.letters = frozenset(CHARS + self.extra)
         pdf = FPDF("P", "pt", "A4")
         pdf.set_title("Giấy chứng nhận")
         pdf.set_creator("Cuộc thi tìm hiểu Luật Hợp tác xã 2023")
         pdf.add_page()
-        pdf.add_font("dv", "", _font_file("DejaVuSans.ttf", self.extra))
-        pdf.add_font("dv", "B", _font_file("DejaVuSans-Bold.ttf", self.extra))
+        pdf.add_font("dv", "", font_file("DejaVuSans.ttf", self.extra))
+        pdf.add_font("dv", "B", font_file("DejaVuSans-Bold.ttf", self.extra))
         self.pdf = pdf
         pdf.set_draw_color(158, 28, 35)
         pdf.set_line_width(3)
@@ -151,7 +152,7 @@ class Template:
         self.pdf.text((W - self.width(text, size, bold)) / 2, y, text)
 
     def covers(self, text: str) -> bool:
-        return set(text) <= set(CHARS) | set(self.extra)
+        return set(text) <= self.letters
 
     def _prepare(self, data: bytes) -> None:
         """Find what an incremental update needs: the page object, its content and resources, the trailer."""
