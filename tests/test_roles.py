@@ -109,7 +109,7 @@ GROUPS = {"organizer": roles.MANAGE_CONTESTS, "suspicious": roles.READ_SUSPICIOU
           "admin": roles.READ_AUDIT, "api.stats": roles.READ_RESULTS, "api.winners": roles.READ_RESULTS,
           "judges": roles.JUDGE_VERDICTS, "api.set_verdict": roles.JUDGE_VERDICTS,
           "api.ranking_versions": roles.READ_RESULTS, "api.certificates_zip": roles.READ_RESULTS,
-          "api.ceremony_report": roles.READ_RESULTS}
+          "api.ceremony_report": roles.READ_RESULTS, "ceremony": roles.READ_RESULTS}
 
 
 def staff_routes(app):

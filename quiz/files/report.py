@@ -202,19 +202,13 @@ def ceremony_report(s, contest, rnd, org: str) -> bytes:
     from datetime import timedelta, timezone
 
     from quiz.contest import ranking
-    from quiz.contest.certificates import round_title, tiers_of
-    from quiz.contest.prizes import prize_for, prize_places
-    from quiz.contest.stats import contest_stats
-    from quiz.infra.database import reading
+    from quiz.contest.ceremony import ceremony
+    from quiz.contest.certificates import round_title
     from quiz.models import utcnow
 
-    with reading(s):
-        stats = contest_stats(s, contest, rnd, with_items=False)
-    tiers = tiers_of(contest, rnd)
-    result = ranking.ranking(s, contest, rnd, limit=min(prize_places(tiers) or 10, 1000))
-    winners = [(r.rank, r.full_name, r.unit, r.locality, r.score, r.total, prize_for(r.rank, tiers))
-               for r in result.rows]
+    c = ceremony(s, contest, rnd)
+    winners = [(w.rank, w.full_name, w.unit, w.locality, w.score, w.total, w.prize) for w in c.winners]
     units = ranking.units_by_participants(s, contest.id, rnd.id if rnd else None, limit=10)
     made_at = utcnow().astimezone(timezone(timedelta(hours=7))).strftime("%H:%M %d/%m/%Y")
-    return render(ReportData(org, contest.title, round_title(rnd), stats, winners, units, result.frozen,
-                             result.digest, made_at))
+    return render(ReportData(org, contest.title, round_title(rnd), c.stats, winners, units, c.frozen, c.digest,
+                             made_at))
