@@ -160,14 +160,6 @@ def issue(s: Session, contest: Contest, rnd: Round | None, kinds: tuple, actor: 
     return issued(s, contest, rnd, kinds, user_id)
 
 
-def issue_at_freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None) -> int:
-    """Called by the freeze, in its transaction: issue what the new ranking makes due, logged when any is new."""
-    new = issue_due(s, contest, rnd)
-    if new:
-        _log(s, actor, contest, rnd, KINDS, new)
-    return new
-
-
 def _log(s: Session, actor: Actor | None, contest: Contest, rnd: Round | None, kinds: tuple, new: int) -> None:
     audit.record(s, actor, audit.CERTIFICATES_ISSUE, "contest", contest.slug,
                  after={"round": rnd.number if rnd else None, "kinds": list(kinds), "issued": new})

@@ -259,9 +259,9 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
     record.rows, record.digest = len(entries), digest_of(entries)
     audit.record(s, actor, audit.RANKING_FREEZE, "ranking", scope_name(contest, rnd), before=previous,
                  after=freeze_state(record))
-    from quiz.contest.certificates import issue_at_freeze  # certificates read the freezes: imported here
+    from quiz.contest.certificates import issue_due  # certificates read the freezes: imported here
 
-    issue_at_freeze(s, contest, rnd, actor)
+    issue_due(s, contest, rnd)  # part of the freeze (its ranking.freeze entry stands for it)
     if commit:
         s.commit()
     return record
