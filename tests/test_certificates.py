@@ -258,3 +258,17 @@ def test_the_fast_qr_images_are_segno_s(session):
     short = secrets.token_hex(4)
     assert qr.image(short)[1] == qr.picture(segno.make(short.encode(), error="m", mode="byte", micro=False,
                                                        mask=qr.MASK).matrix, 4).tobytes()
+
+
+def test_the_batch_issues_participation_before_any_freeze(session, contest, user_factory):
+    """A contest still open: the judges' batch issues participation certificates to everyone with a finished
+    attempt (no prizes without a freeze), once."""
+    for name, score in (("Trần Thu Hà", 15), ("Lê Văn Bình", 17)):
+        add(session, contest, user_factory(full_name=name), score)
+    first = certificates.issue(session, contest, None, certificates.KINDS, audit.CLI)
+    assert [(c.kind, c.full_name) for c in first] == [("participation", "Lê Văn Bình"),
+                                                      ("participation", "Trần Thu Hà")]
+    assert [c.code for c in certificates.issue(session, contest, None, certificates.KINDS, audit.CLI)] == \
+        [c.code for c in first]
+    assert certificates.issue_due(session, contest, None) == 0
+    session.rollback()
