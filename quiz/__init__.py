@@ -72,6 +72,7 @@ def register_blueprints(app: Flask) -> None:
     from quiz.web.account import bp as account_bp
     from quiz.web.admin import bp as admin_bp
     from quiz.web.api import bp as api_bp
+    from quiz.web.ceremony import bp as ceremony_bp
     from quiz.web.certificates import bp as certificates_bp  # also adds its routes to the API's blueprint
     from quiz.web.dashboard import bp as dashboard_bp
     from quiz.web.ops import bp as ops_bp
@@ -93,6 +94,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(organizations_bp)
     app.register_blueprint(suspicious_bp)
     app.register_blueprint(judges_bp)
+    app.register_blueprint(ceremony_bp)
     app.register_blueprint(ops_bp)
     app.register_blueprint(privacy_bp)
     app.register_blueprint(certificates_bp)

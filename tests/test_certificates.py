@@ -9,9 +9,11 @@ import zxingcpp
 from pypdf import PdfReader
 
 from quiz.contest import certificates, ranking
-from quiz.contest.contests import create_contest
+from quiz.contest.contests import close_now, create_contest
 from quiz.contest.tallies import rebuild
+from quiz.contest.verdicts import set_verdict
 from quiz.files import certificates as pdfs
+from quiz.files import qr
 from quiz.infra import audit
 from quiz.models import Attempt, AuditEntry, Certificate, utcnow
 from tests.helpers import ApiClient
@@ -131,8 +133,10 @@ def test_the_zip_from_the_command_and_for_judges(app, session, client_app, conte
     assert "Phạm Thị Hồng Nhung" in texts[0] and "Trần Thu Hà" in texts[4]
     codes = {c.code for c in session.query(Certificate)}
     assert all(any(code in t for code in codes) for t in texts)
-    entry = session.query(AuditEntry).filter_by(action=audit.CERTIFICATES_ISSUE).one()
-    assert entry.actor_email == "giamkhao@example.vn"
+    # The freeze issued them (its ranking.freeze entry stands for it); the judge's batch found none new.
+    entry = session.query(AuditEntry).filter_by(action=audit.CERTIFICATES_ISSUE,
+                                                actor_email="giamkhao@example.vn").one()
+    assert entry.after["issued"] == 0
     session.rollback()  # end the test's read before the app writes (SQLite)
     bad = app.test_cli_runner().invoke(args=["certificates", "le-trao-giai", "--out", str(tmp_path / "x.pdf")])
     assert bad.exit_code == 1
@@ -175,7 +179,8 @@ def test_the_ceremony_report(app, session, client_app, contest, people, user_fac
                      "Theo đơn vị"):
         assert expected in text, expected
     assert digest in text.replace("\n", "")
-    assert sum(len(page.images) for page in reader.pages) == 2  # the two charts
+    # The two charts are vector drawings: their axes' titles are text.
+    assert "Phân bố điểm" in text and "Số lượt thi theo ngày" in text and "Ngày" in text
     user_factory(role="judge", email="giamkhao@example.vn")
     session.rollback()
     judge = ApiClient.logged_in(client_app, "giamkhao@example.vn")
@@ -196,3 +201,74 @@ def test_an_erased_person_s_certificates_lose_the_name_and_no_longer_verify(sess
     assert cert.full_name == privacy.ERASED_NAME
     body = ApiClient(client_app).get(f"/api/v1/certificates/{cert.code}").get_json()
     assert body["valid"] is False and "Hà" not in body["name"]
+
+
+def test_reads_write_nothing_and_every_freeze_issues(session, client_app, contest, user_factory):
+    """GET /me and /api/v1/me/certificates only read; closing (a freeze) issues the certificates, a verdict's
+    re-freeze issues the new prize and revokes the old one; issuing again adds nothing."""
+    nhung = user_factory(full_name="Phạm Thị Hồng Nhung", email="nhung@example.vn")
+    ha = user_factory(full_name="Trần Thu Hà", email="ha@example.vn")
+    judge = user_factory(role="judge", email="giamkhao@example.vn")
+    add(session, contest, nhung, 20)
+    add(session, contest, ha, 15)
+    hers = ApiClient.logged_in(client_app, "ha@example.vn")
+
+    def listed(client):
+        return [(c["kind"], c["prize"]) for c in client.get("/api/v1/me/certificates").get_json()["certificates"]]
+
+    def rows():
+        n = session.query(Certificate).count()
+        session.rollback()  # end the test's transaction before the app's requests (SQLite)
+        return n
+
+    assert rows() == 0
+    assert listed(hers) == [] and "my-certificates" not in hers.get("/me").get_data(as_text=True)
+    assert rows() == 0  # nothing issued by reading
+    session.rollback()
+    close_now(session, contest, actor=audit.SYSTEM)
+    assert rows() == 4  # two prizes, two participations
+    assert listed(hers) == [("prize", "Giải Nhì"), ("participation", None)]
+    assert "Giải Nhì" in hers.get("/me").get_data(as_text=True)
+    assert rows() == 4
+    old = certificates.mine(session, ha.id)[0].code
+    session.rollback()
+    set_verdict(session, contest, None, "nhung@example.vn", "disqualified", "Nhờ người thi hộ",
+                audit.Actor(judge.id, judge.email), "judge")
+    assert rows() == 5  # Hà's new first prize
+    assert listed(hers) == [("prize", "Giải Nhất"), ("participation", None)]
+    assert listed(ApiClient.logged_in(client_app, "nhung@example.vn")) == []  # revoked, not offered
+    assert ApiClient(client_app).get(f"/api/v1/certificates/{old}").get_json()["valid"] is False
+    assert certificates.issue_due(session, contest, None) == 0
+    session.rollback()
+
+
+def test_the_fast_qr_images_are_segno_s(session):
+    """quiz.files.qr gives, bit for bit, the image segno draws for the same version, level and mask."""
+    import secrets
+
+    import segno
+
+    for base in ("https://thi.example.vn", "http://127.0.0.1:5000/a-longer/path/to-the-site"):
+        for _ in range(40):
+            url = pdfs.verify_url(base, certificates.new_code())
+            side, rows = qr.image(url)
+            affine = qr._affine(url.encode()[:-16], 16, 4)
+            reference = qr.picture(segno.make(url.encode(), **affine.options).matrix, 4)
+            assert (side, rows) == (reference.shape[0], reference.tobytes())
+    short = secrets.token_hex(4)
+    assert qr.image(short)[1] == qr.picture(segno.make(short.encode(), error="m", mode="byte", micro=False,
+                                                       mask=qr.MASK).matrix, 4).tobytes()
+
+
+def test_the_batch_issues_participation_before_any_freeze(session, contest, user_factory):
+    """A contest still open: the judges' batch issues participation certificates to everyone with a finished
+    attempt (no prizes without a freeze), once."""
+    for name, score in (("Trần Thu Hà", 15), ("Lê Văn Bình", 17)):
+        add(session, contest, user_factory(full_name=name), score)
+    first = certificates.issue(session, contest, None, certificates.KINDS, audit.CLI)
+    assert [(c.kind, c.full_name) for c in first] == [("participation", "Lê Văn Bình"),
+                                                      ("participation", "Trần Thu Hà")]
+    assert [c.code for c in certificates.issue(session, contest, None, certificates.KINDS, audit.CLI)] == \
+        [c.code for c in first]
+    assert certificates.issue_due(session, contest, None) == 0
+    session.rollback()

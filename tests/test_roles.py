@@ -112,7 +112,7 @@ GROUPS = {"organizer": roles.MANAGE_CONTESTS, "suspicious": roles.READ_SUSPICIOU
           "api.ranking_versions": roles.READ_RESULTS, "api.certificates_zip": roles.READ_RESULTS,
           "api.ceremony_report": roles.READ_RESULTS, "api.question_reports": roles.MANAGE_CONTESTS,
           "organizations": roles.MANAGE_ORGANIZATIONS, "organizer.accommodations": roles.MANAGE_CONTESTS,
-          "api.collective_ranking": roles.READ_RESULTS}
+          "api.collective_ranking": roles.READ_RESULTS, "ceremony": roles.READ_RESULTS}
 
 
 def staff_routes(app):

@@ -6,6 +6,10 @@ frozen, none when there are no prize tiers); participation certificates to every
 certificate stays in the table once issued; whether it is still valid is decided each time it is checked,
 against the current freeze: when a judges' verdict re-freezes the ranking without a person, or a person's
 prize changes, their old certificate is revoked (``valid`` false) and, for a new prize, a new one is issued.
+
+Issuing is explicit and idempotent (``issue_due``): every freeze of a ranking issues what it makes due, in its
+own transaction, and so do ``flask certificates`` and the judges' zip (``issue``). Reads (a person's list,
+``/me``, a check by code) only read what exists.
 """
 from __future__ import annotations
 
@@ -14,7 +18,7 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, null, select
 from sqlalchemy.orm import Session
 
 from quiz.contest.prizes import prize_for, prize_places
@@ -56,81 +60,127 @@ def round_title(rnd: Round | None, tr=vietnamese) -> str | None:
     return rnd.title or tr(N_("Vòng %(n)s"), n=rnd.number)
 
 
-def due(s: Session, contest: Contest, rnd: Round | None, kind: str, user_id: int | None = None) -> tuple[list, str]:
-    """The certificates of ``kind`` due now in a contest or round (one person's with ``user_id``), in rank order
-    (participation without a freeze: by name), and the current freeze's digest ('' when not frozen). A practice
-    contest has none (404 ``not_ranked``)."""
-    require_ranked(contest)
+def _due_select(s: Session, contest: Contest, rnd: Round | None, kind: str, user_id: int | None):
+    """The people due a certificate of ``kind`` as a select of (user id, name, rank, score, total) in order, and
+    the current freeze's digest ('' when not frozen); None for no one (prizes without a freeze or tiers)."""
     if kind not in KINDS:
         raise DomainError("invalid_fields", N_("Loại giấy chứng nhận phải là prize, participation hoặc all."),
                           {"kind": "prize, participation or all"})
     round_id = rnd.id if rnd else None
     freeze = current_freeze(s, contest.id, round_id)
+    digest = freeze.digest if freeze else ""
     alive = User.deleted_at.is_(None)
-    mine = [RankingEntry.user_id == user_id] if user_id is not None else []
-    if kind == PRIZE:
-        tiers = tiers_of(contest, rnd)
-        if freeze is None or not tiers:
-            return [], freeze.digest if freeze else ""
-        rows = s.execute(select(RankingEntry.user_id, User.full_name, RankingEntry.rank, RankingEntry.score,
-                                RankingEntry.total).join(User, User.id == RankingEntry.user_id)
-                         .where(RankingEntry.freeze_id == freeze.id, RankingEntry.rank <= prize_places(tiers),
-                                alive, *mine).order_by(RankingEntry.rank)).all()
-        return [Due(u, name, PRIZE, prize_for(rank, tiers), rank, score, total)
-                for u, name, rank, score, total in rows], freeze.digest
     if freeze is not None:
-        rows = s.execute(select(RankingEntry.user_id, User.full_name, RankingEntry.score, RankingEntry.total)
-                         .join(User, User.id == RankingEntry.user_id)
-                         .where(RankingEntry.freeze_id == freeze.id, alive, *mine)
-                         .order_by(RankingEntry.rank)).all()
-        return [Due(u, name, PARTICIPATION, "", None, score, total) for u, name, score, total in rows], freeze.digest
+        mine = [RankingEntry.user_id == user_id] if user_id is not None else []
+        if kind == PRIZE:
+            tiers = tiers_of(contest, rnd)
+            if not tiers:
+                return None, digest
+            mine.append(RankingEntry.rank <= prize_places(tiers))
+        return (select(RankingEntry.user_id, User.full_name, RankingEntry.rank, RankingEntry.score,
+                       RankingEntry.total).join(User, User.id == RankingEntry.user_id)
+                .where(RankingEntry.freeze_id == freeze.id, alive, *mine).order_by(RankingEntry.rank)), digest
+    if kind == PRIZE:
+        return None, digest
     where = [Attempt.contest_id == contest.id, Attempt.score.is_not(None), alive]
     if round_id is not None:
         where.append(Attempt.round_id == round_id)
     if user_id is not None:
         where.append(Attempt.user_id == user_id)
-    rows = s.execute(select(Attempt.user_id, User.full_name, func.max(Attempt.score), func.max(Attempt.total))
-                     .join(User, User.id == Attempt.user_id).where(*where)
-                     .group_by(Attempt.user_id, User.full_name).order_by(User.full_name, Attempt.user_id)).all()
-    return [Due(u, name, PARTICIPATION, "", None, score, total) for u, name, score, total in rows], ""
+    return (select(Attempt.user_id, User.full_name, null().label("rank"), func.max(Attempt.score),
+                   func.max(Attempt.total)).join(User, User.id == Attempt.user_id).where(*where)
+            .group_by(Attempt.user_id, User.full_name).order_by(User.full_name, Attempt.user_id)), digest
+
+
+def _dues(s: Session, query, contest: Contest, rnd: Round | None, kind: str) -> list[Due]:
+    if query is None:
+        return []
+    tiers = tiers_of(contest, rnd) if kind == PRIZE else None
+    return [Due(u, name, kind, prize_for(rank, tiers) if tiers else "", rank if tiers else None, score, total)
+            for u, name, rank, score, total in s.execute(query)]
+
+
+def due(s: Session, contest: Contest, rnd: Round | None, kind: str, user_id: int | None = None) -> tuple[list, str]:
+    """The certificates of ``kind`` due now in a contest or round (one person's with ``user_id``), in rank order
+    (participation without a freeze: by name), and the current freeze's digest ('' when not frozen). A practice
+    contest has none (404 ``not_ranked``)."""
+    require_ranked(contest)
+    query, digest = _due_select(s, contest, rnd, kind, user_id)
+    return _dues(s, query, contest, rnd, kind), digest
+
+
+def _scope_of(contest: Contest, rnd: Round | None, user_id: int | None = None) -> list:
+    """The certificates of a contest's whole ranking or of one round's (one person's with ``user_id``)."""
+    where = [Certificate.contest_id == contest.id, Certificate.round_key == (rnd.id if rnd else 0)]
+    return where + ([Certificate.user_id == user_id] if user_id is not None else [])
+
+
+def issue_due(s: Session, contest: Contest, rnd: Round | None, kinds: tuple = KINDS) -> int:
+    """Issue, in the caller's transaction (no commit), every certificate due and not yet issued (those issued
+    keep their code); returns how many are new. Idempotent. Run by every freeze (quiz.contest.ranking.freeze:
+    closing, a verdict's re-freeze, the cron, an admin) and by the explicit batches (``issue``); never by a read.
+    Only the missing ones are read (an anti-join), so a re-freeze of a large ranking adds its few new prizes
+    without loading everyone's certificates."""
+    new = 0
+    for kind in kinds:
+        query, digest = _due_select(s, contest, rnd, kind, None)
+        if query is None:
+            continue
+        if kind == PARTICIPATION:
+            query = query.where(~select(Certificate.id).where(
+                *_scope_of(contest, rnd), Certificate.kind == kind,
+                Certificate.user_id == query.selected_columns[0]).exists())
+            fresh = _dues(s, query, contest, rnd, kind)
+        else:  # a handful of prize places: compare with the prizes issued
+            have = set(s.execute(select(Certificate.user_id, Certificate.prize).where(
+                *_scope_of(contest, rnd), Certificate.kind == kind)).all())
+            fresh = [d for d in _dues(s, query, contest, rnd, kind) if (d.user_id, d.prize) not in have]
+        now = utcnow()
+        for at in range(0, len(fresh), _CHUNK):
+            s.execute(insert(Certificate), [_row(d, contest, rnd, digest, now) for d in fresh[at:at + _CHUNK]])
+        new += len(fresh)
+    return new
+
+
+_CHUNK = 5000
+
+
+def _row(d: Due, contest: Contest, rnd: Round | None, digest: str, now: datetime) -> dict:
+    return {"code": new_code(), "user_id": d.user_id, "contest_id": contest.id, "round_id": rnd.id if rnd else None,
+            "round_key": rnd.id if rnd else 0, "kind": d.kind, "prize": d.prize, "rank": d.rank, "score": d.score,
+            "total": d.total, "full_name": d.full_name, "issued_at": now, "digest": digest}
 
 
 def issue(s: Session, contest: Contest, rnd: Round | None, kinds: tuple, actor: Actor | None,
           user_id: int | None = None) -> list[Certificate]:
-    """Issue the certificates due (those already issued keep their code) and return them, in order.
+    """The explicit batch (``flask certificates``, the judges' zip): issue what is due and not yet issued, log it
+    as ``actor``'s certificates.issue (with how many were new, 0 included: who produced the certificates), commit,
+    and return the certificates due, in order (one person's with ``user_id``, for tests and tools). A practice
+    contest gives none (404 ``not_ranked``)."""
+    require_ranked(contest)
+    new = issue_due(s, contest, rnd, kinds)
+    if actor is not None:
+        _log(s, actor, contest, rnd, kinds, new)
+    s.commit()
+    return issued(s, contest, rnd, kinds, user_id)
 
-    A batch by a judge or a command (``actor``) is logged as certificates.issue with how many were new; a
-    person's own on first request (``actor`` None) is the platform's bookkeeping and is not."""
-    round_key = rnd.id if rnd else 0
-    wanted, new = [], []
-    for kind in kinds:
-        with reading(s):
-            rows, digest = due(s, contest, rnd, kind, user_id)
-            existing = {(c.user_id, c.prize): c for c in s.execute(
-                select(Certificate).where(Certificate.contest_id == contest.id, Certificate.round_key == round_key,
-                                          Certificate.kind == kind,
-                                          *([Certificate.user_id == user_id] if user_id is not None else [])))
-                .scalars()}
-        now = utcnow()
-        for d in rows:
-            cert = existing.get((d.user_id, d.prize))
-            if cert is None:
-                new.append({"code": new_code(), "user_id": d.user_id, "contest_id": contest.id,
-                            "round_id": rnd.id if rnd else None, "round_key": round_key, "kind": kind,
-                            "prize": d.prize, "rank": d.rank, "score": d.score, "total": d.total,
-                            "full_name": d.full_name, "issued_at": now, "digest": digest})
-            wanted.append((d.user_id, kind, d.prize))
-    if new:
-        s.execute(insert(Certificate), new)
-        if actor is not None:
-            audit.record(s, actor, audit.CERTIFICATES_ISSUE, "contest", contest.slug,
-                         after={"round": rnd.number if rnd else None, "kinds": list(kinds), "issued": len(new)})
-        s.commit()
+
+def _log(s: Session, actor: Actor | None, contest: Contest, rnd: Round | None, kinds: tuple, new: int) -> None:
+    audit.record(s, actor, audit.CERTIFICATES_ISSUE, "contest", contest.slug,
+                 after={"round": rnd.number if rnd else None, "kinds": list(kinds), "issued": new})
+
+
+def issued(s: Session, contest: Contest, rnd: Round | None, kinds: tuple,
+           user_id: int | None = None) -> list[Certificate]:
+    """The certificates due now that have been issued, in order (a read: a due one not yet issued is left out;
+    a revoked one is not due, so not listed)."""
+    wanted = []
     with reading(s):
+        for kind in kinds:
+            wanted += [(d.user_id, kind, d.prize) for d in due(s, contest, rnd, kind, user_id)[0]]
         index = {(c.user_id, c.kind, c.prize): c for c in s.execute(
-            select(Certificate).where(Certificate.contest_id == contest.id, Certificate.round_key == round_key,
-                                      *([Certificate.user_id == user_id] if user_id is not None else []))).scalars()}
-    return [index[key] for key in wanted]
+            select(Certificate).where(*_scope_of(contest, rnd, user_id))).scalars()}
+    return [index[key] for key in wanted if key in index]
 
 
 def is_valid(s: Session, cert: Certificate, contest: Contest, rnd: Round | None) -> bool:
@@ -192,10 +242,11 @@ def scopes_of(s: Session, user_id: int) -> list[tuple[Contest, Round | None]]:
 
 
 def mine(s: Session, user_id: int) -> list[Certificate]:
-    """A person's certificates, issued on first request, valid ones only (a revoked one is not offered)."""
+    """A person's certificates as issued so far, valid ones only (a revoked one is not offered). A read: it
+    writes nothing (certificates are issued at the freeze and by the judges' batches)."""
     out = []
     for contest, rnd in scopes_of(s, user_id):
-        out += issue(s, contest, rnd, KINDS, None, user_id)
+        out += issued(s, contest, rnd, KINDS, user_id)
     return out
 
 

@@ -9,7 +9,8 @@ close-expired`` (cron) freezes the contests and rounds whose window has ended
 (``freeze_closed``), and an admin may freeze again (``flask ranking freeze``).
 A freeze copies the ordered rows by one INSERT ... SELECT into ranking_entry with
 a SHA-256 digest, and every later read and export uses that copy until the next
-freeze.
+freeze. In the same transaction it issues the certificates the new ranking makes
+due (quiz.contest.certificates.issue_due).
 """
 from __future__ import annotations
 
@@ -291,6 +292,9 @@ def freeze(s: Session, contest: Contest, rnd: Round | None, actor: Actor | None,
     record.rows, record.digest = len(entries), digest_of(entries)
     audit.record(s, actor, audit.RANKING_FREEZE, "ranking", scope_name(contest, rnd), before=previous,
                  after=freeze_state(record))
+    from quiz.contest.certificates import issue_due  # certificates read the freezes: imported here
+
+    issue_due(s, contest, rnd)  # part of the freeze (its ranking.freeze entry stands for it)
     if commit:
         s.commit()
     return record

@@ -4,8 +4,9 @@ fpdf2 takes some 40 ms a page, mostly subsetting the font. 20,000 certificates m
 minute, so the page that is the same for everyone (border, organization, contest, round, title) is rendered
 once per batch as a ``Template``, with a font subset holding every Vietnamese letter; each certificate is
 that file plus an incremental update (PDF 1.3, section 7.5.6): a second content stream with the person's
-own text (the same embedded font, so the name stays real, searchable text), the QR code as an image and the
-page object pointing at both. A name with a letter outside the subset gets a template of its own.
+own text (the same embedded font, so the name stays real, searchable text), the QR code as an image
+(quiz.files.qr: tens of microseconds a code) and the page object pointing at both. A name with a letter outside
+the subset gets a template of its own.
 """
 from __future__ import annotations
 
@@ -18,11 +19,10 @@ from io import BytesIO
 from pathlib import Path
 
 import matplotlib
-import numpy as np
-import segno
 from fpdf import FPDF
 from fpdf.enums import TextMode
 
+from quiz.files import qr
 from quiz.i18n import N_, vietnamese
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -39,7 +39,7 @@ def nfc(text: str) -> str:
 
 
 @lru_cache(maxsize=16)
-def _font_file(name: str, extra: str = "") -> Path:
+def font_file(name: str, extra: str = "") -> Path:
     """DejaVu Sans cut down to ASCII and Vietnamese (plus ``extra``): about 20 kB instead of 700; a file in
     the temporary directory (fpdf2 reads fonts from files), made once per process."""
     import hashlib
@@ -101,12 +101,13 @@ class Template:
         self.kind, self.tr = kind, tr
         # Letters of this page beyond ASCII and Vietnamese: into the font subset too.
         self.extra = "".join(sorted(set(nfc(extra + org + contest + (round_title or ""))) - set(CHARS)))
+        self.letters = frozenset(CHARS + self.extra)
         pdf = FPDF("P", "pt", "A4")
         pdf.set_title(tr(N_("Giấy chứng nhận")))
         pdf.set_creator(tr(N_("Cuộc thi tìm hiểu Luật Hợp tác xã 2023")))
         pdf.add_page()
-        pdf.add_font("dv", "", _font_file("DejaVuSans.ttf", self.extra))
-        pdf.add_font("dv", "B", _font_file("DejaVuSans-Bold.ttf", self.extra))
+        pdf.add_font("dv", "", font_file("DejaVuSans.ttf", self.extra))
+        pdf.add_font("dv", "B", font_file("DejaVuSans-Bold.ttf", self.extra))
         self.pdf = pdf
         pdf.set_draw_color(158, 28, 35)
         pdf.set_line_width(3)
@@ -152,7 +153,7 @@ class Template:
         self.pdf.text((W - self.width(text, size, bold)) / 2, y, text)
 
     def covers(self, text: str) -> bool:
-        return set(text) <= set(CHARS) | set(self.extra)
+        return set(text) <= self.letters
 
     def _prepare(self, data: bytes) -> None:
         """Find what an incremental update needs: the page object, its content and resources, the trailer."""
@@ -229,14 +230,10 @@ class Template:
         return bytes(out)
 
 
-def _qr_image(url: str, scale: int = 4) -> tuple[int, bytes]:
-    """The QR code as a 1-bit grey image (black modules, a quiet zone of 4), ``scale`` pixels a module."""
-    matrix = np.array(segno.make(url, error="m", micro=False, mask=1).matrix, dtype=np.uint8)
-    matrix = np.pad(matrix, 4)
-    pixels = np.kron(matrix, np.ones((scale, scale), dtype=np.uint8))
-    # 1 is white in DeviceGray. The mask is fixed: choosing the best of 8 costs 20 ms a code; any one is valid.
-    bits = np.packbits(1 - pixels, axis=1)
-    return pixels.shape[0], zlib.compress(bits.tobytes())
+def _qr_image(url: str) -> tuple[int, bytes]:
+    """The QR code as a compressed 1-bit grey image (quiet zone of 4, 4 pixels a module; quiz.files.qr)."""
+    side, rows = qr.image(url)
+    return side, zlib.compress(rows)
 
 
 class Renderer:

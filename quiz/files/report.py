@@ -1,18 +1,18 @@
-"""The ceremony report as a PDF (fpdf2, charts by matplotlib's Agg backend, DejaVu Sans from matplotlib's
-package): the statistics report's figures, the histogram and attempts per day, tables by locality and by
-unit, the individual winners, the collective winners by the contest's rule and the ranking's digest.
+"""The ceremony report as a PDF (fpdf2, DejaVu Sans from matplotlib's package cut to the letters it needs), in
+Vietnamese or English (a quiz.i18n.Wording): the statistics report's figures, the histogram and attempts per day
+as vector bar charts, tables by locality and by unit, the individual winners, the collective winners by the
+contest's rule and the ranking's digest.
 
 Everything comes from the statistics' counters (quiz.contest.stats) and the ranking's prize places, so a
 million attempts cost no more than a thousand."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from io import BytesIO
 
 from fpdf import FPDF
 
 from quiz.contest.collective import LABELS as COLLECTIVE_RULES
-from quiz.files.certificates import FONT_DIR, nfc
+from quiz.files.certificates import CHARS, font_file, nfc
 from quiz.i18n import N_, Wording
 
 
@@ -31,31 +31,47 @@ class ReportData:
     collective_rule: str = "participants"  # the rule the units were ranked by
 
 
-def _chart(kind: str, stats: dict, tr) -> bytes:
-    import matplotlib
+def _bars(pdf: FPDF, values: list, labels: list, x_title: str, number, height: float = 150) -> None:
+    """A bar chart drawn as vector paths at the current position (milliseconds, where a matplotlib image took
+    most of a second): bars, the 0 and largest values on the y axis, at most a dozen x labels."""
+    left, top, width = pdf.l_margin + 36, pdf.get_y() + 6, pdf.epw - 40
+    peak = max(values, default=0) or 1
+    pdf.set_draw_color(120, 120, 120)
+    pdf.set_line_width(0.5)
+    pdf.line(left, top + height, left + width, top + height)
+    pdf.line(left, top, left, top + height)
+    pdf.set_font("dv", "", 7.5)
+    for value, y in ((0, top + height), (peak, top)):
+        text = number(value)
+        pdf.text(left - 4 - pdf.get_string_width(text), y + 2.5, text)
+    slot = width / max(len(values), 1)
+    step = max(1, -(-len(values) // 12))
+    pdf.set_fill_color(158, 28, 35)
+    for i, (value, label) in enumerate(zip(values, labels, strict=True)):
+        bar = height * value / peak
+        if bar > 0:
+            pdf.rect(left + i * slot + slot * 0.15, top + height - bar, slot * 0.7, bar, style="F")
+        if i % step == 0:
+            pdf.text(left + (i + 0.5) * slot - pdf.get_string_width(label) / 2, top + height + 10, label)
+    pdf.text(left + width / 2 - pdf.get_string_width(x_title) / 2, top + height + 22, x_title)
+    pdf.set_xy(pdf.l_margin, top + height + 28)
 
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
 
-    fig = Figure(figsize=(7, 2.6), dpi=110)
-    ax = fig.subplots()
-    if kind == "histogram":
-        scores = list(stats["histogram"])
-        ax.bar([int(s) for s in scores], [stats["histogram"][s] for s in scores], color="#9e1c23")
-        ax.set_xlabel(tr(N_("Điểm")))
-        ax.set_ylabel(tr(N_("Số lượt thi")))
-    else:
-        days = stats["attempts_per_day"]
-        ax.plot(range(len(days)), [d["attempts"] for d in days], color="#9e1c23", marker="o", markersize=3)
-        step = max(1, len(days) // 8)
-        ax.set_xticks(range(0, len(days), step))
-        ax.set_xticklabels([f'{d["date"][8:10]}/{d["date"][5:7]}' for d in days[::step]], fontsize=8)
-        ax.set_ylabel(tr(N_("Số lượt thi")))
-    ax.spines[["top", "right"]].set_visible(False)
-    fig.tight_layout()
-    out = BytesIO()
-    fig.savefig(out, format="png")
-    return out.getvalue()
+def _unusual_letters(d: ReportData) -> str:
+    """The report's letters beyond ASCII and Vietnamese, added to the font's subset (DejaVu Sans cut down once
+    per process: parsing and subsetting the whole font took a second a report)."""
+    texts = [d.org, d.contest, d.round_title or ""]
+    texts += [str(v) for row in d.winners for v in row] + [str(u.unit) for u in d.units]
+    texts += [r["name"] or "" for key in ("by_locality", "by_unit") for r in d.stats[key][:40]]
+    return "".join(sorted(set(nfc("".join(texts))) - set(CHARS)))
+
+
+def _fit(pdf: FPDF, text: str, width: float) -> str:
+    if pdf.get_string_width(text) <= width:
+        return text
+    while text and pdf.get_string_width(text + "…") > width:
+        text = text[:-1]
+    return text + "…"
 
 
 class _Pdf(FPDF):
@@ -73,8 +89,9 @@ def render(d: ReportData) -> bytes:
     pdf = _Pdf("P", "pt", "A4")
     pdf.tr = tr
     pdf.set_title(tr(N_("Báo cáo tổng kết cuộc thi")))
-    pdf.add_font("dv", "", FONT_DIR / "DejaVuSans.ttf")
-    pdf.add_font("dv", "B", FONT_DIR / "DejaVuSans-Bold.ttf")
+    extra = _unusual_letters(d)
+    pdf.add_font("dv", "", font_file("DejaVuSans.ttf", extra))
+    pdf.add_font("dv", "B", font_file("DejaVuSans-Bold.ttf", extra))
     pdf.set_margins(48, 48, 48)
     pdf.set_auto_page_break(True, 48)
     pdf.add_page()
@@ -94,16 +111,16 @@ def render(d: ReportData) -> bytes:
         mc(size + 4, nfc(text))
 
     def table(head: list, rows: list, widths: list) -> None:
-        pdf.set_font("dv", "B", 8.5)
-        with pdf.table(col_widths=widths, text_align="LEFT", line_height=12, first_row_as_headings=True) as t:
-            row = t.row()
-            for h in head:
-                row.cell(h)
-            pdf.set_font("dv", "", 8.5)
-            for values in rows:
-                row = t.row()
-                for v in values:
-                    row.cell(nfc(str(v)))
+        """One line a row, cells cut to their width with an ellipsis (fpdf2's table() wraps every cell: seconds
+        for a few hundred rows)."""
+        sizes = [pdf.epw * w / sum(widths) for w in widths]
+        for style, values in [("B", head), *(("", r) for r in rows)]:
+            pdf.set_font("dv", style, 8.5)
+            if pdf.will_page_break(14):
+                pdf.add_page()
+            for size, value in zip(sizes, values, strict=True):
+                pdf.cell(size, 14, _fit(pdf, nfc(str(value)), size - 4), border=1)
+            pdf.ln(14)
 
     pdf.set_font("dv", "B", 11)
     mc(15, nfc(d.org).upper(), align="C")
@@ -120,10 +137,12 @@ def render(d: ReportData) -> bytes:
         para("• " + line)
 
     heading(tr(N_("2. Phân bố điểm")))
-    pdf.image(BytesIO(_chart("histogram", s, tr)), w=pdf.epw)
+    _bars(pdf, list(s["histogram"].values()), list(s["histogram"]), tr(N_("Điểm")), number)
     heading(tr(N_("3. Số lượt thi theo ngày")))
     if s["attempts_per_day"]:
-        pdf.image(BytesIO(_chart("days", s, tr)), w=pdf.epw)
+        days = s["attempts_per_day"]
+        _bars(pdf, [d["attempts"] for d in days], [f'{d["date"][8:10]}/{d["date"][5:7]}' for d in days],
+              tr(N_("Ngày")), number)
     else:
         para(tr(N_("Chưa có lượt thi nào.")))
 
@@ -193,22 +212,16 @@ def ceremony_report(s, contest, rnd, org: str, words: Wording | None = None) -> 
     """The report of a contest or one of its rounds (a read: nothing is written)."""
     from datetime import timedelta, timezone
 
-    from quiz.contest import collective, ranking
-    from quiz.contest.certificates import round_title, tiers_of
-    from quiz.contest.prizes import prize_for, prize_places
-    from quiz.contest.stats import contest_stats
-    from quiz.infra.database import reading
+    from quiz.contest import collective
+    from quiz.contest.ceremony import ceremony
+    from quiz.contest.certificates import round_title
     from quiz.models import utcnow
 
-    with reading(s):
-        stats = contest_stats(s, contest, rnd, with_items=False)
-    tiers = tiers_of(contest, rnd)
-    result = ranking.ranking(s, contest, rnd, limit=min(prize_places(tiers) or 10, 1000))
-    winners = [(r.rank, r.full_name, r.unit, r.locality, r.score, r.total, prize_for(r.rank, tiers))
-               for r in result.rows]
+    c = ceremony(s, contest, rnd)
+    winners = [(w.rank, w.full_name, w.unit, w.locality, w.score, w.total, w.prize) for w in c.winners]
     settings, units = collective.collective(s, contest, rnd)
     made_at = utcnow().astimezone(timezone(timedelta(hours=7))).strftime("%H:%M %d/%m/%Y")
     words = words or Wording()
-    return render(ReportData(org, contest.title, round_title(rnd, words.tr), stats, winners,
-                             collective.winners(units, settings), result.frozen, result.digest, made_at, words,
+    return render(ReportData(org, contest.title, round_title(rnd, words.tr), c.stats, winners,
+                             collective.winners(units, settings), c.frozen, c.digest, made_at, words,
                              settings.rule))

@@ -77,7 +77,7 @@ def verify(code: str):
 def _register(api) -> None:
     """The certificate routes of the JSON API (docs/api.md, "The ceremony"), added once, at import, before
     the API's blueprint is registered on an app."""
-    from quiz.web.api import _current_user, _user_id
+    from quiz.web.api import _current_user, _require_results_reader, _user_id
 
     @api.get("/certificates/<code>")
     def certificate(code: str):
@@ -103,13 +103,12 @@ def _register(api) -> None:
 
     @api.post("/contests/<slug>/certificates.zip")
     def certificates_zip(slug: str):
-        """The judges' download: every certificate of a contest or round (issued now when not yet)."""
+        """The judges' download: every certificate of a contest or round (those due and not yet issued are
+        issued first: an explicit step, like the freeze)."""
         import tempfile
 
         contest = contests.get_contest(db.session, slug)
-        if _current_user().role not in roles.READ_RESULTS:
-            raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được tải giấy chứng nhận."))
-        scope.require(_current_user(), contest)  # an organization's staff: only its own contests
+        _require_results_reader(contest)
         rnd = get_round(db.session, contest, request.args.get("round"))
         kinds = kinds_of(request.args.get("kind", "all"))
         certs = certificates.issue(db.session, contest, rnd, kinds, actor())
@@ -126,9 +125,7 @@ def _register(api) -> None:
         from quiz.files.report import ceremony_report as build
 
         contest = contests.get_contest(db.session, slug)
-        if _current_user().role not in roles.READ_RESULTS:
-            raise DomainError("forbidden", N_("Chỉ ban tổ chức và ban giám khảo được tải báo cáo."))
-        scope.require(_current_user(), contest)  # an organization's staff: only its own contests
+        _require_results_reader(contest)
         rnd = get_round(db.session, contest, request.args.get("round"))
         response = current_app.response_class(build(db.session, contest, rnd, org_name(contest), locale.wording()),
                                               mimetype="application/pdf")
