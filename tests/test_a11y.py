@@ -20,7 +20,7 @@ from datetime import timedelta
 import pytest
 
 from tests.chromium import PHONE
-from tests.helpers import PASSWORD, ROOT, LiveServer, browser_login, make_questions, migrate, token
+from tests.helpers import PASSWORD, ROOT, LiveServer, browser_login, make_questions, migrate, phone_of, token
 
 pytestmark = pytest.mark.browser
 
@@ -126,7 +126,7 @@ def seed(session) -> dict:
 
     def person(email, name, role="participant", **kw):
         return create_user(session, full_name=name, email=email, password=PASSWORD, role=role, consent=True,
-                           phone="0912345678", **kw)
+                           phone=phone_of(email), **kw)
 
     an, binh = person("an@example.vn", "Nguyễn Văn An"), person("binh@example.vn", "Trần Thị Bình")
     for role in STAFF:
