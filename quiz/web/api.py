@@ -431,7 +431,7 @@ def question_reports():
 
     user = _current_user()
     if user.role not in roles.MANAGE_CONTESTS:
-        raise DomainError("forbidden", "Chỉ ban tổ chức được xem các báo lỗi câu hỏi.")
+        raise DomainError("forbidden", N_("Chỉ ban tổ chức được xem các báo lỗi câu hỏi."))
     rows = reports.list_reports(db.session, user, request.args.get("status", "open"))
     return jsonify(reports=[report_json(r) for r in rows])
 
