@@ -113,6 +113,26 @@ def test_the_main_pages_in_english_have_no_vietnamese_left(client_app, english_f
     assert not problems, "\n".join(f"{path}: {found}" for path, found in problems.items())
 
 
+# What each merged feature's page shows in English over english_features (so the pages above really show them).
+FEATURES = {
+    None: {"/reset-password/code": "Enter the confirmation code"},
+    "participant": {"/contests/practice": "as many attempts as you like", "/attempts/2": "Flag for review"},
+    "organizer": {"/organizer/contests/law-quiz/accommodations": "Remove the extra time and attempts of",
+                  "/organizer/reports": "The answer looks wrong.", "/organizer/contests/law-quiz/edit": "Unit prizes"},
+    "judge": {"/judges/law-quiz": "Coop Tan Phu", "/judges/law-quiz/ceremony": "Announce the next winner"},
+    "admin": {"/admin/organizations/": "Coop North",
+              "/admin/organizations/coop-north/edit": "Organization code: coop-north"},
+}
+
+
+@pytest.mark.parametrize("role", list(FEATURES), ids=lambda r: r or "visitor")
+def test_the_merged_features_pages_show_their_english(client_app, english_features, role):
+    web = page_client(client_app, f"{role}@example.com" if role else None)
+    for path, expected in FEATURES[role].items():
+        html = web.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
+        assert expected in html, path
+
+
 def test_a_first_visit_follows_accept_language(client_app):
     for header, lang in (("en-US,en;q=0.9", "en"), ("vi-VN,vi;q=0.9,en;q=0.8", "vi"), ("fr-FR", "vi"),
                          ("fr, en;q=0.5", "en")):
@@ -170,6 +190,17 @@ def test_numbers_dates_and_durations_per_language(client_app):
         with client_app.test_request_context(f"/?lang={lang}"):
             assert (locale.percent(0.159), locale.number(1234567), locale.number(3.5), locale.when(when),
                     locale.duration(65_000), locale.minutes(90)) == values
+
+
+def test_a_domain_texts_numbers_follow_the_language(client_app):
+    from quiz.i18n import N_, Number, Text
+    from quiz.web import locale
+
+    message = Text(N_("từ 1 đến %(n)s"), n=Number(100_000))
+    assert message == "từ 1 đến 100.000"  # the command line and the logs read the Vietnamese
+    for lang, expected in (("vi", "từ 1 đến 100.000"), ("en", "from 1 to 100,000")):
+        with client_app.test_request_context(f"/?lang={lang}"):
+            assert locale.text(message) == expected
 
 
 def test_the_ceremony_report_and_certificates_in_english(app, session, client_app, english_site, tmp_path):
