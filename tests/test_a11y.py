@@ -124,9 +124,11 @@ def seed(session) -> dict:
     rounds.create_round(session, contest, number=1, opens_at=now - timedelta(hours=1),
                         closes_at=now + timedelta(days=1), title="Vòng 1")
 
-    def person(email, name, role="participant", **kw):
+    numbers = iter(range(10))
+
+    def person(email, name, role="participant", **kw):  # mobile numbers are unique
         return create_user(session, full_name=name, email=email, password=PASSWORD, role=role, consent=True,
-                           phone="0912345678", **kw)
+                           phone=f"091234567{next(numbers)}", **kw)
 
     an, binh = person("an@example.vn", "Nguyễn Văn An"), person("binh@example.vn", "Trần Thị Bình")
     for role in STAFF:
