@@ -19,6 +19,14 @@ def language_or_default(value: str | None) -> str:
     return code if code in LANGUAGES else DEFAULT
 
 
+class Number(int):
+    """A whole number in a ``Text``'s values that is written per language: ``100.000`` in Vietnamese (its
+    ``str``), ``100,000`` in English (``quiz.web.locale.text`` formats it)."""
+
+    def __str__(self) -> str:
+        return f"{int(self):,}".replace(",", ".")
+
+
 class Text(str):
     """A Vietnamese text made from a msgid and values (``Text(N_("từ %(n)s ký tự"), n=5)``): a plain ``str`` for
     whoever reads it as it is (the command line, the logs), which keeps its msgid and values so the web layer

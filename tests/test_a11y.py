@@ -124,7 +124,8 @@ def seed(session) -> dict:
     rounds.create_round(session, contest, number=1, opens_at=now - timedelta(hours=1),
                         closes_at=now + timedelta(days=1), title="Vòng 1")
 
-    def person(email, name, role="participant", **kw):
+
+    def person(email, name, role="participant", **kw):  # mobile numbers are unique
         return create_user(session, full_name=name, email=email, password=PASSWORD, role=role, consent=True,
                            phone=phone_of(email), **kw)
 

@@ -54,22 +54,52 @@ def english_site(app, session, user_factory):
     return contest, people
 
 
+@pytest.fixture
+def english_features(english_site, session):
+    """The merged features' pages over ASCII data: collective prizes on the contest, a practice contest, an
+    accommodation, an open question report (on an attempt of the practice contest), an organization."""
+    from quiz.contest.accommodations import set_accommodation
+    from quiz.contest.attempts import start_attempt
+    from quiz.contest.contests import create_contest, update_contest
+    from quiz.contest.organizations import create_organization
+    from quiz.contest.reports import create_report
+    from quiz.models import AttemptQuestion
+
+    contest, people = english_site
+    update_contest(session, contest, title=contest.title, description=contest.description,
+                   rules=contest.rules, opens_at=contest.opens_at, closes_at=contest.closes_at, question_count=20,
+                   prize_tiers="1:First prize", collective="participants", collective_prizes="1:Unit prize",
+                   collective_min=1)
+    practice = create_contest(session, slug="practice", title="Practice", description="Try it.", practice=True)
+    set_accommodation(session, contest, "participant@example.com", 300, 1, None)
+    attempt, _created = start_attempt(session, people["participant"].id, practice)
+    question_id = session.query(AttemptQuestion.question_id).filter_by(attempt_id=attempt.id).first()[0]
+    create_report(session, attempt.id, people["participant"].id, question_id, "The answer looks wrong.", None)
+    create_organization(session, slug="coop-north", name="Coop North", contact="north@example.com")
+    session.commit()
+    return contest, people
+
+
 PAGES = {
     None: ["/", "/login", "/register", "/forgot-password", "/contests/law-quiz", "/contests/law-quiz/leaderboard",
-           "/contests/law-quiz/rules", "/privacy", "/verify/NOSUCHCODE", "/no-such-page"],
+           "/contests/law-quiz/rules", "/privacy", "/verify/NOSUCHCODE", "/no-such-page",
+           "/reset-password/code"],
     "participant": ["/", "/contests/law-quiz", "/me", "/account/profile", "/account/password", "/me/delete",
-                    "/attempts/1"],
+                    "/attempts/1", "/contests/practice", "/attempts/2"],
     "organizer": ["/organizer/questions", "/organizer/questions/upload", "/organizer/questions/T-000/edit",
                   "/organizer/contests", "/organizer/contests/new", "/organizer/contests/law-quiz/edit",
                   "/organizer/contests/law-quiz/rounds", "/organizer/contests/law-quiz/suspicious",
-                  "/organizer/units", "/results/", "/results/law-quiz"],
-    "judge": ["/judges/law-quiz", "/results/law-quiz"],
-    "admin": ["/admin/audit", "/organizer/contests"],
+                  "/organizer/units", "/results/", "/results/law-quiz",
+                  "/organizer/contests/law-quiz/accommodations", "/organizer/reports",
+                  "/organizer/reports?status=resolved"],
+    "judge": ["/judges/law-quiz", "/results/law-quiz", "/judges/law-quiz/ceremony"],
+    "admin": ["/admin/audit", "/organizer/contests", "/admin/organizations/", "/admin/organizations/new",
+              "/admin/organizations/coop-north/edit", "/organizer/reports"],
 }
 
 
 @pytest.mark.parametrize("role", list(PAGES), ids=lambda r: r or "visitor")
-def test_the_main_pages_in_english_have_no_vietnamese_left(client_app, english_site, role):
+def test_the_main_pages_in_english_have_no_vietnamese_left(client_app, english_features, role):
     web = page_client(client_app, f"{role}@example.com" if role else None)
     assert '<html lang="en">' in web.get("/?lang=en").get_data(as_text=True)
     problems = {}
@@ -81,6 +111,26 @@ def test_the_main_pages_in_english_have_no_vietnamese_left(client_app, english_s
         if untranslated(html):
             problems[path] = untranslated(html)[:5]
     assert not problems, "\n".join(f"{path}: {found}" for path, found in problems.items())
+
+
+# What each merged feature's page shows in English over english_features (so the pages above really show them).
+FEATURES = {
+    None: {"/reset-password/code": "Enter the confirmation code"},
+    "participant": {"/contests/practice": "as many attempts as you like", "/attempts/2": "Flag for review"},
+    "organizer": {"/organizer/contests/law-quiz/accommodations": "Remove the extra time and attempts of",
+                  "/organizer/reports": "The answer looks wrong.", "/organizer/contests/law-quiz/edit": "Unit prizes"},
+    "judge": {"/judges/law-quiz": "Coop Tan Phu", "/judges/law-quiz/ceremony": "Announce the next winner"},
+    "admin": {"/admin/organizations/": "Coop North",
+              "/admin/organizations/coop-north/edit": "Organization code: coop-north"},
+}
+
+
+@pytest.mark.parametrize("role", list(FEATURES), ids=lambda r: r or "visitor")
+def test_the_merged_features_pages_show_their_english(client_app, english_features, role):
+    web = page_client(client_app, f"{role}@example.com" if role else None)
+    for path, expected in FEATURES[role].items():
+        html = web.get(path + ("&" if "?" in path else "?") + "lang=en").get_data(as_text=True)
+        assert expected in html, path
 
 
 def test_a_first_visit_follows_accept_language(client_app):
@@ -140,6 +190,17 @@ def test_numbers_dates_and_durations_per_language(client_app):
         with client_app.test_request_context(f"/?lang={lang}"):
             assert (locale.percent(0.159), locale.number(1234567), locale.number(3.5), locale.when(when),
                     locale.duration(65_000), locale.minutes(90)) == values
+
+
+def test_a_domain_texts_numbers_follow_the_language(client_app):
+    from quiz.i18n import N_, Number, Text
+    from quiz.web import locale
+
+    message = Text(N_("từ 1 đến %(n)s"), n=Number(100_000))
+    assert message == "từ 1 đến 100.000"  # the command line and the logs read the Vietnamese
+    for lang, expected in (("vi", "từ 1 đến 100.000"), ("en", "from 1 to 100,000")):
+        with client_app.test_request_context(f"/?lang={lang}"):
+            assert locale.text(message) == expected
 
 
 def test_the_ceremony_report_and_certificates_in_english(app, session, client_app, english_site, tmp_path):

@@ -210,6 +210,16 @@ def test_reset_by_sms_end_to_end(sms_app, gateway, session):
     session.commit()
 
 
+def test_the_code_and_the_answer_in_the_language_of_the_asker(sms_app, gateway, session):
+    assert register(ApiClient(sms_app), phone=NUMBER).status_code == 201
+    r = ApiClient(sms_app).post("/api/v1/auth/password-reset?lang=en", json={"phone": NUMBER})
+    wait_idle()
+    assert r.status_code == 202 and r.get_json()["message"].startswith("If the phone number is registered")
+    message = gateway.received[0]["json"]["message"]
+    assert message.startswith("Cooperative Law contest password reset code") and "10 minutes" in message
+    assert re.search(r"\b\d{6}\b", message)
+
+
 def test_an_unknown_number_gets_the_same_answer_and_no_sms(sms_app, gateway, session):
     api = ApiClient(sms_app)
     assert register(api, phone=NUMBER).status_code == 201

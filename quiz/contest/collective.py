@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 from quiz.contest.prizes import prize_for, tiers_or_problems
 from quiz.contest.ranking import disqualified_ids
 from quiz.contest.tallies import unit_label
-from quiz.i18n import N_, Text
+from quiz.i18n import N_, Number, Text
 from quiz.infra.database import reading
 from quiz.models import Contest, Enrollment, PersonBest, Round, ScoreTally, Unit, User
 
@@ -88,7 +88,7 @@ def setting_values(rule: str | None, minimum: int | None, prizes: str, fields: d
     if minimum is None and not inherit:
         minimum = 1
     elif minimum is not None and not 1 <= minimum <= MIN_MAX:
-        fields["collective_min"] = Text(N_("từ 1 đến %(n)s"), n=f"{MIN_MAX:,}".replace(",", "."))
+        fields["collective_min"] = Text(N_("từ 1 đến %(n)s"), n=Number(MIN_MAX))
     tiers = tiers_or_problems(prizes, fields, params, "collective_tiers")
     return dict(collective_rule=rule, collective_min=minimum, collective_tiers=tiers)
 

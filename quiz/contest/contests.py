@@ -13,7 +13,7 @@ from quiz.contest.collective import setting_values
 from quiz.contest.prizes import tiers_or_problems
 from quiz.contest.rules import RULES_MAX_CHARS
 from quiz.errors import DomainError, invalid, not_found
-from quiz.i18n import N_, Text
+from quiz.i18n import N_, Number, Text
 from quiz.infra import audit
 from quiz.infra.audit import Actor
 from quiz.infra.database import commit_or_conflict
@@ -51,7 +51,7 @@ def contest_values(s: Session, *, slug: str, title: str, question_count: int | N
     if closes_at <= opens_at:
         fields["closes_at"] = N_("phải sau thời điểm mở")
     if not isinstance(rules, str) or len(rules) > RULES_MAX_CHARS:
-        fields["rules"] = Text(N_("tối đa %(n)s ký tự"), n=f"{RULES_MAX_CHARS:,}".replace(",", "."))
+        fields["rules"] = Text(N_("tối đa %(n)s ký tự"), n=Number(RULES_MAX_CHARS))
     if review_policy not in REVIEW_POLICIES:
         fields["review_policy"] = Text(N_("một trong %(list)s"), list=", ".join(REVIEW_POLICIES))
     params = {}

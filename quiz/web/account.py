@@ -138,15 +138,17 @@ def send_reset_code(phone) -> str:
     thread, the same answer and time whether or not the number is registered (quiz.accounts.sms_reset).
     Returns the normalised number."""
     number = sms_reset.check_phone(phone)
-    mail.later(current_app._get_current_object(), _sms_code, number)
+    mail.later(current_app._get_current_object(), _sms_code, number, locale.current())
     return number
 
 
-def _sms_code(number: str) -> None:
-    """Background job, in the app's context."""
+def _sms_code(number: str, lang: str) -> None:
+    """Background job, in the app's context; the SMS in the language of the page that asked for it."""
     message = sms_reset.code_message(db.session, number, current_app.secret_key)
     if message is not None:
-        sms.send(current_app.config, *message, current_app.logger)
+        to, text = message
+        with force_locale(lang):
+            sms.send(current_app.config, to, locale.text(text), current_app.logger)
 
 
 @bp.route("/forgot-password", methods=["GET", "POST"])
@@ -168,7 +170,7 @@ def forgot_password():
             if by_phone:
                 flash(_(sms_reset.SENT), "success")
                 return redirect(url_for("account.reset_by_code"))
-            flash(reset.SENT, "success")
+            flash(_(reset.SENT), "success")
             return redirect(url_for("account.forgot_password"))
     return render_template("account/forgot.html", form=form), 422 if form.errors else 200
 

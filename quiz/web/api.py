@@ -18,6 +18,7 @@ from quiz.infra.database import reading
 from quiz.infra.extensions import db
 from quiz.models import Contest, utcnow
 from quiz.timeutil import iso, vn_iso
+from quiz.web import locale
 from quiz.web.account import send_reset_code, send_reset_link
 from quiz.web.actor import actor, client_ip
 from quiz.web.api_csrf import check_csrf
@@ -143,9 +144,9 @@ def password_reset():
     data = _json_body()
     if data.get("email") is None and data.get("phone") is not None:  # an account by phone: a code by SMS
         send_reset_code(data.get("phone"))
-        return jsonify(message=sms_reset.SENT), 202
+        return jsonify(message=locale.text(sms_reset.SENT)), 202
     send_reset_link(data.get("email"))
-    return jsonify(message=reset.SENT), 202
+    return jsonify(message=locale.text(reset.SENT)), 202
 
 
 @bp.post("/auth/password-reset/code")
@@ -431,7 +432,7 @@ def question_reports():
 
     user = _current_user()
     if user.role not in roles.MANAGE_CONTESTS:
-        raise DomainError("forbidden", "Chỉ ban tổ chức được xem các báo lỗi câu hỏi.")
+        raise DomainError("forbidden", N_("Chỉ ban tổ chức được xem các báo lỗi câu hỏi."))
     rows = reports.list_reports(db.session, user, request.args.get("status", "open"))
     return jsonify(reports=[report_json(r) for r in rows])
 

@@ -11,7 +11,7 @@ from flask_babel import force_locale, format_datetime, format_decimal, format_pe
 from flask_babel import gettext as _
 
 from quiz.errors import DomainError
-from quiz.i18n import DEFAULT, LANGUAGES, N_, Text, Wording
+from quiz.i18n import DEFAULT, LANGUAGES, N_, Number, Text, Wording
 
 # The texts of the pages' scripts (static/*.js, through static/texts.js's quizText), keyed by themselves.
 SCRIPT_TEXTS = (
@@ -88,7 +88,14 @@ def text(message: str, values: dict | None = None) -> str:
         message, values = message.template, message.values
     if not values:
         return _(message)
-    return _(message, **{name: text(v) if isinstance(v, Text) else v for name, v in values.items()})
+    return _(message, **{name: _value(v) for name, v in values.items()})
+
+
+def _value(value):
+    """A value of a domain text in the request's language: texts translated, ``Number``s formatted."""
+    if isinstance(value, Text):
+        return text(value)
+    return number(int(value)) if isinstance(value, Number) else value
 
 
 def _field_text(value):
