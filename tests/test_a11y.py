@@ -56,6 +56,7 @@ PAGES = [
     ("pages.attempt", "participant", "/attempts/{finished_attempt}", 200),
     ("pages.me", "participant", "/me", 200),
     ("certificates.verify", "anonymous", "/verify/{certificate}", 200),
+    ("account.reset_by_code", "anonymous", "/reset-password/code", 200),
     ("account.login", "anonymous", "/login", 200),
     ("account.register", "anonymous", "/register", 200),
     ("account.forgot_password", "anonymous", "/forgot-password", 200),
@@ -72,6 +73,7 @@ PAGES = [
     ("organizer.contest_new", "organizer", "/organizer/contests/new", 200),
     ("organizer.contest_edit", "organizer", "/organizer/contests/{slug}/edit", 200),
     ("organizer.rounds", "organizer", "/organizer/contests/{slug}/rounds", 200),
+    ("organizer.accommodations", "organizer", "/organizer/contests/{slug}/accommodations", 200),
     ("organizer.units_list", "organizer", "/organizer/units", 200),
     ("organizer.units_list", "admin", "/organizer/units?org=lien-minh&q=htx", 200),
     ("organizer.unit_edit", "organizer", "/organizer/units/edit/HTX-TP?org=lien-minh", 200),
@@ -85,6 +87,7 @@ PAGES = [
     ("dashboard.index", "judge", "/results/", 200),
     ("dashboard.show", "judge", "/results/{slug}", 200),
     ("judges.show", "judge", "/judges/{slug}", 200),
+    ("ceremony.show", "judge", "/judges/{slug}/ceremony", 200),
     ("admin.audit_log", "admin", "/admin/audit", 200),
     ("errorpages.404", "anonymous", "/contests/khong-co-cuoc-thi-nay", 404),
     ("errorpages.403", "participant", "/organizer/questions", 403),
@@ -123,7 +126,6 @@ def seed(session) -> dict:
         prize_tiers="1:Giải Nhất,2:Giải Nhì", rules="# Thể lệ\n\n- Mỗi người thi tối đa 3 lượt.\n")
     rounds.create_round(session, contest, number=1, opens_at=now - timedelta(hours=1),
                         closes_at=now + timedelta(days=1), title="Vòng 1")
-
 
     def person(email, name, role="participant", **kw):  # mobile numbers are unique
         return create_user(session, full_name=name, email=email, password=PASSWORD, role=role, consent=True,
