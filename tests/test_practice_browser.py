@@ -6,7 +6,7 @@ import re
 import pytest
 
 from tests.chromium import PHONE
-from tests.helpers import LiveServer, browser_login
+from tests.helpers import LiveServer, browser_login, submit_quiz
 
 pytestmark = pytest.mark.browser
 
@@ -46,8 +46,7 @@ def test_practice_and_extra_time_on_a_phone(page, server, session, bank, contest
     for n in (1, 2):  # one attempt allowed on paper: a practice has no limit
         start(page, base, "luyen-tap")
         assert page.locator("#prediction").count() == 0  # no tie-break question: nothing is ranked
-        page.once("dialog", lambda d: d.accept())
-        page.click("#submit")
+        submit_quiz(page)
         page.wait_for_selector("#result")
         assert page.locator(".review > li").count() == 5, n  # the review, though the policy says never
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -148,7 +148,8 @@ def test_rounds_have_their_own_limits_rankings_and_truth(session, contest, user_
 
 def test_exports_open_back_with_prizes_and_collective_sheet(session, contest, user_factory):
     for i, unit in enumerate(["HTX Bình Minh", "HTX Bình Minh", "=cmd|' /C calc'!A0", "HTX Hoà Bình", "HTX Bình Minh"]):
-        add(session, contest, user_factory(full_name=f"Thí sinh {i}", unit=unit, phone="0900000000"), 20 - i, 100, 1)
+        person = user_factory(full_name=f"Thí sinh {i}", unit=unit, phone=f"09000000{i:02d}")
+        add(session, contest, person, 20 - i, 100, 1)
     result = ranking.ranking(session, contest)
     rows = list(csv.reader(io.StringIO(winners_csv(result, contest.prize_tiers).decode("utf-8-sig"))))
     assert rows[0] == ["rank", "prize", "full_name", "email", "phone", "unit", "locality", "score", "duration_s",
