@@ -278,8 +278,9 @@ def test_a_backup_taken_while_answers_are_saved_restores_consistent(
     saved = [0]
 
     def keep_answering(person):
-        writer = app_on(database_url)
-        try:  # every failure, the set-up's too, is reported by the main thread
+        writer = None
+        try:  # every failure, the set-up's too (the app's own), is reported by the main thread
+            writer = app_on(database_url)
             client = writer.test_client()
             token = client.get("/api/v1/csrf").get_json()["csrf_token"]
             headers = {"X-CSRFToken": token}
@@ -303,10 +304,11 @@ def test_a_backup_taken_while_answers_are_saved_restores_consistent(
             failures.append(exc)
             busy.set()
         finally:
-            with writer.app_context():
-                from quiz.infra.extensions import db
+            if writer is not None:
+                with writer.app_context():
+                    from quiz.infra.extensions import db
 
-                db.engine.dispose()
+                    db.engine.dispose()
 
     threads = [threading.Thread(target=keep_answering, args=(p,)) for p in people]
     for t in threads:
