@@ -420,7 +420,7 @@ def report_question(attempt_id: str):
 
     user = _current_user()
     data = _json_body()
-    report = reports.create_report(db.session, _int_id(attempt_id, "lượt thi"), user.id, data.get("question_id"),
+    report = reports.create_report(db.session, _int_id(attempt_id, NO_ATTEMPT), user.id, data.get("question_id"),
                                    data.get("message"), actor(user))
     return jsonify(report={"id": report.id, "status": report.status}), 201
 
