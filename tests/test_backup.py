@@ -277,10 +277,8 @@ def test_a_backup_taken_while_answers_are_saved_restores_consistent(
     busy, stop, failures = threading.Event(), threading.Event(), []
     saved = [0]
 
-    def keep_answering(person):
-        writer = None
-        try:  # every failure, the set-up's too (the app's own), is reported by the main thread
-            writer = app_on(database_url)
+    def keep_answering(person, writer):
+        try:  # every failure, the set-up's too, is reported by the main thread
             client = writer.test_client()
             token = client.get("/api/v1/csrf").get_json()["csrf_token"]
             headers = {"X-CSRFToken": token}
@@ -304,13 +302,15 @@ def test_a_backup_taken_while_answers_are_saved_restores_consistent(
             failures.append(exc)
             busy.set()
         finally:
-            if writer is not None:
-                with writer.app_context():
-                    from quiz.infra.extensions import db
+            with writer.app_context():
+                from quiz.infra.extensions import db
 
-                    db.engine.dispose()
+                db.engine.dispose()
 
-    threads = [threading.Thread(target=keep_answering, args=(p,)) for p in people]
+    # The writers' apps are made here, one after another: CPython 3.11 can fail compiling code in several threads
+    # at once ("AST constructor recursion depth mismatch"), which app set-up does (dataclasses, templates).
+    writers = [app_on(database_url) for _ in people]
+    threads = [threading.Thread(target=keep_answering, args=(p, w)) for p, w in zip(people, writers, strict=True)]
     for t in threads:
         t.start()
     try:
