@@ -12,7 +12,7 @@ from sqlalchemy import create_engine, inspect, select, text
 
 from quiz.accounts import phones, sms_reset
 from quiz.models import AuditEntry, User, utcnow
-from tests.helpers import PASSWORD, ApiClient, LiveServer, error_code, page_login, token
+from tests.helpers import PASSWORD, ApiClient, error_code, page_login, token
 from tests.mailbox import wait_idle
 
 NEW = "Cay-lua-xanh-2026"
@@ -403,15 +403,8 @@ def test_migration_normalises_old_phones(tmp_path):
 
 # --- In Chromium at phone size -----------------------------------------------------------------------------
 
-@pytest.fixture
-def server(app, database_url):
-    s = LiveServer(database_url)
-    yield s
-    s.stop()
-
-
-def test_register_and_log_in_by_phone_in_a_browser(page, server, session):
-    base = server.url
+def test_register_and_log_in_by_phone_in_a_browser(page, live_server, session):
+    base = live_server.url
     page.goto(base + "/register")
     assert page.evaluate("document.documentElement.scrollWidth") <= 360
     page.fill("#full_name", "Lê Thị Hoa")

@@ -6,16 +6,9 @@ import re
 import pytest
 
 from tests.chromium import PHONE
-from tests.helpers import LiveServer, browser_login, submit_quiz
+from tests.helpers import browser_login, submit_quiz
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def server(app, database_url):
-    s = LiveServer(database_url)
-    yield s
-    s.stop()
 
 
 def start(page, base, slug):
@@ -30,13 +23,13 @@ def countdown_s(page) -> int:
     return int(minutes) * 60 + int(seconds)
 
 
-def test_practice_and_extra_time_on_a_phone(page, server, session, bank, contest_factory, user_factory):
+def test_practice_and_extra_time_on_a_phone(page, live_server, session, bank, contest_factory, user_factory):
     contest_factory("luyen-tap", title="Thi thử Luật HTX", practice=True, max_attempts=1, review_policy="never",
                     question_count=5, time_limit_s=600)
     contest_factory("chinh-thuc", title="Cuộc thi chính thức", time_limit_s=600, question_count=5)
     user_factory(email="hoa@example.vn", full_name="Lê Thị Hoa")
     user_factory(role="organizer", email="btc@example.vn")
-    base = server.url
+    base = live_server.url
 
     browser_login(page, base, "hoa@example.vn")
     page.wait_for_url(re.compile(r".*/$"))
